@@ -1,0 +1,204 @@
+"""Pydantic models of the vendor's request bodies, exactly as in `shared/reference/incident-api.md`.
+
+Both sides use them: the importer validates each mapped row before sending, and the sandbox
+register validates what it receives (plus the tenant checks only the server can make).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+__all__ = [
+    "AssigneeType",
+    "AttributeValue",
+    "IncidentAssigneeRequest",
+    "IncidentCreateRequest",
+    "IncidentUpdateRequest",
+    "InventoryLink",
+    "JurisdictionRequest",
+    "LinkedInventories",
+    "NotificationNeeded",
+    "SourceType",
+    "parse_api_datetime",
+]
+
+
+class SourceType(StrEnum):
+    MANUAL = "MANUAL"
+    ASSESSMENT = "ASSESSMENT"
+    WEBFORM = "WEBFORM"
+    INTEGRATION = "INTEGRATION"
+
+
+class InventorySourceType(StrEnum):
+    MANUAL = "MANUAL"
+    ASSESSMENT = "ASSESSMENT"
+    INTEGRATION = "INTEGRATION"
+
+
+class NotificationNeeded(StrEnum):
+    YES = "YES"
+    NO = "NO"
+    UNKNOWN = "UNKNOWN"
+
+
+class AssigneeType(StrEnum):
+    USER = "USER"
+    GROUP = "GROUP"
+
+
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$"
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_api_datetime(text: str) -> datetime:
+    """Parse an ISO 8601 date-time with an explicit offset; raise ValueError otherwise."""
+    if not _ISO_DATETIME.match(text):
+        raise ValueError("expected an ISO 8601 date-time with offset, e.g. 2019-05-31T12:43:24.173Z")
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _check_datetime(text: str) -> str:
+    parse_api_datetime(text)
+    return text
+
+
+def _check_email(text: str) -> str:
+    if not _EMAIL.match(text):
+        raise ValueError("expected an e-mail address")
+    return text
+
+
+def _check_unique(items: list[str]) -> list[str]:
+    if len(set(items)) != len(items):
+        raise ValueError("items must be unique")
+    return items
+
+
+ApiDateTime = Annotated[str, AfterValidator(_check_datetime)]
+Email = Annotated[str, AfterValidator(_check_email)]
+NonBlank = Annotated[str, Field(min_length=1, pattern=r"\S")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class AttributeValue(_Strict):
+    """One value of a custom attribute: a predefined option `{id}` or free text `{value}`."""
+
+    id: UUID | None = None
+    value: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> AttributeValue:
+        if (self.id is None) == (self.value is None):
+            raise ValueError("give exactly one of 'id' (an option) or 'value' (text)")
+        return self
+
+
+class IncidentAssigneeRequest(_Strict):
+    assigneeId: UUID
+    assigneeEmail: Email | None = None
+    type: AssigneeType = AssigneeType.USER
+
+    @model_validator(mode="after")
+    def _email_only_for_users(self) -> IncidentAssigneeRequest:
+        if self.assigneeEmail is not None and self.type is not AssigneeType.USER:
+            raise ValueError("assigneeEmail is only allowed for type USER")
+        return self
+
+
+class JurisdictionRequest(_Strict):
+    jurisdictionId: UUID | None = None
+    countryCode: NonBlank
+    stateProvinceCode: str | None = None
+
+    @model_validator(mode="after")
+    def _state_for_usa_can(self) -> JurisdictionRequest:
+        if self.countryCode in {"USA", "CAN"} and not self.stateProvinceCode:
+            raise ValueError(f"stateProvinceCode is required when countryCode is {self.countryCode}")
+        return self
+
+
+class InventoryLink(_Strict):
+    inventoryIds: Annotated[list[UUID], AfterValidator(_check_unique)] | None = None
+    externalIds: Annotated[list[str], AfterValidator(_check_unique)] | None = None
+    sourceType: InventorySourceType | None = None
+
+    @model_validator(mode="after")
+    def _some_ids(self) -> InventoryLink:
+        if self.inventoryIds is None and self.externalIds is None:
+            raise ValueError("give 'inventoryIds' and/or 'externalIds'")
+        return self
+
+
+class LinkedInventories(_Strict):
+    assets: InventoryLink | None = None
+    processing_activities: InventoryLink | None = Field(None, alias="processing-activities")
+    vendors: InventoryLink | None = None
+    entities: InventoryLink | None = None
+
+
+class _IncidentFields(_Strict):
+    name: NonBlank
+    description: str | None = None
+    incidentTypeName: NonBlank
+    orgGroupId: UUID
+    dateOccurred: ApiDateTime | None = None
+    dateDiscovered: ApiDateTime | None = None
+    deadline: ApiDateTime | None = None
+    sourceType: SourceType | None = None
+    rootCause: str | None = None
+    notificationNeeded: NotificationNeeded | None = None
+    attributeValues: dict[NonBlank, list[AttributeValue]] | None = None
+    incidentAssigneeRequests: list[IncidentAssigneeRequest] | None = None
+    jurisdictions: list[JurisdictionRequest] | None = None
+
+
+class IncidentCreateRequest(_IncidentFields):
+    """Body of `POST /api/incident/v1/incidents`."""
+
+    linkedInventories: LinkedInventories | None = None
+    autoAssessJurisdictions: bool | None = None
+
+
+class IncidentUpdateRequest(_IncidentFields):
+    """Body of `PUT /api/incident/v1/incidents/{id}`: create's shape without the link fields."""
+
+
+def field_names() -> list[str]:
+    """Every top-level API field a mapping may fill, in the reference's order."""
+    return [f.alias or name for name, f in IncidentCreateRequest.model_fields.items()]
+
+
+def required_fields() -> list[str]:
+    return [name for name, f in IncidentCreateRequest.model_fields.items() if f.is_required()]
+
+
+def body_errors(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """Validate a create body; return `(dotted field path, message)` per problem, [] if valid."""
+    from pydantic import ValidationError
+
+    try:
+        IncidentCreateRequest.model_validate(body)
+    except ValidationError as exc:
+        return [
+            (".".join(str(p) for p in err["loc"]) or "(body)", err["msg"])
+            for err in exc.errors(include_url=False)
+        ]
+    return []

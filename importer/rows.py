@@ -1,0 +1,140 @@
+"""The values that flow between stages: a chunk of source rows, row errors and row results.
+
+A row keeps the identity a spreadsheet user sees (file, sheet, 1-based row number with the
+header row counted) from the reader to the report, so every result joins back to its cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "MappedChunk",
+    "RowError",
+    "RowResult",
+    "RowStatus",
+    "SheetChunk",
+    "SourceRef",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a row came from: `orders.xlsx`, sheet `2024`, row 17 (header is row 1)."""
+
+    file: str
+    sheet: str | None
+    row: int
+
+    def __str__(self) -> str:
+        sheet = f"[{self.sheet}]" if self.sheet else ""
+        return f"{self.file}{sheet} row {self.row}"
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem with one row: which API field, which source column, the value, and why."""
+
+    message: str
+    field: str | None = None
+    column: str | None = None
+    value: Any = None
+
+    def describe(self) -> str:
+        """One line a person can act on: `column 'Date' (dateOccurred): '31/02/2020' - not a date`."""
+        parts = []
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        if self.field:
+            parts.append(f"({self.field})" if self.column else f"field {self.field!r}")
+        if self.value is not None and self.value != "":
+            parts.append(f"value {_short(self.value)!r}")
+        where = " ".join(parts)
+        return f"{where}: {self.message}" if where else self.message
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class RowStatus(StrEnum):
+    """The outcome every input row ends with; the report writes one per row."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    ALREADY_IMPORTED = "already imported"
+    CHANGED = "changed since import"
+    WOULD_CREATE = "would create"  # dry run
+    SKIPPED = "skipped"  # a row filter matched, or a blank row
+    INVALID = "invalid"  # mapping or validation refused it; nothing was sent
+    REJECTED = "rejected"  # the register answered 400
+    FAILED = "failed"  # sending gave up (retries exhausted, 403, run aborted)
+    UNKNOWN = "unknown"  # may have been created; could not be reconciled
+
+    @property
+    def is_ok(self) -> bool:
+        return self in _OK
+
+
+_OK = {
+    RowStatus.CREATED,
+    RowStatus.UPDATED,
+    RowStatus.ALREADY_IMPORTED,
+    RowStatus.WOULD_CREATE,
+    RowStatus.SKIPPED,
+    RowStatus.CHANGED,
+}
+
+
+@dataclass(slots=True)
+class RowResult:
+    """What happened to one source row."""
+
+    source: SourceRef
+    status: RowStatus
+    incident_id: str | None = None
+    http_status: int | None = None
+    attempts: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    note: str = ""  # e.g. "reconciled: found in register after a 500"
+    key: str | None = None
+
+    @property
+    def message(self) -> str:
+        texts = [e.describe() for e in self.errors]
+        if self.note:
+            texts.append(self.note)
+        return "; ".join(texts)
+
+
+@dataclass(slots=True)
+class SheetChunk:
+    """A slice of one sheet as the reader yields it.
+
+    `frame` holds the source columns exactly as headed in the file (object dtype; CSV cells are
+    `str`, XLSX cells keep `datetime`/`float`/`bool`; empty cells are `None`). Its index is the
+    1-based spreadsheet row number, so `frame.loc[17]` is what the user sees on row 17.
+    """
+
+    file: str
+    sheet: str | None
+    frame: pd.DataFrame
+
+    def ref(self, row: int) -> SourceRef:
+        return SourceRef(self.file, self.sheet, int(row))
+
+
+@dataclass(slots=True)
+class MappedChunk:
+    """What the mapping makes of a chunk; every row of the chunk is in exactly one of
+    `bodies`, `errors` or `skipped` (keyed by spreadsheet row number)."""
+
+    bodies: dict[int, dict[str, Any]] = field(default_factory=dict)
+    errors: dict[int, list[RowError]] = field(default_factory=dict)
+    skipped: dict[int, str] = field(default_factory=dict)  # row -> reason
+    keys: dict[int, str] = field(default_factory=dict)  # row -> row key from key columns
