@@ -82,12 +82,14 @@ class SendError(ImporterError):
         status_code: int | None = None,
         retry_after: float | None = None,
         details: Any = None,
+        attempts: int = 0,
         hint: str | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.status_code = status_code
         self.retry_after = retry_after
         self.details = details
+        self.attempts = attempts  # requests made for this call, retries included
 
 
 class RetryableSendError(SendError):
