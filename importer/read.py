@@ -1,0 +1,294 @@
+"""The first pipeline stage: a CSV or XLSX file → `SheetChunk`s of at most `chunk_size` rows.
+
+Each row keeps the number a spreadsheet shows for it (header row counted; a CSV record with
+quoted newlines is one row). What the reader decides for the stages after it:
+- Header: the first non-empty row. Names are stripped; a blank one becomes `Column C` (the
+  spreadsheet column letter, as Excel shows the file), a repeated one `Name (2)`.
+- Cells: CSV cells are `str` exactly as in the file; XLSX cells are `str`, `int` (whole numbers),
+  `float`, `bool`, `datetime`/`date` (and `time`/`timedelta` for time-only and duration cells).
+  Empty cells are `None`.
+- Rows with no cell, or only blank text, are not yielded; later rows keep their numbers.
+- A row longer than the header keeps its extra cells under `Column F`-style names, in the chunks
+  that have such rows; trailing empty cells are dropped, so `a,b,,` has two columns.
+- A sheet with a header and no rows yields one empty chunk, so callers still see its columns.
+- XLSX with `sheets=None`: every worksheet in order (hidden ones too), skipping empty ones.
+  `sheets` is ignored for CSV.
+Every failure to read surfaces as `ReadError` with a one-line reason. How encodings and
+delimiters are detected: `importer.read_csv`; what XLSX cells give: `importer.read_xlsx`.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+import pandas as pd
+from python_calamine import (
+    CalamineError,
+    CalamineWorkbook,
+    PasswordError,
+    WorksheetNotFound,
+    XmlError,
+    ZipError,
+)
+
+from importer.errors import ReadError
+from importer.read_csv import csv_records, detect_encoding, sniff_delimiter
+from importer.read_xlsx import (
+    OLE2_MAGIC,
+    ZIP_MAGIC,
+    open_workbook,
+    select_sheets,
+    sheet_records,
+    worksheet_names,
+)
+from importer.rows import SheetChunk
+
+__all__ = [
+    "Format",
+    "detect_encoding",
+    "list_sheets",
+    "read_rows",
+    "rows_from_file",
+    "sniff_delimiter",
+    "to_read_error",
+]
+
+Format = Literal["csv", "xlsx"]
+_SUFFIXES: dict[str, Format] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+}
+_FOREIGN = (OSError, UnicodeError, csv.Error, CalamineError)
+_Record = tuple[int, list[Any]]
+
+
+def read_rows(
+    path: Path, *, sheets: Sequence[str] | None = None, chunk_size: int = 5000
+) -> Iterator[SheetChunk]:
+    """Stream `path` as chunks; the format comes from the extension, else from the first bytes.
+
+    A missing file or a directory fails here; anything else on the first `next()`.
+    """
+    path = Path(path)
+    name = str(path)
+    _check_chunk_size(chunk_size)
+    file_format = _format_of(path, name)
+    return _translated(_path_chunks(path, name, file_format, sheets, chunk_size), name)
+
+
+def rows_from_file(
+    fp: BinaryIO,
+    *,
+    name: str,
+    format: Format,
+    sheets: Sequence[str] | None = None,
+    chunk_size: int = 5000,
+) -> Iterator[SheetChunk]:
+    """`read_rows` over an open binary file; `name` labels the chunks and errors."""
+    _check_chunk_size(chunk_size)
+    if format == "xlsx":
+        return _translated(_fp_workbook_chunks(fp, name, sheets, chunk_size), name)
+    return _translated(_csv_chunks(fp, name, chunk_size), name)
+
+
+def list_sheets(path: Path) -> list[str]:
+    """The worksheet names of a workbook in order, hidden ones too; `[]` for CSV."""
+    path = Path(path)
+    name = str(path)
+    if _format_of(path, name) == "csv":
+        return []
+    try:
+        with open_workbook(path, name=name) as workbook:
+            return worksheet_names(workbook)
+    except _FOREIGN as exc:
+        raise to_read_error(exc, name) from exc
+
+
+def to_read_error(exc: BaseException, name: str) -> ReadError:
+    """The one-line `ReadError` for an exception raised by the libraries the reader uses."""
+    hint = None
+    match exc:
+        case FileNotFoundError():
+            reason = "file not found"
+        case IsADirectoryError():
+            reason = "is a directory, not a file"
+        case PermissionError():
+            reason = "permission denied"
+        case OSError():
+            reason = f"cannot read the file: {exc.strerror or exc}"
+        case UnicodeError():
+            reason = f"cannot decode the text: {exc}"
+        case csv.Error():
+            reason = f"not valid CSV: {exc}"
+        case PasswordError():
+            reason = "the workbook is password-protected (encrypted)"
+            hint = "open it in Excel, remove the password and save it again"
+        case ZipError():
+            reason = f"is not a valid xlsx workbook (broken zip archive: {exc})"
+        case XmlError():
+            reason = f"is a corrupt xlsx workbook (bad XML: {exc})"
+        case WorksheetNotFound():
+            reason = f"sheet not found: {exc}"
+        case CalamineError():
+            reason = f"cannot read the workbook: {exc}"
+        case _:
+            reason = f"cannot be read: {type(exc).__name__}: {exc}"
+    return ReadError(" ".join(reason.split()), path=name, hint=hint)
+
+
+def _translated(chunks: Iterator[SheetChunk], name: str) -> Iterator[SheetChunk]:
+    # The one boundary where foreign exceptions become ReadError; our own ReadErrors pass as is.
+    try:
+        yield from chunks
+    except _FOREIGN as exc:
+        raise to_read_error(exc, name) from exc
+
+
+def _check_chunk_size(chunk_size: int) -> None:
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
+
+
+def _format_of(path: Path, name: str) -> Format:
+    if path.is_dir():
+        raise ReadError("is a directory, not a file", path=name)
+    if not path.exists():
+        raise ReadError("file not found", path=name)
+    known = _SUFFIXES.get(path.suffix.lower())
+    if known is not None:
+        return known
+    try:
+        with path.open("rb") as fp:
+            head = fp.read(len(OLE2_MAGIC))
+    except OSError as exc:
+        raise to_read_error(exc, name) from exc
+    return "xlsx" if head.startswith((ZIP_MAGIC, OLE2_MAGIC)) else "csv"
+
+
+def _path_chunks(
+    path: Path, name: str, file_format: Format, sheets: Sequence[str] | None, chunk_size: int
+) -> Iterator[SheetChunk]:
+    if file_format == "xlsx":
+        with open_workbook(path, name=name) as workbook:
+            yield from _workbook_chunks(workbook, name, sheets, chunk_size)
+    else:
+        with path.open("rb") as fp:
+            yield from _csv_chunks(fp, name, chunk_size)
+
+
+def _fp_workbook_chunks(
+    fp: BinaryIO, name: str, sheets: Sequence[str] | None, chunk_size: int
+) -> Iterator[SheetChunk]:
+    with open_workbook(fp, name=name) as workbook:
+        yield from _workbook_chunks(workbook, name, sheets, chunk_size)
+
+
+def _workbook_chunks(
+    workbook: CalamineWorkbook, name: str, sheets: Sequence[str] | None, chunk_size: int
+) -> Iterator[SheetChunk]:
+    any_header = False
+    for sheet in select_sheets(workbook, sheets, name=name):
+        first_column, records = sheet_records(workbook, sheet)
+        header = next(records, None)
+        if header is None:
+            if sheets is not None:
+                raise ReadError(f"sheet {sheet!r} is empty: no header row", path=name)
+            continue
+        any_header = True
+        yield from _chunks(
+            header,
+            records,
+            file=name,
+            sheet=sheet,
+            first_column=first_column,
+            chunk_size=chunk_size,
+        )
+    if not any_header:
+        raise ReadError("every sheet of the workbook is empty: no header row", path=name)
+
+
+def _csv_chunks(fp: BinaryIO, name: str, chunk_size: int) -> Iterator[SheetChunk]:
+    records = csv_records(fp, name=name)
+    header = next(records, None)
+    if header is None:
+        raise ReadError("empty file: no header row", path=name)
+    yield from _chunks(
+        header, records, file=name, sheet=None, first_column=0, chunk_size=chunk_size
+    )
+
+
+def _chunks(
+    header: _Record,
+    records: Iterator[_Record],
+    *,
+    file: str,
+    sheet: str | None,
+    first_column: int,
+    chunk_size: int,
+) -> Iterator[SheetChunk]:
+    columns = _Columns(header[1], first_column)
+    numbers: list[int] = []
+    rows: list[list[Any]] = []
+    yielded = False
+    for number, cells in records:
+        numbers.append(number)
+        rows.append(cells)
+        if len(rows) == chunk_size:
+            yield SheetChunk(file, sheet, columns.frame(rows, numbers))
+            numbers, rows, yielded = [], [], True
+    if rows or not yielded:
+        yield SheetChunk(file, sheet, columns.frame(rows, numbers))
+
+
+class _Columns:
+    """Column names of one sheet: the header's, made unique, then `Column X` for extra cells."""
+
+    def __init__(self, header: list[Any], first_column: int) -> None:
+        self._first_column = first_column
+        self._taken: set[str] = set()
+        texts = ["" if cell is None else str(cell).strip() for cell in header]
+        self._taken.update(texts)
+        self.names: list[str] = []
+        for position, text in enumerate(texts):
+            self._add(text or self._letter_name(position))
+        self._header_width = len(self.names)
+
+    def frame(self, rows: list[list[Any]], numbers: list[int]) -> pd.DataFrame:
+        width = max(self._header_width, max(map(len, rows), default=0))
+        while len(self.names) < width:
+            self._add(self._letter_name(len(self.names)))
+        padded = [row if len(row) == width else row + [None] * (width - len(row)) for row in rows]
+        return pd.DataFrame(
+            padded,
+            columns=pd.Index(self.names[:width], dtype=object),
+            index=pd.Index(numbers, dtype="int64", name="row"),
+            dtype=object,
+        )
+
+    def _letter_name(self, position: int) -> str:
+        return f"Column {_column_letters(self._first_column + position)}"
+
+    def _add(self, name: str) -> None:
+        if name in self.names:
+            suffix = 2
+            while f"{name} ({suffix})" in self._taken:
+                suffix += 1
+            name = f"{name} ({suffix})"
+        self._taken.add(name)
+        self.names.append(name)
+
+
+def _column_letters(index: int) -> str:
+    """0 → `A`, 25 → `Z`, 26 → `AA`, as spreadsheets label columns."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters

@@ -1,0 +1,229 @@
+"""CSV text → raw records: encoding and delimiter detection, then a streaming `csv.reader`.
+
+Policies (the reader's docs in `importer.read` sum them up for users):
+- Encoding: a BOM decides (UTF-8/16/32); else UTF-8 if the first MiB is valid UTF-8; else cp1252,
+  unless the text reads as a non-Latin script in cp1252 (30 % or more of its letters are not
+  ASCII), in which case charset-normalizer may name a Cyrillic, Greek, Hebrew, Arabic, Thai or
+  East Asian code page. Central European cp1250 text is read as cp1252.
+- A byte that the chosen encoding refuses later in the file (a cp1252 "é" in a UTF-8 log) is read
+  as cp1252 (latin-1 for the five bytes cp1252 leaves undefined): no crash and no byte lost.
+- Delimiter: the one among `,` `;` tab `|` that splits the first records most consistently.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import charset_normalizer
+
+from importer.errors import ReadError
+
+__all__ = ["DELIMITERS", "Record", "csv_records", "detect_encoding", "sniff_delimiter"]
+
+DELIMITERS = (",", ";", "\t", "|")
+Record = tuple[int, list[str | None]]  # (1-based row number, cells; "" already None)
+
+_SAMPLE_BYTES = 1 << 20  # encoding is judged on this much; generous, still fast (C decoder)
+_NORMALIZER_BYTES = 64 << 10  # charset-normalizer is slow; a Windows code page shows early
+_SNIFF_CHARS = 64 << 10
+_SNIFF_RECORDS = 200
+_NON_LATIN_SHARE = 0.3  # Western text is mostly ASCII letters; Cyrillic read as cp1252 is not
+_FALLBACK = "importer.cp1252-fallback"
+# What charset-normalizer may answer instead of cp1252: code pages of non-Latin scripts that
+# spreadsheet exports use. Latin ones (cp1250, cp1257...) are too close to cp1252 to tell apart
+# on a few accented names, and on short text it guesses exotic pages (cp1006) that never apply.
+_NON_LATIN_CODE_PAGES = frozenset(
+    [
+        "cp1251",
+        "cp1253",
+        "cp1255",
+        "cp1256",
+        "cp874",
+        "koi8_r",
+        "koi8_u",
+        "iso8859_5",
+        "iso8859_7",
+        "iso8859_8",
+        "cp932",
+        "cp936",
+        "cp949",
+        "cp950",
+        "shift_jis",
+        "euc_jp",
+        "gb2312",
+        "gb18030",
+        "big5",
+        "euc_kr",
+    ]
+)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_WIDE = {"utf-16", "utf-32"}  # NUL bytes are normal there
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+def _decode_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    text = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad)
+    return text, error.end
+
+
+codecs.register_error(_FALLBACK, _decode_as_cp1252)
+
+
+def detect_encoding(sample: bytes) -> str:
+    """Name the codec for a file that starts with `sample`: `utf-8-sig`, `utf-8`, `cp1252`, ...
+
+    >>> detect_encoding("Zürich".encode("cp1252"))
+    'cp1252'
+    """
+    for bom, encoding in _BOMS:
+        if sample.startswith(bom):
+            return encoding
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+    return _legacy_code_page(sample[:_NORMALIZER_BYTES])
+
+
+def _legacy_code_page(sample: bytes) -> str:
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None  # a byte cp1252 leaves undefined: likely a multi-byte Asian code page
+    if text is not None and _non_ascii_letter_share(text) < _NON_LATIN_SHARE:
+        return "cp1252"
+    best = charset_normalizer.from_bytes(sample).best()
+    return (
+        best.encoding if best is not None and best.encoding in _NON_LATIN_CODE_PAGES else "cp1252"
+    )
+
+
+def _non_ascii_letter_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(not c.isascii() for c in letters) / len(letters)
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter among `,` `;` tab `|` that gives the header and the records below it the
+    same width; `,` when nothing splits (a one-column file).
+
+    csv.Sniffer is not used: on `Name;Amount` / `A;1,5` it picks `,` (it prefers `,` on a tie).
+    """
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        widths = _record_widths(sample, delimiter)
+        if len(widths) > 2:
+            widths.pop()  # the sample may end inside a record
+        if not widths or widths[0] < 2:
+            continue
+        score = (sum(width == widths[0] for width in widths), widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _record_widths(sample: str, delimiter: str) -> list[int]:
+    widths: list[int] = []
+    try:
+        for record in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
+            if any(record):
+                widths.append(len(record))
+                if len(widths) == _SNIFF_RECORDS:
+                    break
+    except csv.Error:
+        pass  # judged on the records before it
+    return widths
+
+
+def csv_records(fp: BinaryIO, *, name: str) -> Iterator[Record]:
+    """Every record of the CSV text in `fp`, numbered as a spreadsheet numbers rows; fully empty
+    records are skipped (their numbers are not reused) and trailing empty cells dropped."""
+    sample = fp.read(_SAMPLE_BYTES)
+    encoding = detect_encoding(sample)
+    _check_is_text(sample, encoding, name=name)
+    delimiter = sniff_delimiter(_text_sample(sample, encoding))
+    stream = _rewound(fp, sample)
+    text = io.TextIOWrapper(stream, encoding=encoding, errors=_FALLBACK, newline="")
+    try:
+        reader = csv.reader(text, delimiter=delimiter)
+        number = 0
+        try:
+            for number, record in enumerate(reader, start=1):
+                cells = [cell or None for cell in record]
+                while cells and cells[-1] is None:
+                    cells.pop()
+                if cells and "".join(record).strip():
+                    yield number, cells
+        except csv.Error as exc:
+            raise ReadError(f"row {number + 1}: not valid CSV ({exc})", path=name) from exc
+    finally:
+        text.detach()  # the caller owns fp: a TextIOWrapper would close it when collected
+
+
+def _check_is_text(sample: bytes, encoding: str, *, name: str) -> None:
+    if sample.startswith(_WORKBOOK_MAGIC):
+        raise ReadError(
+            "is an Excel workbook, not CSV text", path=name, hint="give it an .xlsx extension"
+        )
+    if b"\x00" in sample and encoding not in _WIDE:
+        raise ReadError(
+            "is a binary file (it contains NUL bytes), not CSV text",
+            path=name,
+            hint="if it is UTF-16 text without a byte-order mark, save it as UTF-8",
+        )
+
+
+def _text_sample(sample: bytes, encoding: str) -> str:
+    head = sample[: _SNIFF_CHARS * 4]
+    text = codecs.getincrementaldecoder(encoding)(errors=_FALLBACK).decode(head, final=False)
+    whole_file = len(head) == len(sample) < _SAMPLE_BYTES and len(text) <= _SNIFF_CHARS
+    if not whole_file:
+        text = text[:_SNIFF_CHARS]
+        text = text[: text.rfind("\n") + 1] or text  # drop the cut last line
+    return text
+
+
+def _rewound(fp: BinaryIO, sample: bytes) -> BinaryIO:
+    """`fp` as if `sample` had not been read from it yet."""
+    if fp.seekable():
+        fp.seek(-len(sample), io.SEEK_CUR)
+        return fp
+    return io.BufferedReader(_Prepended(sample, fp))
+
+
+class _Prepended(io.RawIOBase):
+    """A non-seekable stream (a pipe) with bytes already read put back in front."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)

@@ -1,0 +1,135 @@
+"""XLSX workbooks → raw records through python-calamine.
+
+python-calamine 0.9 parses a whole sheet into a compact Rust range when the sheet is opened and
+`iter_rows` then hands Python one row at a time, so Python-side memory stays flat; the Rust range
+costs a few dozen bytes per cell (see benchmarks/bench_read.py). Formulas are never evaluated:
+a formula cell gives the value Excel cached when it saved the file (None if none was cached), and
+an error cell (`#DIV/0!`) reads as empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum
+
+from importer.errors import ReadError
+
+__all__ = [
+    "Record",
+    "open_workbook",
+    "select_sheets",
+    "sheet_records",
+    "worksheet_names",
+]
+
+Record = tuple[int, list[Any]]  # (1-based sheet row number, cells; empty cells None)
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every encrypted Office file
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # a directory entry name in OLE2
+_SCAN_BLOCK = 1 << 20
+_EXACT_INT = 2**53  # floats at or above this are not exact integers any more
+
+
+def open_workbook(source: Path | BinaryIO, *, name: str) -> CalamineWorkbook:
+    """Open an .xlsx/.xlsm workbook, saying in one line why when it is not one."""
+    if isinstance(source, Path):
+        with source.open("rb") as fp:
+            _check_is_xlsx(fp, name=name)
+        return CalamineWorkbook.from_path(source)
+    start = source.tell()
+    _check_is_xlsx(source, name=name)
+    source.seek(start)
+    return CalamineWorkbook.from_filelike(source)
+
+
+def _check_is_xlsx(fp: BinaryIO, *, name: str) -> None:
+    head = fp.read(len(OLE2_MAGIC))
+    if not head:
+        raise ReadError("empty file: not an xlsx workbook", path=name)
+    if head == OLE2_MAGIC:
+        if _contains(fp, _ENCRYPTED_STREAM):
+            raise ReadError(
+                "the workbook is password-protected (encrypted)",
+                path=name,
+                hint="open it in Excel, remove the password and save it again",
+            )
+        raise ReadError(
+            "is an Excel 97-2003 (.xls) file, not .xlsx",
+            path=name,
+            hint="open it in Excel and save it as .xlsx",
+        )
+    if not head.startswith(ZIP_MAGIC):
+        raise ReadError("is not an xlsx workbook (not a zip archive)", path=name)
+
+
+def _contains(fp: BinaryIO, needle: bytes) -> bool:
+    """Whether the rest of `fp` holds `needle`, read block by block (OLE2 directories can sit
+    anywhere in the file)."""
+    tail = b""
+    while block := fp.read(_SCAN_BLOCK):
+        if needle in tail + block:
+            return True
+        tail = block[-(len(needle) - 1) :]
+    return False
+
+
+def worksheet_names(workbook: CalamineWorkbook) -> list[str]:
+    """Names of the sheets that hold cells (chart sheets do not), hidden ones too, in order."""
+    return [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+
+
+def select_sheets(
+    workbook: CalamineWorkbook, wanted: Sequence[str] | None, *, name: str
+) -> list[str]:
+    """The sheets to read: all worksheets, or `wanted` matched case-insensitively as Excel does."""
+    existing = worksheet_names(workbook)
+    if wanted is None:
+        return existing
+    by_folded = {sheet.casefold(): sheet for sheet in existing}
+    chosen = []
+    for sheet in wanted:
+        match = sheet if sheet in existing else by_folded.get(sheet.casefold())
+        if match is None:
+            listed = ", ".join(repr(s) for s in existing) or "none"
+            raise ReadError(f"no sheet named {sheet!r}; the workbook has: {listed}", path=name)
+        if match not in chosen:  # a sheet named twice is still read once
+            chosen.append(match)
+    return chosen
+
+
+def sheet_records(workbook: CalamineWorkbook, sheet: str) -> tuple[int, Iterator[Record]]:
+    """The 0-based sheet column of the first cell of each record, and the sheet's non-empty rows
+    numbered as Excel numbers them."""
+    data = workbook.get_sheet_by_name(sheet)
+    start = data.start
+    if start is None:  # no cell at all
+        return 0, iter(())
+    return start[1], _records(data)
+
+
+def _records(data: CalamineSheet) -> Iterator[Record]:
+    # python-calamine 0.9 starts iter_rows at sheet row 1 even when the data starts lower
+    # (upstream issue #177), but at the first used column; tests pin both.
+    for number, raw in enumerate(data.iter_rows(), start=1):
+        # Inline rather than a function per cell: this loop is most of the reader's Python time.
+        # Every xlsx number is stored as a float; a whole one is an int, as the user typed it.
+        cells = [
+            None
+            if value == ""
+            else int(value)
+            if type(value) is float and value.is_integer() and -_EXACT_INT < value < _EXACT_INT
+            else value
+            for value in raw
+        ]
+        while cells and cells[-1] is None:
+            cells.pop()
+        if not all(_is_blank(cell) for cell in cells):
+            yield number, cells
+
+
+def _is_blank(cell: Any) -> bool:
+    return cell is None or (type(cell) is str and cell.isspace())
