@@ -1,0 +1,145 @@
+"""The ledger's values (entry states, entries, audit events, body fingerprints) and their rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from importer.errors import LedgerError
+
+__all__ = [
+    "EntryState",
+    "LedgerEntry",
+    "LedgerEvent",
+    "append_event",
+    "body_fingerprint",
+    "canonical_json",
+    "current_entry",
+    "entry_from_row",
+    "event_from_row",
+    "utc_now",
+]
+
+
+class EntryState(StrEnum):
+    PENDING = "pending"  # known, not sent yet
+    SENDING = "sending"  # a POST may be in flight: reconcile before resending
+    CREATED = "created"
+    REJECTED = "rejected"  # 400: the body must change before it can succeed
+    FAILED = "failed"  # certainly not created (retries exhausted, run aborted)
+    UNKNOWN = "unknown"  # maybe created, and the register could not be searched
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """The ledger's memory of one row key."""
+
+    key: str
+    fingerprint: str
+    state: EntryState
+    incident_id: str | None
+    body: dict[str, Any]
+    source: str  # "file[sheet] row 17"
+    error: str | None
+    attempts: int  # how many times a create was started for this key, over all runs
+    run_id: int
+    updated_at: str
+    reconciled: bool = False  # the incident id was adopted from a search, not from a 201
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEvent:
+    """One line of the audit trail: a key moved from one state to another."""
+
+    key: str
+    from_state: EntryState | None
+    to_state: EntryState
+    run_id: int
+    at: str
+    incident_id: str | None
+    fingerprint: str | None
+    error: str | None
+    note: str | None  # "reconciled", "updated", "update failed", ...
+
+
+def _drop_nones(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_nones(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nones(v) for v in value]
+    return value
+
+
+def canonical_json(body: dict[str, Any]) -> str:
+    """Sorted keys, no spaces, UTF-8 kept as is: the same body always gives the same text."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def body_fingerprint(body: dict[str, Any]) -> str:
+    """SHA-256 hex of the body's canonical JSON; a field set to None counts as absent."""
+    return hashlib.sha256(canonical_json(_drop_nones(body)).encode("utf-8")).hexdigest()
+
+
+def entry_from_row(row: sqlite3.Row) -> LedgerEntry:
+    return LedgerEntry(
+        key=row["key"],
+        fingerprint=row["fingerprint"],
+        state=EntryState(row["state"]),
+        incident_id=row["incident_id"],
+        body=json.loads(row["body"]),
+        source=row["source"],
+        error=row["error"],
+        attempts=row["attempts"],
+        run_id=row["run_id"],
+        updated_at=row["updated_at"],
+        reconciled=bool(row["reconciled"]),
+    )
+
+
+def event_from_row(row: sqlite3.Row) -> LedgerEvent:
+    return LedgerEvent(
+        key=row["key"],
+        from_state=EntryState(row["from_state"]) if row["from_state"] else None,
+        to_state=EntryState(row["to_state"]),
+        run_id=row["run_id"],
+        at=row["at"],
+        incident_id=row["incident_id"],
+        fingerprint=row["fingerprint"],
+        error=row["error"],
+        note=row["note"],
+    )
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def current_entry(db: sqlite3.Connection, key: str) -> sqlite3.Row:
+    """The entries row of `key`; a key never sent is the caller's bug, so it raises."""
+    row: sqlite3.Row | None = db.execute("SELECT * FROM entries WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        raise LedgerError(f"no ledger entry for key {key!r}: mark_sending comes first")
+    return row
+
+
+def append_event(
+    db: sqlite3.Connection,
+    key: str,
+    from_state: str | None,
+    to_state: EntryState,
+    run_id: int,
+    at: str,
+    **details: str | None,
+) -> None:
+    """Append to the audit trail; `details` may give incident_id, fingerprint, error, note."""
+    extra = tuple(details.get(name) for name in ("incident_id", "fingerprint", "error", "note"))
+    db.execute(
+        "INSERT INTO events (key, from_state, to_state, run_id, at, incident_id, fingerprint,"
+        " error, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (key, from_state, str(to_state), run_id, at, *extra),
+    )
