@@ -1,0 +1,211 @@
+"""Turning raw sheet cells into text Series, and collecting row errors column-wise.
+
+Every directive works on a pandas Series indexed by spreadsheet row number. Text Series use the
+nullable "string" dtype: `<NA>` means "empty", so missing cells flow through `.str` methods.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from importer.rows import RowError
+
+__all__ = [
+    "Distinct",
+    "ErrorSink",
+    "blank_cells",
+    "blank_to_na",
+    "cell_text",
+    "is_blank_cell",
+    "normalise_numbers",
+    "number_text",
+    "spread_errors",
+    "to_text",
+]
+
+STRING: Literal["string"] = "string"
+_NUMERIC_TEXT = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def is_blank_cell(value: Any) -> bool:
+    """None, NaN, NaT, NA and whitespace-only text are all "empty"."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(np.isnan(value))
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    if isinstance(value, str):
+        return not value.strip()
+    return False
+
+
+def number_text(value: float) -> str:
+    """17.0 → "17", 0.1 → "0.1", 1e21 → "1e+21": what a person typed, without `.0` artefacts."""
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(float(value))
+
+
+def cell_text(value: Any) -> str | None:
+    """Text of any cell a reader can produce; None for empty. Never raises."""
+    try:
+        return _cell_text(value)
+    except Exception:  # a hostile __str__ must not stop the run
+        return f"<unprintable {type(value).__name__}>"
+
+
+def _cell_text(value: Any) -> str | None:
+    if is_blank_cell(value):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return number_text(float(value))
+    if isinstance(value, Decimal):
+        return number_text(float(value)) if value.is_finite() else str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None and value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def to_text(raw: pd.Series, *, blanks: bool = True) -> pd.Series:
+    """Raw cells → "string" Series with `<NA>` for empty cells (whitespace-only too, unless
+    `blanks=False` leaves that check to a later per-distinct-value step)."""
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        text = raw.astype(STRING)
+    else:
+        text = raw.map(cell_text, na_action=None).astype(STRING)
+    return blank_to_na(text) if blanks else text
+
+
+def blank_cells(raw: pd.Series) -> pd.Series:
+    """Boolean Series: which raw cells are empty (None, NaN, whitespace-only text)."""
+    blank = raw.isna()
+    filled = raw[~blank.to_numpy()]
+    if filled.empty:
+        return blank
+    distinct = Distinct(filled)
+    blank.loc[filled.index] = distinct.spread(distinct.values.map(is_blank_cell)).astype(bool)
+    return blank
+
+
+def blank_to_na(text: pd.Series) -> pd.Series:
+    """Whitespace-only and empty strings become `<NA>`."""
+    blank = text.str.strip().eq("").fillna(False).astype(bool)
+    return text.mask(blank) if blank.any() else text
+
+
+def normalise_numbers(text: pd.Series) -> pd.Series:
+    """ "17.0" → "17", "1.5E+03" → "1500" for cells that are numbers written as text."""
+    numeric = text.str.fullmatch(_NUMERIC_TEXT).fillna(False).astype(bool)
+    if not numeric.any():
+        return text
+    table = {v: number_text(float(v)) for v in text[numeric].unique()}
+    return text.mask(numeric, text[numeric].map(table))
+
+
+@dataclass
+class ErrorSink:
+    """Row errors of one chunk, added in bulk from boolean masks."""
+
+    by_row: dict[int, list[RowError]] = field(default_factory=dict)
+
+    def add(self, row: Hashable, error: RowError) -> None:
+        self.by_row.setdefault(int(row), []).append(error)  # type: ignore[call-overload]
+
+    def add_row(
+        self, row: Hashable, message: str, *, field: str, column: str | None, value: Any = None
+    ) -> None:
+        self.add(row, RowError(message, field=field, column=column, value=_plain(value)))
+
+    def add_where(
+        self,
+        mask: pd.Series,
+        values: pd.Series,
+        message: str | Callable[[Any], str],
+        *,
+        field: str,
+        column: str | None,
+    ) -> None:
+        """One error per row where `mask` is true; `values` align with `mask` by position."""
+        flags = mask.fillna(False).astype(bool).to_numpy()
+        if not flags.any():
+            return
+        picked = values.astype(object).to_numpy()[flags]
+        for row, value in zip(mask.index[flags], picked, strict=True):
+            text = message(value) if callable(message) else message
+            self.add(row, RowError(text, field=field, column=column, value=_plain(value)))
+
+    def rows(self) -> Iterable[int]:
+        return self.by_row.keys()
+
+
+def _plain(value: Any) -> Any:
+    return None if value is pd.NA else value
+
+
+class Distinct:
+    """Do the work once per distinct value, then spread results and errors back over the rows.
+
+    Legacy columns repeat values (types, units, countries, dates): this keeps per-value Python
+    work proportional to the number of distinct values, not rows.
+    """
+
+    def __init__(self, values: pd.Series) -> None:
+        self.index = values.index
+        uniques: Any = None
+        if pd.api.types.infer_dtype(values, skipna=True) not in _UNSAFE_TO_FACTORIZE:
+            try:
+                self.codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            except TypeError:  # an unhashable cell: no sharing for this column
+                uniques = None
+        if uniques is None:
+            # True == 1 == 1.0 for hashing, but not for us: keep every row apart.
+            self.codes = np.where(values.isna().to_numpy(), -1, np.arange(len(values)))
+            uniques = values.to_numpy(dtype=object)
+        dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else object
+        self.values = pd.Series(uniques, dtype=dtype)
+
+    def spread(self, result: pd.Series) -> pd.Series:
+        """Per-distinct-value Series (index 0..k-1) → one value per row (`<NA>` for empty rows)."""
+        per_value = result.astype(object).to_numpy()
+        out = np.full(len(self.codes), None, dtype=object)
+        present = self.codes >= 0
+        out[present] = per_value[self.codes[present]]
+        return pd.Series(out, index=self.index, dtype=result.dtype)
+
+    def spread_errors(self, local: ErrorSink, sink: ErrorSink) -> None:
+        """Errors found on distinct values (keyed by their position) → errors on each row."""
+        spread_errors(local, self.codes, self.index, sink)
+
+
+def spread_errors(local: ErrorSink, codes: np.ndarray, index: pd.Index, sink: ErrorSink) -> None:
+    """Errors keyed by distinct position → the same errors on every row at that position."""
+    if not local.by_row:
+        return
+    bad = np.isin(codes, np.fromiter(local.by_row, dtype=np.int64))
+    for row, code in zip(index[bad], codes[bad], strict=True):
+        sink.by_row.setdefault(int(row), []).extend(local.by_row[int(code)])
+
+
+_UNSAFE_TO_FACTORIZE = {"mixed", "mixed-integer"}  # may mix True with 1

@@ -1,0 +1,135 @@
+"""`Mapping`: a loaded, checked mapping file, as the pipeline uses it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from importer.errors import MappingError
+from importer.mapping.lookups import is_uuid, normalise_email
+from importer.mapping.matching import did_you_mean
+from importer.mapping.spec import DateSpec, MappingSpec, _Source
+from importer.mapping.values import ChunkColumns, cell_items, template_columns
+from importer.rows import SheetChunk
+
+__all__ = ["Mapping"]
+
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, eq=False)
+class Mapping:
+    """What `load_mapping` returns; frozen, built from the validated `MappingSpec`."""
+
+    name: str
+    path: Path
+    sheets: list[str] | None
+    key_columns: list[str]
+    needs: frozenset[str]  # lookups to fetch from the register: "organizations", "users"
+    spec: MappingSpec = field(repr=False)
+    lookup_files: dict[str, Path] = field(default_factory=dict)  # offline CSVs, absolute
+
+    @cached_property
+    def columns(self) -> list[str]:
+        """Every source column the mapping reads, in file order."""
+        found = list(self.key_columns) + [rule.column for rule in self.spec.skip_rows]
+        found += _columns_in(self.spec.fields)
+        return list(dict.fromkeys(found))
+
+    def columns_for(self, field: str) -> list[str]:
+        """Source columns feeding an API field; `jurisdictions.0.countryCode` works too."""
+        top, _, rest = field.partition(".")
+        spec = (
+            getattr(self.spec.fields, top, None)
+            if top in type(self.spec.fields).model_fields
+            else None
+        )
+        if spec is None:
+            return []
+        if top in ("attributeValues", "linkedInventories") and rest:
+            inner = rest.split(".")[0]
+            part = (
+                spec.get(inner)
+                if isinstance(spec, dict)
+                else getattr(spec, inner.replace("-", "_"), None)
+            )
+            if part is not None:
+                spec = part
+        found = _columns_in(spec)
+        if isinstance(spec, DateSpec) and spec.relative_to:
+            found += self.columns_for(spec.relative_to)
+        return list(dict.fromkeys(found))
+
+    def resolve_columns(self, header: Iterable[Any]) -> dict[str, str]:
+        """Mapping column → sheet header (exact, else loosely); MappingError if one is absent."""
+        names = [str(h) for h in header]
+        exact = set(names)
+        loose: dict[str, list[str]] = {}
+        for name in names:
+            loose.setdefault(_loose(name), []).append(name)
+        resolved: dict[str, str] = {}
+        for column in self.columns:
+            if column in exact:
+                resolved[column] = column
+            elif len(loose.get(_loose(column), [])) == 1:
+                resolved[column] = loose[_loose(column)][0]
+            else:
+                hint = did_you_mean(column, names)
+                raise MappingError(
+                    f"column {column!r} is not in the sheet (its columns: {', '.join(names[:15])})",
+                    path=str(self.path),
+                    hint=hint or "fix the column name in the mapping or the sheet's header row",
+                )
+        return resolved
+
+    def user_emails(self, chunk: SheetChunk) -> set[str]:
+        """Distinct e-mails that `lookup: user` blocks will look up in this chunk (pure)."""
+        specs = [s for s in self.spec.fields.incidentAssigneeRequests or [] if s.lookup == "user"]
+        if not specs:
+            return set()
+        cols = ChunkColumns(chunk.frame, self.resolve_columns(chunk.frame.columns))
+        found: set[str] = set()
+        for spec in specs:
+            for value in cell_items(spec, cols, "").items.unique():
+                if not is_uuid(value.strip()):
+                    found.add(normalise_email(value))
+        return {email for email in found if "@" in email}
+
+    @property
+    def inline_groups(self) -> dict[str, str]:
+        return {name: str(gid) for name, gid in self.spec.groups.items()}
+
+    @property
+    def inline_options(self) -> dict[str, dict[str, str]]:
+        return {a: {o: str(i) for o, i in opts.items()} for a, opts in self.spec.options.items()}
+
+
+def _loose(name: str) -> str:
+    return _SPACES.sub(" ", name).strip().casefold()
+
+
+def _columns_in(node: Any) -> list[str]:
+    """Columns referenced anywhere inside a spec block (recursive over models, lists, dicts)."""
+    found: list[str] = []
+    if isinstance(node, _Source):
+        if node.column:
+            found.append(node.column)
+        found += node.coalesce or []
+        if node.template:
+            found += [name for name, _optional in template_columns(node.template)]
+    if isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            found += _columns_in(getattr(node, name))
+    elif isinstance(node, dict):
+        for value in node.values():
+            found += _columns_in(value)
+    elif isinstance(node, Sequence) and not isinstance(node, str):
+        for value in node:
+            found += _columns_in(value)
+    return found

@@ -1,0 +1,123 @@
+"""Row filters (`skip_rows`) and row keys (`key`), both computed on whole columns."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from importer.mapping.cells import (
+    STRING,
+    Distinct,
+    blank_cells,
+    blank_to_na,
+    number_text,
+    to_text,
+)
+from importer.mapping.spec import RowFilter
+from importer.mapping.values import ChunkColumns
+
+__all__ = ["key_text", "row_keys", "skip_reasons"]
+
+_NUMBER_START = set("0123456789+-.")
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def key_text(raw: pd.Series) -> pd.Series:
+    """A key cell's normalised text: trimmed, single spaces, `17.0` → `17`."""
+    text = to_text(raw, blanks=False)
+    return blank_to_na(text.map(_key_part, na_action="ignore").astype(STRING))
+
+
+def _key_part(text: str) -> str:
+    # One pass per cell: keys are unique, so nothing is gained by working per distinct value.
+    cleaned = " ".join(text.split())
+    if cleaned[:1] in _NUMBER_START and _NUMBER.match(cleaned):
+        return number_text(float(cleaned))
+    return cleaned
+
+
+def row_keys(columns: list[str], cols: ChunkColumns) -> pd.Series:
+    """`LEG-0042` or `A|17` per row; `<NA>` when every key cell is empty."""
+    parts = [key_text(cols.raw(column)) for column in columns]
+    if not parts:
+        return pd.Series(pd.NA, index=cols.frame.index, dtype=STRING)
+    joined = parts[0].fillna("")
+    for part in parts[1:]:
+        joined = joined + "|" + part.fillna("")
+    all_empty = np.logical_and.reduce([p.isna().to_numpy() for p in parts])
+    return joined.mask(all_empty)
+
+
+def skip_reasons(filters: list[RowFilter], cols: ChunkColumns) -> pd.Series:
+    """Why each row is skipped (first matching filter, or a blank row), `None` for kept rows."""
+    reasons = pd.Series(None, index=cols.frame.index, dtype=object)
+    blank = _blank_rows(cols.frame)
+    if blank.any():
+        reasons[blank] = "blank row"
+    for rule in filters:
+        open_rows = reasons.isna()
+        if not open_rows.any():
+            break
+        distinct = Distinct(to_text(cols.raw(rule.column), blanks=False))
+        values = blank_to_na(distinct.values.str.strip())
+        hit = distinct.spread(_matches(rule, values)).fillna(False).astype(bool)
+        empty_cells = distinct.codes < 0
+        if empty_cells.any():
+            empty = pd.Series([pd.NA], dtype=STRING)
+            hit[empty_cells] = bool(_matches(rule, empty).fillna(False).iloc[0])
+        hit &= open_rows
+        text = distinct.spread(values)
+        if hit.any():
+            reasons[hit] = _describe(rule, text[hit])
+    return reasons
+
+
+def _blank_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose every cell is empty (the reader drops most; a mapping must not choke on them)."""
+    candidate = pd.Series(len(frame.columns) > 0, index=frame.index)
+    for position in range(len(frame.columns)):
+        if not candidate.any():
+            break
+        column = frame.iloc[:, position][candidate.to_numpy()]
+        candidate.loc[column.index] = blank_cells(column).to_numpy()
+    return candidate
+
+
+def _matches(rule: RowFilter, text: pd.Series) -> pd.Series:
+    folded = text.str.casefold() if rule.ignore_case else text
+    fold = str.casefold if rule.ignore_case else _same
+    if rule.equals is not None:
+        wanted = [fold(v) for v in rule.equals]
+        hit = folded.isin(wanted).fillna(False)
+        return hit | (text.isna() & ("" in wanted))
+    if rule.not_equals is not None:
+        return ~folded.isin([fold(v) for v in rule.not_equals]).fillna(False).astype(bool)
+    if rule.matches is not None:
+        flags = re.IGNORECASE if rule.ignore_case else 0
+        return text.str.contains(re.compile(rule.matches, flags)).fillna(False).astype(bool)
+    return text.isna() if rule.empty else text.notna()
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _describe(rule: RowFilter, values: pd.Series) -> pd.Series:
+    if rule.reason:
+        return pd.Series(f"skip_rows: {rule.reason}", index=values.index)
+    column = rule.column
+    if rule.empty is not None:
+        state = "empty" if rule.empty else "not empty"
+        return pd.Series(f"skip_rows: {column!r} is {state}", index=values.index)
+
+    def one(value: object) -> str:
+        shown = "" if value is pd.NA else str(value)[:60]
+        if rule.equals is not None:
+            return f"skip_rows: {column!r} is {shown!r}"
+        if rule.not_equals is not None:
+            return f"skip_rows: {column!r} is {shown!r}, not one of {', '.join(rule.not_equals)}"
+        return f"skip_rows: {column!r} {shown!r} matches /{rule.matches}/"
+
+    return values.astype(object).map(one)

@@ -1,0 +1,260 @@
+"""Value directives on whole columns: sources, extract, trim, case, split, value maps, default.
+
+Order inside one value block: source → extract → trim → collapse_whitespace → number_to_string →
+case → split (list fields) → map/otherwise → (lookup, in the caller) → default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from collections.abc import Mapping as AbcMapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from importer.mapping.cells import (
+    STRING,
+    Distinct,
+    ErrorSink,
+    blank_cells,
+    blank_to_na,
+    normalise_numbers,
+    spread_errors,
+    to_text,
+)
+from importer.mapping.lookups import is_uuid
+from importer.mapping.matching import expected_one_of
+from importer.mapping.spec import ListValueSpec, OtherwiseValue, ValueSpec, _Source
+
+__all__ = [
+    "CellItems",
+    "ChunkColumns",
+    "apply_default",
+    "apply_map",
+    "cell_items",
+    "source_label",
+    "source_raw",
+    "template_columns",
+    "text_value",
+]
+
+_TEMPLATE_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
+_GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
+_NA_ARRAY = np.array(None, dtype=object)  # np.where wants an array; None becomes <NA> later
+
+
+@dataclass(frozen=True)
+class ChunkColumns:
+    """The chunk's frame with the mapping's column names resolved to the frame's headers."""
+
+    frame: pd.DataFrame
+    resolved: AbcMapping[str, str]
+
+    def raw(self, column: str) -> pd.Series:
+        found = self.frame[self.resolved.get(column, column)]
+        if isinstance(found, pd.DataFrame):  # duplicated header: the first one wins
+            found = found.iloc[:, 0]
+        return found
+
+    def constant(self, value: Any) -> pd.Series:
+        return pd.Series([value] * len(self.frame), index=self.frame.index, dtype=object)
+
+
+def template_columns(template: str) -> list[tuple[str, bool]]:
+    """Columns named in a template as (column, optional): `"{Title} ({Ref?})"`."""
+    found = []
+    for match in _TEMPLATE_TOKEN.finditer(template):
+        name = match.group(1)
+        if name is not None:
+            optional = name.endswith("?")
+            found.append((name[:-1] if optional else name, optional))
+    return found
+
+
+def source_label(spec: _Source) -> str | None:
+    """The column(s) a value comes from, as a RowError shows them."""
+    if spec.column:
+        return spec.column
+    if spec.coalesce:
+        return " / ".join(spec.coalesce)
+    if spec.template:
+        return " + ".join(name for name, _ in template_columns(spec.template))
+    return None
+
+
+def source_raw(spec: _Source, cols: ChunkColumns) -> pd.Series:
+    """Raw cells (object dtype, None/NaN when empty); a template is already text."""
+    if spec.column:
+        return cols.raw(spec.column)
+    if spec.coalesce:
+        result = cols.raw(spec.coalesce[0]).astype(object)
+        for column in spec.coalesce[1:]:
+            blank = blank_cells(result)
+            if not blank.any():
+                break
+            result = result.mask(blank, cols.raw(column).astype(object))
+        return result
+    if spec.template:
+        return _render_template(spec.template, cols)
+    return cols.constant(spec.constant)
+
+
+def _render_template(template: str, cols: ChunkColumns) -> pd.Series:
+    # "a" + <NA> is <NA>: an empty required placeholder empties the whole value.
+    result = pd.Series("", index=cols.frame.index, dtype=STRING)
+    position = 0
+    for match in _TEMPLATE_TOKEN.finditer(template):
+        result = result + template[position : match.start()]
+        name = match.group(1)
+        if name is None:
+            result = result + match.group(0)[0]
+        elif name.endswith("?"):
+            result = result + to_text(cols.raw(name[:-1])).str.strip().fillna("")
+        else:
+            result = result + to_text(cols.raw(name)).str.strip()
+        position = match.end()
+    return blank_to_na(result + template[position:])
+
+
+def _transformed(text: pd.Series, spec: ValueSpec, sink: ErrorSink, field: str) -> pd.Series:
+    text = blank_to_na(text)
+    extract = spec.extract_spec()
+    if extract is not None:
+        text = _extract(text, extract.pattern, extract.otherwise, sink, field, source_label(spec))
+    if spec.trim:
+        text = text.str.strip()
+    if spec.collapse_whitespace:
+        text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+    if spec.number_to_string:
+        text = normalise_numbers(text)
+    if spec.case:
+        text = getattr(text.str, spec.case)()
+    return blank_to_na(text)
+
+
+def _extract(
+    text: pd.Series, pattern: str, otherwise: str, sink: ErrorSink, field: str, column: str | None
+) -> pd.Series:
+    if re.compile(pattern).groups == 0:
+        flags = _GLOBAL_FLAGS.match(pattern)
+        head = flags.group(0) if flags else ""
+        pattern = f"{head}({pattern[len(head) :]})"
+    found = blank_to_na(text.str.extract(pattern, expand=True).iloc[:, 0].astype(STRING))
+    missed = found.isna() & text.notna()
+    if otherwise == "keep":
+        return found.mask(missed, text)
+    if otherwise == "error":
+        sink.add_where(
+            missed, text, f"expected text matching /{pattern}/", field=field, column=column
+        )
+    return found
+
+
+def apply_map(
+    text: pd.Series, spec: ValueSpec, sink: ErrorSink, field: str, column: str | None
+) -> pd.Series:
+    """Value map with `ignore_case` and `otherwise` (`error`: a miss is a row error)."""
+    if spec.map is None:
+        return text
+    fold = str.casefold if spec.ignore_case else _same
+    table = {fold(k): v for k, v in spec.map.items()}
+    keys = text.str.casefold() if spec.ignore_case else text
+    hit = keys.isin(list(table)).to_numpy()
+    mapped = keys.map(table).astype(object).to_numpy()
+    rest = ~hit & text.notna().to_numpy()
+    result = np.where(hit, mapped, text.astype(object).to_numpy())
+    otherwise = spec.otherwise
+    if isinstance(otherwise, OtherwiseValue):
+        result = np.where(rest, otherwise.value, result)
+    elif otherwise == "empty":
+        result = np.where(rest, _NA_ARRAY, result)
+    elif otherwise == "error":
+        targets = {fold(v): v for v in spec.map.values() if v}
+        is_target = keys.isin(list(targets)).to_numpy() & rest
+        result = np.where(is_target, keys.map(targets).astype(object).to_numpy(), result)
+        bad = rest & ~is_target
+        choices = _accepted_names(list(spec.map), list(targets.values()), fold)
+        sink.add_where(
+            pd.Series(bad, index=text.index),
+            text,
+            lambda value: expected_one_of(str(value), choices),
+            field=field,
+            column=column,
+        )
+        result = np.where(bad, _NA_ARRAY, result)
+    return pd.Series(result, index=text.index, dtype=object).astype(STRING)
+
+
+def _accepted_names(keys: list[str], targets: list[str], fold: Callable[[str], str]) -> list[str]:
+    """Map keys in file order, then targets; ids (UUIDs) and case-only duplicates left out."""
+    names: dict[str, str] = {}
+    for name in [*keys, *targets]:
+        if name and not is_uuid(name):
+            names.setdefault(fold(name), name)
+    return list(names.values())
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def apply_default(text: pd.Series, spec: ValueSpec) -> pd.Series:
+    return text if spec.default is None else text.fillna(spec.default)
+
+
+def text_value(spec: ValueSpec, cols: ChunkColumns, sink: ErrorSink, field: str) -> pd.Series:
+    """A scalar text field: prepared text → map → default (one value per row, `<NA>` if none)."""
+    distinct = Distinct(to_text(source_raw(spec, cols), blanks=False))
+    local = ErrorSink()
+    text = _transformed(distinct.values, spec, local, field)
+    text = apply_map(text, spec, local, field, source_label(spec))
+    distinct.spread_errors(local, sink)
+    return apply_default(distinct.spread(text), spec)
+
+
+@dataclass
+class CellItems:
+    """The items of each distinct cell of a list column (`split`), mapped, before any lookup.
+
+    `items` is indexed by distinct-cell position; `codes` gives each row's position (-1: no
+    items). Builders work per position and `rows()` hands the results out per row.
+    """
+
+    items: pd.Series
+    codes: np.ndarray
+    index: pd.Index
+    errors: ErrorSink
+
+    def spread_errors(self, sink: ErrorSink) -> None:
+        spread_errors(self.errors, self.codes, self.index, sink)
+
+    def rows(self) -> Iterator[tuple[int, int]]:
+        """(row, position) for every row that has items."""
+        present = self.codes >= 0
+        rows = self.index.to_numpy()[present].tolist()
+        return zip(rows, self.codes[present].tolist(), strict=True)
+
+
+def cell_items(spec: ListValueSpec, cols: ChunkColumns, field: str) -> CellItems:
+    """Split, trim and map each distinct cell once; rows without items get `default` if set."""
+    distinct = Distinct(to_text(source_raw(spec, cols), blanks=False))
+    local = ErrorSink()
+    text = _transformed(distinct.values, spec, local, field)
+    if spec.split:
+        pattern = "|".join(re.escape(sep) for sep in spec.split)
+        text = text.str.split(pattern, regex=True).explode()
+        text = blank_to_na(text.astype(STRING).str.strip() if spec.trim else text.astype(STRING))
+    items = apply_map(text, spec, local, field, source_label(spec)).dropna()
+    items = items[~pd.MultiIndex.from_arrays([items.index, items]).duplicated()]
+    positions = len(distinct.values)
+    has_items = np.zeros(positions + 1, dtype=bool)
+    has_items[items.index.to_numpy(dtype=np.int64)] = True
+    codes = distinct.codes.copy()
+    codes[(codes >= 0) & ~has_items[np.maximum(codes, 0)]] = -1
+    if spec.default is not None:
+        items = pd.concat([items, pd.Series([spec.default], index=[positions], dtype=STRING)])
+        codes[codes < 0] = positions
+    return CellItems(items, codes, distinct.index, local)
