@@ -68,7 +68,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def parse_api_datetime(text: str) -> datetime:
     """Parse an ISO 8601 date-time with an explicit offset; raise ValueError otherwise."""
     if not _ISO_DATETIME.match(text):
-        raise ValueError("expected an ISO 8601 date-time with offset, e.g. 2019-05-31T12:43:24.173Z")
+        raise ValueError(
+            "expected an ISO 8601 date-time with offset, e.g. 2019-05-31T12:43:24.173Z"
+        )
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
@@ -131,7 +133,9 @@ class JurisdictionRequest(_Strict):
     @model_validator(mode="after")
     def _state_for_usa_can(self) -> JurisdictionRequest:
         if self.countryCode in {"USA", "CAN"} and not self.stateProvinceCode:
-            raise ValueError(f"stateProvinceCode is required when countryCode is {self.countryCode}")
+            raise ValueError(
+                f"stateProvinceCode is required when countryCode is {self.countryCode}"
+            )
         return self
 
 

@@ -45,7 +45,7 @@ class RowError:
     value: Any = None
 
     def describe(self) -> str:
-        """One line a person can act on: `column 'Date' (dateOccurred): '31/02/2020' - not a date`."""
+        """One actionable line: `column 'Date' (dateOccurred) value '31/02/2020': not a date`."""
         parts = []
         if self.column:
             parts.append(f"column {self.column!r}")

@@ -6,7 +6,8 @@ Vendor endpoints live in `api.py`, the `/_sandbox/` admin endpoints in `admin.py
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from importer.sandbox import admin, api
 from importer.sandbox.config import SandboxConfig
@@ -30,5 +31,10 @@ def create_app(config: SandboxConfig, tenant: Tenant, store: IncidentStore) -> F
     @app.exception_handler(ApiError)
     async def _answer(request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> Response:
+        # A client killed mid-request (the chaos tests do it on purpose) is not a server error.
+        return Response(status_code=499)
 
     return app

@@ -1,0 +1,281 @@
+"""The command line: parses options, runs the library, turns its errors into one-line messages."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from importer import __version__
+from importer.console import LogProgress, RichProgress, configure_logging, summary_table
+from importer.errors import (
+    AbortedError,
+    AuthError,
+    ConfigError,
+    ImporterError,
+    LedgerError,
+    LedgerLockedError,
+    ReadError,
+)
+from importer.pipeline import ExitCode, ProgressSink, RunOptions, run_import
+from importer.report import default_report_dir
+from importer.send import Credentials
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Bulk import of incidents from CSV and Excel sheets into the OneTrust Incident Register.",
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _exit_code_for(exc: ImporterError) -> int:
+    if isinstance(exc, AuthError):
+        return ExitCode.AUTH
+    if isinstance(exc, LedgerLockedError):
+        return ExitCode.LOCKED
+    if isinstance(exc, AbortedError):
+        return ExitCode.ABORTED
+    if isinstance(exc, ConfigError | ReadError | LedgerError):
+        return ExitCode.CONFIG
+    return ExitCode.ROWS_FAILED
+
+
+@contextmanager
+def _one_line_errors(verbose: bool) -> Iterator[None]:
+    """`Error: message` plus a hint on one line each; tracebacks only with --verbose."""
+    try:
+        yield
+    except ImporterError as exc:
+        _fail(exc.message, exc.hint, _exit_code_for(exc), verbose)
+    except KeyboardInterrupt:
+        _fail("interrupted", "run the same command again to resume", ExitCode.INTERRUPTED, verbose)
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # a bug: still one line, and the way to see more
+        _fail(f"internal error: {type(exc).__name__}: {exc}", "run with --verbose", 70, verbose)
+
+
+def _fail(message: str, hint: str | None, code: int, verbose: bool) -> NoReturn:
+    if verbose and sys.exc_info()[0] is not None:
+        err.print(traceback.format_exc(), markup=False, highlight=False)
+    err.print(f"Error: {message}", markup=False, highlight=False)
+    if hint:
+        err.print(f"Hint: {hint}", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def _parse_rate(text: str) -> float:
+    """`900`, `900/min`, `15/s` → requests per minute."""
+    number, _, unit = text.partition("/")
+    try:
+        value = float(number)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: expected e.g. 900/min or 15/s") from None
+    per = {"": 1.0, "min": 1.0, "m": 1.0, "s": 60.0, "sec": 60.0, "h": 1 / 60, "hour": 1 / 60}
+    if unit not in per or value <= 0:
+        raise typer.BadParameter(f"{text!r}: expected e.g. 900/min or 15/s")
+    return value * per[unit]
+
+
+def _parse_lookups(items: list[str]) -> dict[str, Path]:
+    lookups = {}
+    for item in items:
+        kind, sep, path = item.partition("=")
+        if not sep or kind not in {"organizations", "users"}:
+            raise typer.BadParameter(f"{item!r}: expected organizations=FILE or users=FILE")
+        lookups[kind] = Path(path)
+    return lookups
+
+
+def _credentials(base_url: str | None) -> Credentials:
+    environ = dict(os.environ)
+    if base_url:
+        environ["ONETRUST_BASE_URL"] = base_url
+    return Credentials.from_env(environ)
+
+
+@app.command()
+def run(
+    files: Annotated[list[Path], typer.Argument(help="CSV or XLSX files to import.")],
+    mapping: Annotated[Path, typer.Option("--mapping", "-m", help="Mapping file (YAML).")],
+    sheet: Annotated[
+        list[str] | None, typer.Option(help="Sheet to read (repeatable); default: all.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Map and validate only; send nothing.")] = False,
+    sandbox: Annotated[
+        bool, typer.Option(help="Import into a built-in sandbox register (no credentials).")
+    ] = False,
+    base_url: Annotated[
+        str | None, typer.Option(help="Register URL; default from ONETRUST_BASE_URL/HOSTNAME.")
+    ] = None,
+    rate: Annotated[str, typer.Option(help="Create requests per minute, e.g. 900/min.")] = "900",
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Requests in flight.")] = 4,
+    report_dir: Annotated[
+        Path, typer.Option(help="Folder in which each run writes its own report folder.")
+    ] = Path("reports"),
+    ledger: Annotated[
+        Path | None, typer.Option(help="Ledger file; default: one per tenant in the state dir.")
+    ] = None,
+    update_changed: Annotated[
+        bool, typer.Option(help="Update incidents whose row changed since it was imported.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Only re-send rows that failed or were rejected before.")
+    ] = False,
+    max_failures: Annotated[
+        int | None, typer.Option(help="Stop the run after more than N rows fail to send.")
+    ] = None,
+    lookup: Annotated[
+        list[str] | None, typer.Option(help="Offline lookup file: organizations=F or users=F.")
+    ] = None,
+    reconcile_delay: Annotated[
+        float, typer.Option(help="Seconds to wait before searching for an ambiguous create.")
+    ] = 2.0,
+    log_format: Annotated[str, typer.Option(help="text or json (structured, for cron).")] = "text",
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logs, tracebacks.")
+    ] = False,
+) -> None:
+    """Import FILES into the register, each row exactly once, and write a report."""
+    configure_logging(log_format=log_format, verbose=verbose)
+    with _one_line_errors(verbose):
+        if sandbox and base_url:
+            raise ConfigError("--sandbox and --base-url exclude each other")
+        folder = default_report_dir(report_dir, mapping.stem)
+        options = RunOptions(
+            files=files,
+            mapping_path=mapping,
+            report_dir=folder,
+            sheets=sheet or None,
+            dry_run=dry_run,
+            rate_per_minute=_parse_rate(rate),
+            concurrency=concurrency,
+            ledger_path=ledger,
+            update_changed=update_changed,
+            retry_failed=retry_failed,
+            max_failures=max_failures,
+            reconcile_delay=reconcile_delay,
+            lookup_files=_parse_lookups(lookup or []),
+            command=sys.argv[:],
+        )
+        interactive = err.is_terminal and log_format == "text"
+        progress: ProgressSink = RichProgress(err) if interactive else LogProgress()
+        options.count_rows_first = interactive and not dry_run
+        with _register(sandbox, base_url, dry_run, options):
+            outcome = asyncio.run(run_import(options, progress))
+        if log_format == "json":
+            out.print_json(json.dumps(outcome.summary))
+        else:
+            out.print(summary_table(outcome.summary))
+            out.print(f"Report: {outcome.report_dir}/results.csv")
+        raise typer.Exit(outcome.exit_code)
+
+
+@contextmanager
+def _register(
+    sandbox: bool, base_url: str | None, dry_run: bool, options: RunOptions
+) -> Iterator[None]:
+    """Fill in the options' credentials: a sandbox started here, or the environment's register."""
+    if sandbox:
+        from importer.sandbox import running_sandbox
+
+        with running_sandbox() as handle:
+            options.credentials = Credentials(
+                handle.base_url, handle.client_id, handle.client_secret
+            )
+            # The sandbox forgets everything when it stops, so its ledger must too.
+            options.ledger_path = options.ledger_path or options.report_dir / "ledger.sqlite"
+            yield
+        return
+    wants_register = not dry_run or base_url or "ONETRUST_BASE_URL" in os.environ
+    wants_register = wants_register or "ONETRUST_HOSTNAME" in os.environ
+    if wants_register:
+        options.credentials = _credentials(base_url)
+    yield
+
+
+@app.command("sandbox")
+def sandbox_command(
+    host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    seed: Annotated[Path | None, typer.Option(help="Tenant seed file (YAML).")] = None,
+    db: Annotated[Path | None, typer.Option(help="SQLite file to keep incidents in.")] = None,
+    rate: Annotated[str, typer.Option(help="Quota per endpoint, e.g. 1000/60s.")] = "1000/60s",
+    faults: Annotated[
+        str, typer.Option(help="Fault knobs, e.g. fail_after_commit=0.05,latency_ms=20.")
+    ] = "",
+    token_lifetime: Annotated[float, typer.Option(help="Token lifetime in seconds.")] = 3600.0,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the sandbox register in the foreground (Ctrl-C stops it)."""
+    from importer.sandbox import SandboxConfig, parse_faults, parse_rate, serve
+
+    with _one_line_errors(verbose):
+        try:
+            limit, window = parse_rate(rate)
+            fault_knobs = parse_faults(faults) if faults else None
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        config = SandboxConfig(
+            rate_limit=limit, window_seconds=window, token_lifetime=token_lifetime
+        )
+        if fault_knobs is not None:
+            config.faults = fault_knobs
+        serve(
+            host=host,
+            port=port,
+            config=config,
+            seed=seed,
+            db=db,
+            on_ready=lambda url: err.print(
+                f"Sandbox register listening on {url} (Ctrl-C stops it)"
+            ),
+        )
+
+
+@app.command("init-mapping")
+def init_mapping_command(
+    file: Annotated[Path, typer.Argument(help="A CSV or XLSX sheet to draft a mapping for.")],
+    sheet: Annotated[
+        list[str] | None, typer.Option(help="Sheet to read (repeatable); default: all.")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Print a draft mapping for FILE: matched columns, date formats, proposed value maps."""
+    from importer.draft_mapping import draft_mapping
+
+    with _one_line_errors(verbose):
+        if not file.is_file():
+            raise ConfigError(f"{file}: no such file")
+        sys.stdout.write(draft_mapping(file, sheets=sheet or None))
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the mapping file format (for editor autocompletion)."""
+    from importer.mapping import mapping_json_schema
+
+    out.print_json(json.dumps(mapping_json_schema()))
+
+
+@app.command("version")
+def version_command() -> None:
+    """Print the version."""
+    out.print(__version__)
+
+
+def main() -> None:
+    app(prog_name="incident-import")

@@ -1,0 +1,157 @@
+"""What a person (or cron's mail) sees while a run goes: progress, log lines, the summary table."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from importer.rows import RowResult, RowStatus
+
+__all__ = ["JsonLogFormatter", "LogProgress", "RichProgress", "configure_logging", "summary_table"]
+
+log = logging.getLogger("importer.progress")
+
+
+class RichProgress:
+    """A progress bar with rate and ETA, for a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:>7.1f} rows/s"),
+            TextColumn("{task.fields[problems]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task: TaskID | None = None
+        self._t0 = time.monotonic()
+        self._done = 0
+        self._counts: Counter[RowStatus] = Counter()
+
+    def start(self, total: int | None) -> None:
+        self._t0 = time.monotonic()
+        self._progress.start()
+        self._task = self._progress.add_task("rows", total=total, rate=0.0, problems="")
+
+    def advance(self, results: list[RowResult]) -> None:
+        assert self._task is not None
+        self._done += len(results)
+        self._counts.update(r.status for r in results)
+        rate = self._done / max(time.monotonic() - self._t0, 1e-6)
+        bad = sum(n for s, n in self._counts.items() if not s.is_ok)
+        problems = f"[red]{bad} need attention" if bad else ""
+        self._progress.update(self._task, advance=len(results), rate=rate, problems=problems)
+
+    def finish(self) -> None:
+        self._progress.stop()
+
+
+class LogProgress:
+    """Plain progress lines for cron and pipes: one every `every` seconds, and one at the end."""
+
+    def __init__(self, every: float = 30.0) -> None:
+        self.every = every
+        self._done = 0
+        self._counts: Counter[RowStatus] = Counter()
+        self._t0 = self._last = time.monotonic()
+        self._total: int | None = None
+
+    def start(self, total: int | None) -> None:
+        self._total = total
+        self._t0 = self._last = time.monotonic()
+
+    def advance(self, results: list[RowResult]) -> None:
+        self._done += len(results)
+        self._counts.update(r.status for r in results)
+        if time.monotonic() - self._last >= self.every:
+            self._emit()
+
+    def finish(self) -> None:
+        self._emit()
+
+    def _emit(self) -> None:
+        self._last = time.monotonic()
+        elapsed = max(self._last - self._t0, 1e-6)
+        counts = {s.value: n for s, n in self._counts.items()}
+        log.info(
+            "processed %d%s rows (%.1f rows/s): %s",
+            self._done,
+            f"/{self._total}" if self._total else "",
+            self._done / elapsed,
+            ", ".join(f"{n} {s}" for s, n in counts.items()) or "nothing yet",
+            extra={"event": "progress", "rows": self._done, "counts": counts},
+        )
+
+
+def summary_table(summary: dict[str, Any]) -> Table:
+    """The table printed at the end of a run."""
+    table = Table(title="incident-import: " + ("dry run" if summary["dry_run"] else "run"))
+    table.add_column("outcome")
+    table.add_column("rows", justify="right")
+    for status, count in summary["counts"].items():
+        if count:
+            style = "green" if RowStatus(status).is_ok else "red"
+            table.add_row(f"[{style}]{status}[/]", str(count))
+    table.add_section()
+    table.add_row("total rows", str(summary["rows"]))
+    if summary.get("reconciled"):
+        table.add_row("reconciled after ambiguous sends", str(summary["reconciled"]))
+    if not summary["dry_run"]:
+        table.add_row("requests / retries / 429s", _requests(summary))
+    table.add_row("duration", f"{summary['duration_seconds']:.1f} s")
+    return table
+
+
+def _requests(summary: dict[str, Any]) -> str:
+    return f"{summary['requests']} / {summary['retries']} / {summary['throttled_429']}"
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and any structured extras."""
+
+    _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        data.update({k: v for k, v in vars(record).items() if k not in self._STANDARD})
+        if record.exc_info:
+            data["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(data, default=str)
+
+
+def configure_logging(*, log_format: str, verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger("importer")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.propagate = False

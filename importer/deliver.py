@@ -1,0 +1,269 @@
+"""Delivering one valid row to the register exactly once, with the ledger as the source of truth.
+
+The rule that makes it exactly-once: a row is marked `sending` durably *before* its POST, and an
+outcome that may or may not have created the incident (500, timeout, dropped connection) is never
+resent blindly: the register is searched first, and a match is adopted instead of sending again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from importer.errors import (
+    AmbiguousSendError,
+    FatalSendError,
+    RetryableSendError,
+    RowRejectedError,
+    SendError,
+)
+from importer.ledger import EntryState, Ledger, LedgerEntry
+from importer.reconcile import find_created
+from importer.rows import RowError, RowResult, RowStatus, SourceRef
+from importer.send import RegisterClient
+
+__all__ = ["Deliverer", "Job", "update_body"]
+
+log = logging.getLogger("importer.deliver")
+
+# After this many ambiguous outcomes that each searched as "not created", stop resending the row.
+MAX_AMBIGUOUS_ROUNDS = 3
+_CREATE_ONLY_FIELDS = ("linkedInventories", "autoAssessJurisdictions")
+
+
+@dataclass(slots=True)
+class Job:
+    """One valid row on its way to the register."""
+
+    source: SourceRef
+    key: str
+    fingerprint: str
+    body: dict[str, Any]
+
+
+def update_body(body: dict[str, Any]) -> dict[str, Any]:
+    """PUT takes create's shape without the link fields."""
+    return {k: v for k, v in body.items() if k not in _CREATE_ONLY_FIELDS}
+
+
+@dataclass
+class Deliverer:
+    """Sends jobs with the ledger; stops sending after the first error that ends the run."""
+
+    client: RegisterClient
+    ledger: Ledger
+    run_id: int
+    reconcile_delay: float = 2.0
+    concurrency: int = 4
+    fatal: FatalSendError | None = None
+    reconciled: int = field(default=0)
+
+    def __post_init__(self) -> None:
+        # Rows enter `sending` only when a seat is free, so a crash leaves at most `concurrency`
+        # rows to reconcile, not every row queued behind the pacer.
+        self._seats = asyncio.Semaphore(self.concurrency)
+
+    async def deliver(
+        self, job: Job, entry: LedgerEntry | None, *, update: bool = False
+    ) -> RowResult:
+        """Create (or, with `update`, PUT) one row, first resolving an earlier unfinished send."""
+        async with self._seats:
+            if entry is not None and is_unresolved(entry):
+                resolved = await self.resolve_earlier_send(job, entry)
+                if resolved is not None:
+                    return resolved
+            if update and entry is not None:
+                return await self.update(job, entry)
+            return await self.create(job)
+
+    async def create(self, job: Job) -> RowResult:
+        attempts = 0
+        for _ in range(MAX_AMBIGUOUS_ROUNDS):
+            if self.fatal is not None:
+                return self._not_sent(job)
+            self.ledger.mark_sending(
+                job.key,
+                fingerprint=job.fingerprint,
+                body=job.body,
+                source=str(job.source),
+                run_id=self.run_id,
+            )
+            try:
+                created = await self.client.create_incident(job.body)
+            except RowRejectedError as exc:
+                self.ledger.mark_rejected(job.key, _detail_text(exc), run_id=self.run_id)
+                return self._result(job, RowStatus.REJECTED, exc, attempts + exc.attempts)
+            except AmbiguousSendError as exc:
+                attempts += exc.attempts
+                result = await self._reconcile(job, exc, attempts)
+                if result is not None:
+                    return result
+                log.info("%s: not in the register after %s; sending again", job.source, exc)
+                continue
+            except FatalSendError as exc:
+                self.fatal = exc
+                self.ledger.mark_failed(job.key, exc.message, run_id=self.run_id)
+                return self._result(job, RowStatus.FAILED, exc, attempts + exc.attempts)
+            except RetryableSendError as exc:
+                self.ledger.mark_failed(job.key, exc.message, run_id=self.run_id)
+                return self._result(job, RowStatus.FAILED, exc, attempts + exc.attempts)
+            self.ledger.mark_created(job.key, created.incident_id, run_id=self.run_id)
+            return RowResult(
+                job.source,
+                RowStatus.CREATED,
+                incident_id=created.incident_id,
+                http_status=created.status_code,
+                attempts=attempts + created.attempts,
+                key=job.key,
+            )
+        message = f"{MAX_AMBIGUOUS_ROUNDS} sends ended in server errors and none was stored"
+        self.ledger.mark_failed(job.key, message, run_id=self.run_id)
+        return RowResult(
+            job.source,
+            RowStatus.FAILED,
+            attempts=attempts,
+            errors=[RowError(message)],
+            key=job.key,
+        )
+
+    async def resolve_earlier_send(self, job: Job, entry: LedgerEntry) -> RowResult | None:
+        """A row an earlier run left `sending`/`unknown`: adopt its incident, or None to send."""
+        try:
+            found = await find_created(
+                self.client, entry.body, exclude_ids=self.ledger.claimed_incident_ids()
+            )
+        except SendError as exc:
+            return self._unknown(job, f"an earlier send may have created it; search failed: {exc}")
+        if found is None:
+            return None
+        self.ledger.mark_created(job.key, found, run_id=self.run_id, reconciled=True)
+        self.reconciled += 1
+        note = "reconciled: an interrupted earlier send had created it"
+        if entry.fingerprint != job.fingerprint:
+            note += " (row changed since; not updated)"
+        return RowResult(job.source, RowStatus.CREATED, incident_id=found, note=note, key=job.key)
+
+    async def update(self, job: Job, entry: LedgerEntry) -> RowResult:
+        if self.fatal is not None or entry.incident_id is None:
+            return self._not_sent(job)
+        try:
+            status = await self.client.update_incident(entry.incident_id, update_body(job.body))
+        except SendError as exc:
+            if isinstance(exc, FatalSendError):
+                self.fatal = exc
+            return self._result(job, RowStatus.FAILED, exc, exc.attempts, entry.incident_id)
+        self.ledger.mark_updated(
+            job.key, fingerprint=job.fingerprint, body=job.body, run_id=self.run_id
+        )
+        return RowResult(
+            job.source,
+            RowStatus.UPDATED,
+            incident_id=entry.incident_id,
+            http_status=status,
+            attempts=1,
+            key=job.key,
+        )
+
+    async def _reconcile(
+        self, job: Job, exc: AmbiguousSendError, attempts: int
+    ) -> RowResult | None:
+        if self.reconcile_delay:
+            # The register may index a new incident a moment after storing it.
+            await asyncio.sleep(self.reconcile_delay)
+        try:
+            found = await find_created(
+                self.client, job.body, exclude_ids=self.ledger.claimed_incident_ids()
+            )
+        except SendError as search_exc:
+            self.ledger.mark_unknown(job.key, f"{exc}; search failed", run_id=self.run_id)
+            return self._unknown(
+                job,
+                f"may have been created ({exc}); the register could not be searched "
+                f"({search_exc}); the next run checks again",
+                attempts,
+                exc.status_code,
+            )
+        if found is None:
+            return None
+        self.ledger.mark_created(job.key, found, run_id=self.run_id, reconciled=True)
+        self.reconciled += 1
+        return RowResult(
+            job.source,
+            RowStatus.CREATED,
+            incident_id=found,
+            http_status=exc.status_code,
+            attempts=attempts,
+            note=f"reconciled: {exc.message}, but the incident was found in the register",
+            key=job.key,
+        )
+
+    def _unknown(
+        self, job: Job, message: str, attempts: int = 0, status: int | None = None
+    ) -> RowResult:
+        return RowResult(
+            job.source,
+            RowStatus.UNKNOWN,
+            http_status=status,
+            attempts=attempts,
+            errors=[RowError(message)],
+            key=job.key,
+        )
+
+    def _not_sent(self, job: Job) -> RowResult:
+        reason = self.fatal.message if self.fatal else "run stopped"
+        return RowResult(
+            job.source,
+            RowStatus.FAILED,
+            errors=[RowError(f"not sent: the run stopped ({reason})")],
+            key=job.key,
+        )
+
+    def _result(
+        self,
+        job: Job,
+        status: RowStatus,
+        exc: SendError,
+        attempts: int,
+        incident_id: str | None = None,
+    ) -> RowResult:
+        return RowResult(
+            job.source,
+            status,
+            incident_id=incident_id,
+            http_status=exc.status_code,
+            attempts=attempts,
+            errors=rejection_errors(exc)
+            if status is RowStatus.REJECTED
+            else [RowError(exc.message)],
+            key=job.key,
+        )
+
+
+def rejection_errors(exc: SendError) -> list[RowError]:
+    """The register's 400 body as row errors; the sandbox lists `{"field", "message"}` items."""
+    details = exc.details
+    if isinstance(details, dict) and isinstance(details.get("errors"), list):
+        errors = [
+            RowError(str(item.get("message", item)), field=item.get("field"))
+            if isinstance(item, dict)
+            else RowError(str(item))
+            for item in details["errors"]
+        ]
+        if errors:
+            return [
+                RowError(f"rejected by the register: {e.message}", field=e.field) for e in errors
+            ]
+    return [RowError(f"rejected by the register: {_detail_text(exc)}")]
+
+
+def _detail_text(exc: SendError) -> str:
+    if exc.details is None:
+        return exc.message
+    text = str(exc.details)
+    return text if len(text) <= 500 else text[:499] + "…"
+
+
+def is_unresolved(entry: LedgerEntry) -> bool:
+    return entry.state in (EntryState.SENDING, EntryState.UNKNOWN)
