@@ -69,11 +69,12 @@ def _one_line_errors(verbose: bool) -> Iterator[None]:
 
 
 def _fail(message: str, hint: str | None, code: int, verbose: bool) -> NoReturn:
+    # Plain writes, never wrapped: cron mail and log scrapers get exactly one line per message.
     if verbose and sys.exc_info()[0] is not None:
-        err.print(traceback.format_exc(), markup=False, highlight=False)
-    err.print(f"Error: {message}", markup=False, highlight=False)
+        typer.echo(traceback.format_exc(), err=True)
+    typer.echo(f"Error: {message}", err=True)
     if hint:
-        err.print(f"Hint: {hint}", markup=False, highlight=False)
+        typer.echo(f"Hint: {hint}", err=True)
     raise typer.Exit(code)
 
 
