@@ -109,14 +109,13 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
         if ledger is not None:
             stack.callback(ledger.close)
         report = stack.enter_context(ReportWriter(options.report_dir))
-        run = _Run(options, mapping, lookups, client, ledger, report)
+        run = _Run(options, mapping, lookups, client, ledger, report, progress)
         progress.start(_count_rows(options) if options.count_rows_first else None)
         try:
             await run.prepare()
             for chunk in _chunks(options, mapping):
                 results = await run.process(chunk)
                 report.write_chunk(chunk, results)
-                progress.advance(results)
         finally:
             progress.finish()
         exit_code = run.exit_code(report)
@@ -151,9 +150,11 @@ class _Run:
         client: RegisterClient | None,
         ledger: Ledger | None,
         report: ReportWriter,
+        progress: ProgressSink,
     ) -> None:
         self.options, self.mapping, self.lookups = options, mapping, lookups
         self.client, self.ledger, self.report = client, ledger, report
+        self.progress = progress
         self.run_id: int | None = None
         self.deliverer: Deliverer | None = None
         self.seen: dict[str, int] = {}
@@ -204,6 +205,7 @@ class _Run:
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error]))
+        self.progress.advance(results)  # rows decided without the register, at once
         results.extend(await self._send(jobs))
         for result in results:
             if result.status is RowStatus.REJECTED:
@@ -212,14 +214,23 @@ class _Run:
         return results
 
     async def _send(self, jobs: list[Job]) -> list[RowResult]:
-        if self.abort_reason is not None:
-            return [_not_sent(job, self.abort_reason) for job in jobs]
-        if self.deliverer is None or self.ledger is None:
-            for job in jobs:
-                self.report.write_would_send(job.source, job.key, job.body)
-            return [RowResult(j.source, RowStatus.WOULD_CREATE, key=j.key) for j in jobs]
+        if self.abort_reason is not None or self.deliverer is None or self.ledger is None:
+            results = [self._without_sending(job) for job in jobs]
+            self.progress.advance(results)
+            return results
         entries = self.ledger.get_many(j.key for j in jobs)
-        return list(await asyncio.gather(*(self._deliver(j, entries.get(j.key)) for j in jobs)))
+        return list(await asyncio.gather(*(self._tracked(j, entries.get(j.key)) for j in jobs)))
+
+    def _without_sending(self, job: Job) -> RowResult:
+        if self.abort_reason is not None:
+            return _not_sent(job, self.abort_reason)
+        self.report.write_would_send(job.source, job.key, job.body)
+        return RowResult(job.source, RowStatus.WOULD_CREATE, key=job.key)
+
+    async def _tracked(self, job: Job, entry: LedgerEntry | None) -> RowResult:
+        result = await self._deliver(job, entry)
+        self.progress.advance([result])
+        return result
 
     async def _deliver(self, job: Job, entry: LedgerEntry | None) -> RowResult:
         """Decide from the ledger what this row needs, then do it."""
