@@ -48,3 +48,20 @@ def read_results(report_dir: Path) -> list[dict[str, str]]:
     (run_folder,) = [p for p in report_dir.iterdir() if p.is_dir()]
     with (run_folder / "results.csv").open(encoding="utf-8") as fp:
         return list(csv.DictReader(fp))
+
+
+def run_args(sheet: Path, mapping: Path, workdir: Path, *extra: str) -> list[str]:
+    """`run` arguments that keep the report and ledger under `workdir` and never wait to search."""
+    return [
+        "run",
+        str(sheet),
+        "--mapping",
+        str(mapping),
+        "--report-dir",
+        str(workdir / "reports"),
+        "--ledger",
+        str(workdir / "ledger.sqlite"),
+        "--reconcile-delay",
+        "0",
+        *extra,
+    ]

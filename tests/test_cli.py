@@ -8,26 +8,12 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from e2e_helpers import incident_row, write_sheet
+from e2e_helpers import incident_row, run_args, write_sheet
 
 from importer.mapping import load_mapping
 from importer.sandbox import SandboxConfig, running_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _run(sheet: Path, mapping: Path, tmp_path: Path, *extra: str) -> list[str]:
-    return [
-        "run",
-        str(sheet),
-        "--mapping",
-        str(mapping),
-        "--report-dir",
-        str(tmp_path / "reports"),
-        "--ledger",
-        str(tmp_path / "ledger.sqlite"),
-        *extra,
-    ]
 
 
 def _one_line_error(stderr: str) -> str:
@@ -53,7 +39,7 @@ def test_a_mapping_that_does_not_load_is_one_line_with_its_line_and_exit_2(
     mapping.write_text(mapping_text, encoding="utf-8")
     sheet = write_sheet(tmp_path / "log.csv", [incident_row(1)])
 
-    result = cli(_run(sheet, mapping, tmp_path, "--dry-run"))
+    result = cli(run_args(sheet, mapping, tmp_path, "--dry-run"))
 
     assert result.exit_code == 2
     assert expected in _one_line_error(result.stderr)
@@ -64,7 +50,7 @@ def test_unknown_field_suggests_the_nearest_name(tmp_path, cli):
     mapping.write_text("version: 1\nfields:\n  name: Title\n  nmae: Title\n", encoding="utf-8")
     sheet = write_sheet(tmp_path / "log.csv", [incident_row(1)])
 
-    result = cli(_run(sheet, mapping, tmp_path, "--dry-run"))
+    result = cli(run_args(sheet, mapping, tmp_path, "--dry-run"))
 
     assert "did you mean 'name'" in result.stderr
 
@@ -81,7 +67,7 @@ def test_a_bad_input_file_is_one_line_and_exit_2(
     if sheet_bytes is not None:
         sheet.write_bytes(sheet_bytes)
 
-    result = cli(_run(sheet, simple_mapping, tmp_path, "--sandbox"))
+    result = cli(run_args(sheet, simple_mapping, tmp_path, "--sandbox"))
 
     assert result.exit_code == 2
     assert message in _one_line_error(result.stderr)
@@ -90,7 +76,7 @@ def test_a_bad_input_file_is_one_line_and_exit_2(
 def test_missing_credentials_name_the_variable(tmp_path, simple_mapping, cli):
     sheet = write_sheet(tmp_path / "log.csv", [incident_row(1)])
 
-    result = cli(_run(sheet, simple_mapping, tmp_path))
+    result = cli(run_args(sheet, simple_mapping, tmp_path))
 
     assert result.exit_code == 2
     assert "ONETRUST_" in _one_line_error(result.stderr)
@@ -100,7 +86,7 @@ def test_plain_http_is_refused_for_a_non_loopback_register(tmp_path, simple_mapp
     sheet = write_sheet(tmp_path / "log.csv", [incident_row(1)])
 
     result = cli(
-        _run(sheet, simple_mapping, tmp_path, "--base-url", "http://example.com"), register
+        run_args(sheet, simple_mapping, tmp_path, "--base-url", "http://example.com"), register
     )
 
     assert result.exit_code == 2
@@ -113,7 +99,7 @@ def test_refused_credentials_exit_3_without_the_secret(tmp_path, simple_mapping,
         base_url=register.base_url, client_id=register.client_id, client_secret="wrong-secret-4711"
     )
 
-    result = cli(_run(sheet, simple_mapping, tmp_path), wrong)
+    result = cli(run_args(sheet, simple_mapping, tmp_path), wrong)
 
     assert result.exit_code == 3
     assert "sandbox-client" in _one_line_error(result.stderr)
@@ -126,10 +112,8 @@ def test_more_failures_than_max_failures_aborts_with_exit_4_and_reports_every_ro
     rows = [incident_row(n, Type="Not A Tenant Type") for n in range(6)]
     sheet = write_sheet(tmp_path / "log.csv", rows)
     with running_sandbox() as register:
-        result = cli(
-            _run(sheet, simple_mapping, tmp_path, "--max-failures", "2", "--log-format", "json"),
-            register,
-        )
+        args = run_args(sheet, simple_mapping, tmp_path, "--max-failures", "2")
+        result = cli([*args, "--log-format", "json"], register)
     summary = json.loads(result.stdout)
 
     assert result.exit_code == 4
@@ -144,7 +128,7 @@ def test_json_logs_are_one_object_per_line_and_never_carry_the_secret(
     config = SandboxConfig(token_lifetime=1.0)
     with running_sandbox(config) as register:
         result = cli(
-            _run(sheet, simple_mapping, tmp_path, "--log-format", "json", "--verbose"), register
+            run_args(sheet, simple_mapping, tmp_path, "--log-format", "json", "--verbose"), register
         )
         secret = register.client_secret
 

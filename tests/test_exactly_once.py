@@ -13,28 +13,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from e2e_helpers import incident_row, write_sheet
+from e2e_helpers import incident_row, run_args, write_sheet
 
 from importer.ledger import Ledger
 from importer.sandbox import Faults, SandboxConfig, running_sandbox
 
 
 def _args(sheet: Path, mapping: Path, tmp_path: Path, *extra: str) -> list[str]:
-    return [
-        "run",
-        str(sheet),
-        "--mapping",
-        str(mapping),
-        "--report-dir",
-        str(tmp_path / "reports"),
-        "--ledger",
-        str(tmp_path / "ledger.sqlite"),
-        "--reconcile-delay",
-        "0",
-        "--log-format",
-        "json",
-        *extra,
-    ]
+    return run_args(sheet, mapping, tmp_path, "--log-format", "json", *extra)
 
 
 def _statuses(result) -> Counter[str]:

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from e2e_helpers import incident_row, read_results, write_sheet
+from e2e_helpers import incident_row, read_results, run_args, write_sheet
 
 from importer.sandbox import Faults, SandboxConfig, running_sandbox
 
@@ -15,21 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run_args(sheet: Path, mapping: Path, reports: Path, *extra: str) -> list[str]:
-    return [
-        "run",
-        str(sheet),
-        "--mapping",
-        str(mapping),
-        "--report-dir",
-        str(reports),
-        "--ledger",
-        str(reports.parent / "ledger.sqlite"),
-        "--reconcile-delay",
-        "0",
-        "--log-format",
-        "json",
-        *extra,
-    ]
+    return run_args(sheet, mapping, reports.parent, "--log-format", "json", *extra)
 
 
 def test_every_valid_row_is_created_once_and_every_row_is_reported(
