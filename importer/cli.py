@@ -17,16 +17,8 @@ from rich.console import Console
 
 from importer import __version__
 from importer.console import LogProgress, RichProgress, configure_logging, summary_table
-from importer.errors import (
-    AbortedError,
-    AuthError,
-    ConfigError,
-    ImporterError,
-    LedgerError,
-    LedgerLockedError,
-    ReadError,
-)
-from importer.pipeline import ExitCode, ProgressSink, RunOptions, run_import
+from importer.errors import ConfigError, ImporterError
+from importer.pipeline import ExitCode, ProgressSink, RunOptions, exit_code_for, run_import
 from importer.report import default_report_dir
 from importer.send import Credentials
 
@@ -41,31 +33,20 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _exit_code_for(exc: ImporterError) -> int:
-    if isinstance(exc, AuthError):
-        return ExitCode.AUTH
-    if isinstance(exc, LedgerLockedError):
-        return ExitCode.LOCKED
-    if isinstance(exc, AbortedError):
-        return ExitCode.ABORTED
-    if isinstance(exc, ConfigError | ReadError | LedgerError):
-        return ExitCode.CONFIG
-    return ExitCode.ROWS_FAILED
-
-
 @contextmanager
 def _one_line_errors(verbose: bool) -> Iterator[None]:
     """`Error: message` plus a hint on one line each; tracebacks only with --verbose."""
     try:
         yield
     except ImporterError as exc:
-        _fail(exc.message, exc.hint, _exit_code_for(exc), verbose)
+        _fail(exc.message, exc.hint, exit_code_for(exc), verbose)
     except KeyboardInterrupt:
         _fail("interrupted", "run the same command again to resume", ExitCode.INTERRUPTED, verbose)
     except (typer.Exit, typer.Abort):
         raise
     except Exception as exc:  # a bug: still one line, and the way to see more
-        _fail(f"internal error: {type(exc).__name__}: {exc}", "run with --verbose", 70, verbose)
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        _fail(message, "run with --verbose", ExitCode.INTERNAL, verbose)
 
 
 def _fail(message: str, hint: str | None, code: int, verbose: bool) -> NoReturn:
@@ -84,10 +65,10 @@ def _parse_rate(text: str) -> float:
     try:
         value = float(number)
     except ValueError:
-        raise typer.BadParameter(f"{text!r}: expected e.g. 900/min or 15/s") from None
+        raise ConfigError(f"--rate {text!r}: expected e.g. 900/min or 15/s") from None
     per = {"": 1.0, "min": 1.0, "m": 1.0, "s": 60.0, "sec": 60.0, "h": 1 / 60, "hour": 1 / 60}
     if unit not in per or value <= 0:
-        raise typer.BadParameter(f"{text!r}: expected e.g. 900/min or 15/s")
+        raise ConfigError(f"--rate {text!r}: expected e.g. 900/min or 15/s")
     return value * per[unit]
 
 
@@ -96,7 +77,7 @@ def _parse_lookups(items: list[str]) -> dict[str, Path]:
     for item in items:
         kind, sep, path = item.partition("=")
         if not sep or kind not in {"organizations", "users"}:
-            raise typer.BadParameter(f"{item!r}: expected organizations=FILE or users=FILE")
+            raise ConfigError(f"--lookup {item!r}: expected organizations=FILE or users=FILE")
         lookups[kind] = Path(path)
     return lookups
 
@@ -137,7 +118,7 @@ def run(
         bool, typer.Option(help="Only re-send rows that failed or were rejected before.")
     ] = False,
     max_failures: Annotated[
-        int | None, typer.Option(help="Stop the run after more than N rows fail to send.")
+        int | None, typer.Option(min=0, help="Stop the run after more than N rows fail to send.")
     ] = None,
     lookup: Annotated[
         list[str] | None, typer.Option(help="Offline lookup file: organizations=F or users=F.")

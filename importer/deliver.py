@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from importer.errors import (
     AmbiguousSendError,
     FatalSendError,
+    LedgerError,
     RetryableSendError,
     RowRejectedError,
     SendError,
 )
 from importer.ledger import EntryState, Ledger, LedgerEntry
-from importer.reconcile import find_created
+from importer.reconcile import find_created, lookalike_key
 from importer.rows import RowError, RowResult, RowStatus, SourceRef
 from importer.send import RegisterClient
 
@@ -30,6 +34,9 @@ log = logging.getLogger("importer.deliver")
 
 # After this many ambiguous outcomes that each searched as "not created", stop resending the row.
 MAX_AMBIGUOUS_ROUNDS = 3
+# An incident the register says it created this long before our send began cannot be ours,
+# whatever the clocks of the two machines say.
+CLOCK_SKEW = timedelta(minutes=15)
 _CREATE_ONLY_FIELDS = ("linkedInventories", "autoAssessJurisdictions")
 
 
@@ -64,19 +71,44 @@ class Deliverer:
         # Rows enter `sending` only when a seat is free, so a crash leaves at most `concurrency`
         # rows to reconcile, not every row queued behind the pacer.
         self._seats = asyncio.Semaphore(self.concurrency)
+        self._lookalikes: dict[str, tuple[asyncio.Lock, int]] = {}
 
     async def deliver(
         self, job: Job, entry: LedgerEntry | None, *, update: bool = False
     ) -> RowResult:
         """Create (or, with `update`, PUT) one row, first resolving an earlier unfinished send."""
-        async with self._seats:
-            if entry is not None and is_unresolved(entry):
-                resolved = await self.resolve_earlier_send(job, entry)
-                if resolved is not None:
-                    return resolved
-            if update and entry is not None:
-                return await self.update(job, entry)
-            return await self.create(job)
+        async with self._one_lookalike_at_a_time(job.body), self._seats:
+            try:
+                if entry is not None and is_unresolved(entry):
+                    resolved = await self.resolve_earlier_send(job, entry)
+                    if resolved is not None:
+                        return resolved
+                if update and entry is not None:
+                    return await self.update(job, entry)
+                return await self.create(job)
+            except LedgerError as exc:
+                # The ledger refused a transition (e.g. an id another key owns): never guess.
+                log.error("%s: %s", job.source, exc.message)
+                return self._unknown(job, f"the ledger refused this row's outcome: {exc.message}")
+
+    @asynccontextmanager
+    async def _one_lookalike_at_a_time(self, body: dict[str, Any]) -> AsyncIterator[None]:
+        """Rows that reconciliation could not tell apart are never in flight together.
+
+        Otherwise one row's search could adopt the incident a look-alike row is creating.
+        """
+        signature = lookalike_key(body)
+        lock, users = self._lookalikes.get(signature, (asyncio.Lock(), 0))
+        self._lookalikes[signature] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._lookalikes[signature]
+            if users == 1:
+                del self._lookalikes[signature]
+            else:
+                self._lookalikes[signature] = (lock, users - 1)
 
     async def create(self, job: Job) -> RowResult:
         attempts = 0
@@ -118,22 +150,19 @@ class Deliverer:
                 attempts=attempts + created.attempts,
                 key=job.key,
             )
-        message = f"{MAX_AMBIGUOUS_ROUNDS} sends ended in server errors and none was stored"
-        self.ledger.mark_failed(job.key, message, run_id=self.run_id)
-        return RowResult(
-            job.source,
-            RowStatus.FAILED,
-            attempts=attempts,
-            errors=[RowError(message)],
-            key=job.key,
+        # Each search came back empty, but the register may index late: say so, and let the
+        # next run search again before it sends.
+        message = (
+            f"may have been created: {MAX_AMBIGUOUS_ROUNDS} sends ended in server errors and "
+            "searches did not find it; the next run searches again before sending"
         )
+        self.ledger.mark_unknown(job.key, message, run_id=self.run_id)
+        return self._unknown(job, message, attempts)
 
     async def resolve_earlier_send(self, job: Job, entry: LedgerEntry) -> RowResult | None:
         """A row an earlier run left `sending`/`unknown`: adopt its incident, or None to send."""
         try:
-            found = await find_created(
-                self.client, entry.body, exclude_ids=self.ledger.claimed_incident_ids()
-            )
+            found = await self._search(job.key, entry.body)
         except SendError as exc:
             return self._unknown(job, f"an earlier send may have created it; search failed: {exc}")
         if found is None:
@@ -173,9 +202,7 @@ class Deliverer:
             # The register may index a new incident a moment after storing it.
             await asyncio.sleep(self.reconcile_delay)
         try:
-            found = await find_created(
-                self.client, job.body, exclude_ids=self.ledger.claimed_incident_ids()
-            )
+            found = await self._search(job.key, job.body)
         except SendError as search_exc:
             self.ledger.mark_unknown(job.key, f"{exc}; search failed", run_id=self.run_id)
             return self._unknown(
@@ -197,6 +224,15 @@ class Deliverer:
             attempts=attempts,
             note=f"reconciled: {exc.message}, but the incident was found in the register",
             key=job.key,
+        )
+
+    async def _search(self, key: str, body: dict[str, Any]) -> str | None:
+        since = self.ledger.sending_since(key)
+        return await find_created(
+            self.client,
+            body,
+            claimed=self.ledger.claimed_among,
+            created_after=since - CLOCK_SKEW if since is not None else None,
         )
 
     def _unknown(

@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -188,11 +189,53 @@ class Ledger:
                     break
                 after = rows[-1]["key"]
 
+    def claimed_among(self, incident_ids: Collection[str]) -> set[str]:
+        """Which of `incident_ids` some key already owns, so reconciliation never adopts one twice.
+
+        Batched lookups on the unique `incident_id` index: cost grows with the ids asked about,
+        not with the ledger's size.
+        """
+        wanted = list(dict.fromkeys(incident_ids))
+        owned: set[str] = set()
+        with self._mutex:
+            for start in range(0, len(wanted), _KEYS_PER_QUERY):
+                batch = wanted[start : start + _KEYS_PER_QUERY]
+                marks = ",".join("?" * len(batch))
+                rows = self._db.execute(
+                    f"SELECT incident_id FROM entries WHERE incident_id IN ({marks})", batch
+                )
+                owned.update(row[0] for row in rows)
+        return owned
+
     def claimed_incident_ids(self) -> set[str]:
-        """Incident ids already owned by some key, so reconciliation never adopts one twice."""
+        """Every incident id owned by some key: a full scan, kept for compatibility only.
+
+        Use `claimed_among`; on a 1M-entry ledger this takes most of a second.
+        """
         with self._mutex:
             rows = self._db.execute("SELECT incident_id FROM entries WHERE incident_id IS NOT NULL")
             return {row[0] for row in rows}
+
+    def sending_since(self, key: str) -> datetime | None:
+        """When `key` FIRST entered `sending` (UTC), or None if it never did.
+
+        The earliest, not the latest: each attempt of a key (the ambiguous rounds of one run, or
+        earlier runs that ended `unknown` or `failed`) may have created an incident that the
+        register indexes late, so only the first attempt bounds when the key's incident can
+        have been created. Incidents older than that cannot be the key's.
+        """
+        with self._mutex:
+            row = self._db.execute(
+                "SELECT at FROM events WHERE key = ? AND to_state = 'sending'"
+                " ORDER BY event_id LIMIT 1",
+                (key,),
+            ).fetchone()
+            if row is None:  # no trail (cannot happen through this class): fall back on the entry
+                row = self._db.execute(
+                    "SELECT updated_at AS at FROM entries WHERE key = ? AND state = 'sending'",
+                    (key,),
+                ).fetchone()
+        return None if row is None else _utc(row["at"])
 
     def history(self, key: str) -> list[LedgerEvent]:
         """Every recorded state change of `key`, oldest first."""
@@ -299,3 +342,8 @@ class Ledger:
             note = f"update {state}" if new_state is _CREATED else None
             details = {"incident_id": row["incident_id"], "error": error, "note": note}
             append_event(db, key, row["state"], new_state, run_id, at, **details)
+
+
+def _utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -18,12 +18,14 @@ import csv
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
 
 import pandas as pd
 
+from importer.manifest import scrub_text
 from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
 
 __all__ = ["RESULT_COLUMNS", "ReportWriter", "default_report_dir", "safe_cell"]
@@ -62,8 +64,9 @@ def default_report_dir(base: Path, mapping_name: str, *, now: datetime | None = 
 class ReportWriter:
     """Streams row results into a report folder; call `close()` (or use `with`) to finish."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, secrets: Sequence[str] = ()) -> None:
         self.folder = folder
+        self._secrets = list(secrets)
         folder.mkdir(parents=True, exist_ok=True)
         self.counts: Counter[RowStatus] = Counter()
         self._results_fp = (folder / "results.csv").open("w", newline="", encoding="utf-8")
@@ -99,7 +102,7 @@ class ReportWriter:
             r.incident_id or "",
             r.http_status or "",
             r.attempts,
-            safe_cell(r.message),
+            safe_cell(scrub_text(r.message, self._secrets)),
         ]
 
     def _write_failed(self, chunk: SheetChunk, result: RowResult) -> None:
@@ -114,7 +117,8 @@ class ReportWriter:
         writer = self._failed[source][1]
         values = cast("pd.Series[Any]", chunk.frame.loc[result.source.row])
         cells = ["" if v is None else v for v in values.to_list()]
-        problem = f"row {result.source.row}: {result.status.value}: {result.message}"
+        message = scrub_text(result.message, self._secrets)
+        problem = f"row {result.source.row}: {result.status.value}: {message}"
         writer.writerow([*cells, problem])
 
     def write_would_send(self, source: SourceRef, key: str, body: dict[str, Any]) -> None:

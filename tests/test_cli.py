@@ -169,3 +169,70 @@ def test_python_dash_m_runs_the_same_cli():
     )
     assert done.returncode == 0
     assert done.stdout.strip() == __import__("importer").__version__
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--rate", "fast"], ["--lookup", "colours=x.csv"], ["--max-failures", "-1"]],
+    ids=["rate", "lookup", "max-failures"],
+)
+def test_a_bad_option_value_is_one_line_and_exit_2(tmp_path, simple_mapping, cli, option):
+    sheet = write_sheet(tmp_path / "log.csv", [incident_row(1)])
+
+    result = cli(run_args(sheet, simple_mapping, tmp_path, "--dry-run", *option))
+
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_a_register_url_that_answers_404_stops_with_exit_4(tmp_path, simple_mapping, cli, register):
+    sheet = write_sheet(tmp_path / "log.csv", [incident_row(1)])
+    wrong = SimpleNamespace(
+        base_url=register.base_url + "/not-the-api",
+        client_id=register.client_id,
+        client_secret=register.client_secret,
+    )
+
+    result = cli(run_args(sheet, simple_mapping, tmp_path), wrong)
+
+    assert result.exit_code == 4
+    _one_line_error(result.stderr)
+
+
+def test_a_sheet_missing_a_mapped_column_stops_before_anything_is_sent(tmp_path, cli, register):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    good = workbook.active
+    good.title = "2023"
+    good.append(["Ref", "Title", "Details", "Type", "Org", "Occurred"])
+    good.append(["A-1", "Lost laptop", "d", "Phishing", "France", "2023-01-02 10:00"])
+    bad = workbook.create_sheet("2024")
+    bad.append(["Ref", "Title", "Details", "Type", "Occurred"])  # no Org column
+    bad.append(["A-2", "Phish", "d", "Phishing", "2024-01-02 10:00"])
+    workbook.save(tmp_path / "log.xlsx")
+    mapping = tmp_path / "test-log.yaml"
+    from e2e_helpers import SIMPLE_MAPPING
+
+    mapping.write_text(SIMPLE_MAPPING, encoding="utf-8")
+
+    result = cli(run_args(tmp_path / "log.xlsx", mapping, tmp_path), register)
+
+    assert result.exit_code == 2
+    line = _one_line_error(result.stderr)
+    assert "sheet 2024" in line and "Org" in line
+    assert register.incidents() == []
+
+
+def test_the_same_key_in_two_files_is_caught_even_on_the_same_row_number(
+    tmp_path, simple_mapping, cli, register
+):
+    first = write_sheet(tmp_path / "a.csv", [incident_row(1)])
+    second = write_sheet(tmp_path / "b.csv", [incident_row(1, Title="Another title")])
+    args = run_args(first, simple_mapping, tmp_path, "--log-format", "json")
+
+    result = cli([*args[:2], str(second), *args[2:]], register)
+
+    summary = json.loads(result.stdout)
+    assert summary["counts"]["created"] == 1 and summary["counts"]["invalid"] == 1
+    assert len(register.incidents()) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import random
@@ -139,6 +140,28 @@ def test_resume_after_sigkill_creates_the_rest_once(tmp_path, simple_mapping, cl
     assert stored == 30 and counts["duplicates"] == 0
     assert statuses["already imported"] + statuses["created"] == 30
     assert statuses["already imported"] >= before - 2  # in flight at the kill: reconciled instead
+
+
+def test_ctrl_c_keeps_every_row_in_the_report_and_a_rerun_finishes(tmp_path, simple_mapping, cli):
+    sheet = write_sheet(tmp_path / "log.csv", [incident_row(n) for n in range(30)])
+    with running_sandbox(SandboxConfig(faults=Faults(latency_ms=40))) as register:
+        process = _spawn(sheet, simple_mapping, tmp_path, register, "--concurrency", "2")
+        _wait_for_incidents(register, 6)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+        (folder,) = (tmp_path / "reports").iterdir()
+        interrupted = json.loads((folder / "summary.json").read_text())
+        with (folder / "results.csv").open(encoding="utf-8") as fp:
+            lines = list(csv.DictReader(fp))
+
+        result = cli(_args(sheet, simple_mapping, tmp_path), register)
+        stored = len(register.incidents())
+        counts = register.counts()
+
+    assert interrupted["aborted"] == "interrupted" and interrupted["exit_code"] == 130
+    assert len(lines) == 30  # finished rows keep their result, the others are "unknown"
+    assert {r["status"] for r in lines} <= {"created", "unknown"}
+    assert result.exit_code == 0 and stored == 30 and counts["duplicates"] == 0
 
 
 @pytest.mark.slow

@@ -177,7 +177,6 @@ class RegisterClient:
             raise RowRejectedError(
                 f"incident {incident_id} is not in the register (HTTP 404)",
                 status_code=404,
-                details=responses.json_or_text(response),
                 attempts=call.attempts,
             )
         return response.status_code
@@ -198,16 +197,24 @@ class RegisterClient:
         *,
         page: int = 0,
         size: int = 50,
+        sort: str | None = None,
     ) -> list[dict[str, Any]]:
-        """One page of Search Incidents (full text over name, description, type, org, ...)."""
+        """One page of Search Incidents (full text over name, description, type, org, ...).
+
+        `sort` is the vendor's `FIELD[,asc|desc]`, e.g. `"createdDate,desc"`; None keeps its order.
+        """
         if not 1 <= size <= 2000 or page < 0:
             raise ValueError(f"page must be >= 0 and size 1..2000, got page={page}, size={size}")
+        if sort is not None and not sort.strip():
+            raise ValueError("sort must be FIELD[,asc|desc], e.g. 'createdDate,desc'")
         body: dict[str, Any] = {}
         if full_text is not None:
             body["fullText"] = full_text
         if filters:
             body["filters"] = filters
-        params = {"page": page, "size": size}
+        params: dict[str, Any] = {"page": page, "size": size}
+        if sort is not None:
+            params["sort"] = sort.strip()
         call = _Call("search", "POST", SEARCH_PATH, idempotent=True, json=body, params=params)
         return self._parsed(call, await self._call(call), responses.as_items)
 
@@ -304,13 +311,25 @@ class RegisterClient:
             return response
         if error_class is AmbiguousSendError:
             self.stats.ambiguous += 1
+        message = _status_message(call, response, error_class, self.credentials.client_id)
+        details = None
+        if error_class is RowRejectedError:
+            # The row's reasons: kept, but bounded and without anything the request carried.
+            secrets = self._secrets_in(response.request)
+            message = f"{message}: {responses.excerpt(response, secrets)}"
+            details = responses.bounded_details(response, secrets)
         raise error_class(
-            _status_message(call, response, error_class, self.credentials.client_id),
+            message,
             status_code=status,
             retry_after=retry_after,
-            details=responses.json_or_text(response) if error_class is RowRejectedError else None,
+            details=details,
             hint=_HINTS.get(status),
         )
+
+    def _secrets_in(self, request: httpx.Request) -> list[str]:
+        """What a server must not get to echo into our errors: the bearer token, the secret."""
+        token = request.headers.get("Authorization", "").partition(" ")[2]
+        return [s for s in (token.strip(), self.credentials.client_secret) if s]
 
     def _may_retry(self, exc: BaseException) -> bool:
         if not isinstance(exc, RetryableSendError):
@@ -341,24 +360,39 @@ class RegisterClient:
     # -- the token endpoint ----------------------------------------------------------------------
 
     async def _fetch_token(self) -> tuple[str, float]:
+        # Whatever goes wrong here stops the run: without a token no row can be sent, and an
+        # error raised inside a row's call must never read as that row's fault.
         call = _Call("token", "POST", TOKEN_PATH, idempotent=True)
         try:
             response = await self._with_retries(call, lambda: self._token_request(call))
-        except RetryableSendError as exc:
-            # Without a token nothing can be sent; retrying per row would only multiply requests.
+        except FatalSendError:
+            raise
+        except SendError as exc:
             raise FatalSendError(
-                f"could not get an access token: {exc.message}",
+                f"could not get an access token for client id "
+                f"{self.credentials.client_id!r}: {exc.message}",
                 status_code=exc.status_code,
                 retry_after=exc.retry_after,
                 attempts=exc.attempts,
                 hint="the register's token endpoint is failing; try again later",
             ) from exc
-        token = self._parsed(call, response, responses.token_fields)
+        try:
+            token = responses.token_fields(response)  # its messages never quote the answer
+        except ValueError as exc:
+            raise FatalSendError(
+                f"could not get an access token for client id {self.credentials.client_id!r}: "
+                f"{exc} (HTTP {response.status_code})",
+                status_code=response.status_code,
+                attempts=call.attempts,
+                hint="check ONETRUST_HOSTNAME: it must be the tenant's OneTrust host",
+            ) from None
         if self._tokens.fetches:  # the cache counts this fetch only after it returns
             self.stats.token_refreshes += 1
         return token
 
     async def _token_request(self, call: _Call) -> httpx.Response:
+        """One token request; errors name its status, never its answer (that may echo the form)."""
+        await self._pacers[call.endpoint].wait_turn()  # so a 429's pause holds the retry back
         call.attempts += 1
         creds = self.credentials
         form = {
@@ -372,14 +406,41 @@ class RegisterClient:
             error_class = classify_exception(exc, idempotent=True)
             raise error_class(f"{call.what}: {type(exc).__name__}: {exc}") from exc
         status = response.status_code
-        if status in (400, 401, 403):
-            raise AuthError(
-                f"the register refused the credentials of client id {creds.client_id!r} "
-                f"(HTTP {status})",
-                status_code=status,
-                hint="check ONETRUST_CLIENT_ID and ONETRUST_CLIENT_SECRET",
+        log.debug("%s -> %d (request %d)", call.what, status, call.attempts)
+        if 200 <= status < 300:
+            return response
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status == 429:
+            pause = PAUSE_WITHOUT_RETRY_AFTER if retry_after is None else retry_after
+            self.stats.paused_seconds += self._pacers[call.endpoint].pause(pause)
+        if classify_status(status, idempotent=True) is RetryableSendError:  # 408, 429, 5xx
+            raise RetryableSendError(
+                f"{call.what}: HTTP {status}", status_code=status, retry_after=retry_after
             )
-        return self._checked(call, response)
+        raise _token_refused(status, creds.client_id)
+
+
+def _token_refused(status: int, client_id: str) -> FatalSendError:
+    """The token endpoint's refusal, from the status alone."""
+    if status in (400, 401, 403):
+        return AuthError(
+            f"the register refused the credentials of client id {client_id!r} (HTTP {status})",
+            status_code=status,
+            hint="check ONETRUST_CLIENT_ID, ONETRUST_CLIENT_SECRET and that the client is enabled",
+        )
+    if status == 404 or 300 <= status < 400:
+        return FatalSendError(
+            f"no such endpoint: the register has no token endpoint for client id {client_id!r} "
+            f"at this address (HTTP {status})",
+            status_code=status,
+            hint="check ONETRUST_HOSTNAME: it must be the tenant's OneTrust host",
+        )
+    return FatalSendError(
+        f"the register's token endpoint did not issue a token for client id {client_id!r} "
+        f"(HTTP {status})",
+        status_code=status,
+        hint="check the API client in the tenant's settings, then try again",
+    )
 
 
 _HINTS = {
@@ -393,14 +454,15 @@ def _status_message(
 ) -> str:
     status = response.status_code
     if error_class is RowRejectedError:
-        return f"the register rejected {call.what} (HTTP {status}): {responses.excerpt(response)}"
+        return f"the register rejected {call.what} (HTTP {status})"
     if error_class is AmbiguousSendError:
         return f"{call.what}: HTTP {status}; the incident may have been created"
     if status == 403:
         return f"client id {client_id!r} may not {call.what} (HTTP 403)"
     if status == 404:
         return f"{call.what}: no such endpoint on {response.request.url.host} (HTTP 404)"
-    return f"{call.what}: HTTP {status} {response.reason_phrase}".rstrip()
+    # The standard phrase, not the server's: an HTTP/1.1 reason phrase is free text.
+    return f"{call.what}: HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip()
 
 
 def _log_retry(state: RetryCallState) -> None:

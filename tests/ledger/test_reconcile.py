@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from importer.errors import AmbiguousSendError, RetryableSendError
-from importer.reconcile import find_created, same_incident
+from importer.reconcile import COMPARED_FIELDS, find_created, lookalike_key, same_incident
 
 ORG = "d0a6e2ad-ce1e-469b-ab6f-0ff8c379b7d6"
 OTHER_ORG = "ad4ebe4b-6404-47de-9c13-58f0041f7f4d"
+HIGH = "6f1c3a52-8a55-4b0e-9f7e-0d2b8f1c0a01"
+LOW = "6f1c3a52-8a55-4b0e-9f7e-0d2b8f1c0a02"
 BODY = {
     "name": "Lost laptop",
     "incidentTypeName": "Phishing",
@@ -19,83 +23,198 @@ BODY = {
     "dateOccurred": "2019-05-31T12:43:24.173Z",
     "description": "left on a train",
 }
+FULL = {
+    **BODY,
+    "rootCause": "unlocked bag",
+    "sourceType": "INTEGRATION",
+    "notificationNeeded": "YES",
+    "attributeValues": {
+        "Severity": [{"id": HIGH}],
+        "Systems": [{"id": HIGH}, {"id": LOW}, {"id": LOW}],
+        "Notes": [{"value": "seen by the guard"}],
+    },
+}
+SENT_AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
-def found(**changes: Any) -> dict[str, Any]:
-    """The incident as the register returns it: our body plus the register's own fields."""
-    incident = {**BODY, "incidentId": "id-1", "number": 7, "createdDate": "2024-05-01T00:00:00Z"}
+def found(base: dict[str, Any] = BODY, **changes: Any) -> dict[str, Any]:
+    """The incident as the register returns it: the body, its defaults and its own fields."""
+    incident = {
+        "sourceType": "MANUAL",
+        "notificationNeeded": "UNKNOWN",
+        **base,
+        "incidentId": "id-1",
+        "number": 7,
+        "createdDate": "2024-05-01T12:00:05.000Z",
+    }
     incident.update(changes)
     return {k: v for k, v in incident.items() if v is not ...}
 
 
+def without(body: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in names}
+
+
+def attributes(**values: list[dict[str, str]]) -> dict[str, Any]:
+    return {**FULL["attributeValues"], **values}
+
+
+SAME_INCIDENT_CASES = {
+    # the seven fields compared since the start
+    "equal": (BODY, found(), True),
+    "different-name": (BODY, found(name="Lost phone"), False),
+    "name-case-differs": (BODY, found(name="lost laptop"), False),
+    "different-type": (BODY, found(incidentTypeName="Data Breach"), False),
+    "different-org": (BODY, found(orgGroupId=OTHER_ORG), False),
+    "org-uuid-case": (BODY, found(orgGroupId=ORG.upper()), True),
+    "date-Z-vs-+00:00": (BODY, found(dateOccurred="2019-05-31T12:43:24.173+00:00"), True),
+    "date-other-offset-same-instant": (
+        BODY,
+        found(dateOccurred="2019-05-31T14:43:24.173+02:00"),
+        True,
+    ),
+    "date-micro-vs-millis": (BODY, found(dateOccurred="2019-05-31T12:43:24.173000Z"), True),
+    "date-without-offset-is-utc": (BODY, found(dateOccurred="2019-05-31T12:43:24.173"), True),
+    "date-millis-dropped": (BODY, found(dateOccurred="2019-05-31T12:43:24Z"), False),
+    "different-date": (BODY, found(dateOccurred="2019-06-01T12:43:24.173Z"), False),
+    "date-missing-in-register": (BODY, found(dateOccurred=...), False),
+    "deadline-none-in-register": (
+        {**BODY, "deadline": "2024-01-01T00:00:00Z"},
+        found(deadline=None),
+        False,
+    ),
+    "deadline-same-instant": (
+        {**BODY, "deadline": "2024-01-01T00:00:00Z"},
+        found(deadline="2024-01-01T01:00:00+01:00"),
+        True,
+    ),
+    "none-vs-missing": ({**BODY, "dateDiscovered": None}, found(), True),
+    "none-vs-none": ({**BODY, "dateDiscovered": None}, found(dateDiscovered=None), True),
+    "missing-vs-none-description": (without(BODY, "description"), found(description=None), True),
+    "missing-vs-empty-description": (without(BODY, "description"), found(description=""), True),
+    "different-description": (BODY, found(description="left on a bus"), False),
+    "description-missing-in-register": (BODY, found(description=...), False),
+    "unparseable-date-compared-as-text": (
+        {**BODY, "dateOccurred": "yesterday"},
+        found(dateOccurred="yesterday"),
+        True,
+    ),
+    "assignees-not-compared": (
+        {**BODY, "incidentAssigneeRequests": [{"assigneeId": ORG}]},
+        found(),
+        True,
+    ),
+    # rootCause: not defaulted, so missing in the body means "none"
+    "all-fields-equal": (FULL, found(FULL), True),
+    "different-root-cause": (FULL, found(FULL, rootCause="stolen"), False),
+    "root-cause-missing-in-register": (FULL, found(FULL, rootCause=...), False),
+    "root-cause-set-but-body-has-none": (BODY, found(rootCause="stolen"), False),
+    "root-cause-blank-vs-missing": ({**BODY, "rootCause": " "}, found(rootCause=None), True),
+    # sourceType / notificationNeeded: body None stands for the register's default
+    "different-source-type": (FULL, found(FULL, sourceType="WEBFORM"), False),
+    "different-notification": (FULL, found(FULL, notificationNeeded="NO"), False),
+    "source-type-none-vs-default": ({**BODY, "sourceType": None}, found(), True),
+    "source-type-missing-vs-default": (BODY, found(sourceType="MANUAL"), True),
+    "source-type-missing-vs-other": (BODY, found(sourceType="WEBFORM"), False),
+    "notification-missing-vs-default": (BODY, found(notificationNeeded="UNKNOWN"), True),
+    "notification-missing-vs-yes": (BODY, found(notificationNeeded="YES"), False),
+    "defaults-not-echoed": (BODY, found(sourceType=..., notificationNeeded=...), True),
+    "explicit-default-vs-not-echoed": (
+        {**BODY, "sourceType": "MANUAL"},
+        found(sourceType=...),
+        True,
+    ),
+    # attributeValues: per attribute named in the body, a multiset of ids or trimmed texts
+    "attributes-in-other-order": (
+        FULL,
+        found(FULL, attributeValues=attributes(Systems=[{"id": LOW}, {"id": HIGH}, {"id": LOW}])),
+        True,
+    ),
+    "attribute-option-count-differs": (
+        FULL,
+        found(FULL, attributeValues=attributes(Systems=[{"id": LOW}, {"id": HIGH}])),
+        False,
+    ),
+    "attribute-other-option": (
+        FULL,
+        found(FULL, attributeValues=attributes(Severity=[{"id": LOW}])),
+        False,
+    ),
+    "attribute-option-id-case": (
+        FULL,
+        found(FULL, attributeValues=attributes(Severity=[{"id": HIGH.upper()}])),
+        True,
+    ),
+    "attribute-option-echoed-with-label": (
+        FULL,
+        found(FULL, attributeValues=attributes(Severity=[{"id": HIGH, "value": "High"}])),
+        True,
+    ),
+    "attribute-text-trimmed": (
+        FULL,
+        found(FULL, attributeValues=attributes(Notes=[{"value": " seen by the guard\n"}])),
+        True,
+    ),
+    "attribute-text-differs": (
+        FULL,
+        found(FULL, attributeValues=attributes(Notes=[{"value": "seen by the cook"}])),
+        False,
+    ),
+    "attribute-missing-in-register": (
+        FULL,
+        found(FULL, attributeValues={"Severity": [{"id": HIGH}]}),
+        False,
+    ),
+    "attributes-not-echoed": (FULL, found(FULL, attributeValues=...), False),
+    "attribute-not-in-body-ignored": (
+        FULL,
+        found(FULL, attributeValues=attributes(Region=[{"value": "EMEA"}])),
+        True,
+    ),
+    "empty-attribute-vs-missing": (
+        {**BODY, "attributeValues": {"Severity": []}},
+        found(attributeValues={}),
+        True,
+    ),
+    "no-attributes-in-body": (BODY, found(attributeValues={"Severity": [{"id": HIGH}]}), True),
+}
+
+
 @pytest.mark.parametrize(
-    "body, incident, same",
-    [
-        (BODY, found(), True),
-        (BODY, found(name="Lost phone"), False),
-        (BODY, found(name="lost laptop"), False),
-        (BODY, found(incidentTypeName="Data Breach"), False),
-        (BODY, found(orgGroupId=OTHER_ORG), False),
-        (BODY, found(orgGroupId=ORG.upper()), True),
-        (BODY, found(dateOccurred="2019-05-31T12:43:24.173+00:00"), True),
-        (BODY, found(dateOccurred="2019-05-31T14:43:24.173+02:00"), True),
-        (BODY, found(dateOccurred="2019-05-31T12:43:24.173000Z"), True),
-        (BODY, found(dateOccurred="2019-05-31T12:43:24.173"), True),
-        (BODY, found(dateOccurred="2019-05-31T12:43:24Z"), False),
-        (BODY, found(dateOccurred="2019-06-01T12:43:24.173Z"), False),
-        (BODY, found(dateOccurred=...), False),
-        ({**BODY, "deadline": "2024-01-01T00:00:00Z"}, found(deadline=None), False),
-        (
-            {**BODY, "deadline": "2024-01-01T00:00:00Z"},
-            found(deadline="2024-01-01T01:00:00+01:00"),
-            True,
-        ),
-        ({**BODY, "dateDiscovered": None}, found(), True),
-        ({**BODY, "dateDiscovered": None}, found(dateDiscovered=None), True),
-        ({k: v for k, v in BODY.items() if k != "description"}, found(description=None), True),
-        ({k: v for k, v in BODY.items() if k != "description"}, found(description=""), True),
-        (BODY, found(description="left on a bus"), False),
-        (BODY, found(description=...), False),
-        ({**BODY, "dateOccurred": "yesterday"}, found(dateOccurred="yesterday"), True),
-        (BODY, found(rootCause="not compared", notificationNeeded="YES"), True),
-    ],
-    ids=[
-        "equal",
-        "different-name",
-        "name-case-differs",
-        "different-type",
-        "different-org",
-        "org-uuid-case",
-        "date-Z-vs-+00:00",
-        "date-other-offset-same-instant",
-        "date-micro-vs-millis",
-        "date-without-offset-is-utc",
-        "date-millis-dropped",
-        "different-date",
-        "date-missing-in-register",
-        "deadline-none-in-register",
-        "deadline-same-instant",
-        "none-vs-missing",
-        "none-vs-none",
-        "missing-vs-none-description",
-        "missing-vs-empty-description",
-        "different-description",
-        "description-missing-in-register",
-        "unparseable-date-compared-as-text",
-        "other-fields-ignored",
-    ],
+    "body, incident, same", SAME_INCIDENT_CASES.values(), ids=SAME_INCIDENT_CASES.keys()
 )
 def test_same_incident(body, incident, same):
     assert same_incident(body, incident) is same
 
 
+def test_compared_fields_are_named_for_the_lookalike_lock():
+    assert set(COMPARED_FIELDS) == {
+        "name",
+        "incidentTypeName",
+        "orgGroupId",
+        "dateOccurred",
+        "dateDiscovered",
+        "deadline",
+        "description",
+        "rootCause",
+        "sourceType",
+        "notificationNeeded",
+        "attributeValues",
+    }
+    # every compared field matters: changing any one of them breaks the match
+    for name in COMPARED_FIELDS:
+        changed = {**FULL, name: {"Severity": [{"id": LOW}]} if name == "attributeValues" else "x"}
+        assert not same_incident(changed, found(FULL)), name
+
+
 class FakeSearch:
-    """In-memory Search Incidents: full text over name and description, org filter, paging."""
+    """In-memory Search Incidents: full text over name and description, org filter, paging,
+    and sorting by createdDate when asked."""
 
     def __init__(self, incidents: list[dict[str, Any]], *, ignore_paging: bool = False) -> None:
         self.incidents = incidents
         self.ignore_paging = ignore_paging
-        self.calls: list[tuple[str | None, dict[str, Any] | None, int, int]] = []
+        self.calls: list[tuple[str | None, dict[str, Any] | None, int, int, str | None]] = []
 
     async def search_incidents(
         self,
@@ -104,8 +223,9 @@ class FakeSearch:
         *,
         page: int = 0,
         size: int = 50,
+        sort: str | None = None,
     ) -> list[dict[str, Any]]:
-        self.calls.append((full_text, filters, page, size))
+        self.calls.append((full_text, filters, page, size, sort))
         text = (full_text or "").casefold()
         hits = [
             i
@@ -113,8 +233,28 @@ class FakeSearch:
             if text in f"{i['name']} {i.get('description') or ''}".casefold()
             and (not filters or i["orgGroupId"] == filters["orgGroupId"])
         ]
+        if sort == "createdDate,desc":
+            hits.sort(key=lambda i: i.get("createdDate") or "", reverse=True)
         start = 0 if self.ignore_paging else page * size
         return hits[start : start + size]
+
+
+class Claims:
+    """The ledger's `claimed_among`, recording what it was asked."""
+
+    def __init__(self, owned: Collection[str] = ()) -> None:
+        self.owned = set(owned)
+        self.asked: list[list[str]] = []
+
+    def __call__(self, ids: Collection[str]) -> set[str]:
+        self.asked.append(list(ids))
+        return self.owned & set(ids)
+
+
+def created(minutes: float) -> str:
+    """A createdDate `minutes` after the row was sent (negative: before)."""
+    moment = SENT_AT + timedelta(minutes=minutes)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def incidents(count: int, **changes: Any) -> list[dict[str, Any]]:
@@ -125,18 +265,81 @@ def run(coro):
     return asyncio.run(coro)
 
 
-def test_finds_the_matching_incident_searching_its_name_within_its_org():
+def test_searches_the_name_within_the_org_newest_first():
     search = FakeSearch(
         [found(incidentId="other-org", orgGroupId=OTHER_ORG), found(incidentId="A")]
     )
-    assert run(find_created(search, BODY, exclude_ids=set())) == "A"
-    assert search.calls == [("Lost laptop", {"orgGroupId": ORG}, 0, 200)]
+    assert run(find_created(search, BODY, claimed=Claims())) == "A"
+    assert search.calls == [("Lost laptop", {"orgGroupId": ORG}, 0, 200, "createdDate,desc")]
 
 
-def test_skips_incidents_already_claimed_by_other_keys():
-    search = FakeSearch([found(incidentId="A"), found(incidentId="B")])
-    assert run(find_created(search, BODY, exclude_ids={"A"})) == "B"
-    assert run(find_created(search, BODY, exclude_ids={"A", "B"})) is None
+def test_asks_the_ledger_only_about_matching_candidates():
+    claims = Claims(owned={"A"})
+    search = FakeSearch(
+        [
+            found(incidentId="A", createdDate=created(3)),
+            found(incidentId="near-miss", description="left on a bus", createdDate=created(2)),
+            found(incidentId="B", createdDate=created(1)),
+        ]
+    )
+    assert run(find_created(search, BODY, claimed=claims)) == "B"
+    assert claims.asked == [["A", "B"]]
+    assert run(find_created(search, BODY, claimed=Claims(owned={"A", "B"}))) is None
+
+
+CUTOFF_CASES = {
+    "made-after-the-send": ([("A", created(1))], "A"),
+    "made-at-the-cutoff": ([("A", created(0))], "A"),
+    "made-long-before-the-send": ([("old", created(-60 * 24 * 365))], None),
+    "made-a-second-before": ([("old", created(-1 / 60))], None),
+    "newest-adopted-old-twin-skipped": ([("new", created(2)), ("old", created(-5))], "new"),
+    "old-twin-first-in-store-order": ([("old", created(-5)), ("new", created(2))], "new"),
+    "no-createdDate-kept": ([("A", None)], "A"),
+    "unreadable-createdDate-kept": ([("A", "last tuesday")], "A"),
+    "createdDate-with-offset": ([("A", "2024-05-01T14:00:01+02:00")], "A"),
+    "createdDate-without-offset-is-utc": ([("old", "2024-05-01T11:59:59")], None),
+}
+
+
+@pytest.mark.parametrize("stored, adopted", CUTOFF_CASES.values(), ids=CUTOFF_CASES.keys())
+def test_incidents_created_before_the_send_are_never_adopted(stored, adopted):
+    search = FakeSearch([found(incidentId=i, createdDate=when) for i, when in stored])
+    assert run(find_created(search, BODY, claimed=Claims(), created_after=SENT_AT)) == adopted
+
+
+def test_without_a_cutoff_an_old_twin_is_adopted():
+    search = FakeSearch([found(incidentId="old", createdDate=created(-60))])
+    assert run(find_created(search, BODY, claimed=Claims())) == "old"
+
+
+def test_a_naive_cutoff_means_utc():
+    search = FakeSearch([found(incidentId="old", createdDate=created(-1))])
+    naive = SENT_AT.replace(tzinfo=None)
+    assert run(find_created(search, BODY, claimed=Claims(), created_after=naive)) is None
+
+
+def test_stops_paging_at_the_first_page_older_than_the_cutoff():
+    recent = [
+        found(incidentId=f"recent-{n}", description="other", createdDate=created(10 - n))
+        for n in range(3)
+    ]
+    old = [found(incidentId=f"old-{n}", createdDate=created(-1 - n)) for n in range(100)]
+    search = FakeSearch([*old, *recent])
+    found_id = run(find_created(search, BODY, claimed=Claims(), created_after=SENT_AT, page_size=2))
+    assert found_id is None
+    # page 0: recent-0, recent-1; page 1: recent-2 and old-0; page 2: all old, stop
+    assert [call[2] for call in search.calls] == [0, 1, 2]
+
+
+def test_many_old_lookalikes_are_not_ambiguous_with_a_cutoff():
+    search = FakeSearch(incidents(10, createdDate=created(-30)))
+    result = run(
+        find_created(
+            search, BODY, claimed=Claims(), created_after=SENT_AT, page_size=3, max_pages=2
+        )
+    )
+    assert result is None
+    assert len(search.calls) == 1
 
 
 def test_returns_none_when_only_near_misses_exist():
@@ -144,43 +347,76 @@ def test_returns_none_when_only_near_misses_exist():
         [
             found(incidentId="A", description="left on a bus"),
             found(incidentId="B", name="Lost laptop 2"),
+            found(incidentId="C", rootCause="stolen"),
+            found(incidentId="D", sourceType="WEBFORM"),
         ]
     )
-    assert run(find_created(search, BODY, exclude_ids=set())) is None
+    assert run(find_created(search, BODY, claimed=Claims())) is None
 
 
 def test_pages_through_results_until_a_match():
     near_misses = incidents(5, description="left on a train, again")
     search = FakeSearch([*near_misses, found(incidentId="wanted")])
-    assert run(find_created(search, BODY, exclude_ids=set(), page_size=2)) == "wanted"
-    assert [call[2:] for call in search.calls] == [(0, 2), (1, 2), (2, 2)]
+    assert run(find_created(search, BODY, claimed=Claims(), page_size=2)) == "wanted"
+    assert [call[2:4] for call in search.calls] == [(0, 2), (1, 2), (2, 2)]
 
 
 def test_stops_at_a_short_page():
     search = FakeSearch(incidents(4, description="other"))
-    assert run(find_created(search, BODY, exclude_ids=set(), page_size=3)) is None
+    assert run(find_created(search, BODY, claimed=Claims(), page_size=3)) is None
     assert [call[2] for call in search.calls] == [0, 1]
 
 
 def test_stops_when_the_server_ignores_paging():
     search = FakeSearch(incidents(3, description="other"), ignore_paging=True)
-    assert run(find_created(search, BODY, exclude_ids=set(), page_size=3)) is None
+    assert run(find_created(search, BODY, claimed=Claims(), page_size=3)) is None
     assert len(search.calls) == 2
 
 
 def test_too_many_candidates_is_ambiguous_not_absent():
     search = FakeSearch(incidents(10, description="other"))
     with pytest.raises(AmbiguousSendError, match="more than 6 incidents match its name"):
-        run(find_created(search, BODY, exclude_ids=set(), page_size=3, max_pages=2))
+        run(find_created(search, BODY, claimed=Claims(), page_size=3, max_pages=2))
 
 
 def test_search_errors_propagate_untouched():
     error = RetryableSendError("429 Too Many Requests", status_code=429)
 
     class Failing:
-        async def search_incidents(self, full_text, filters=None, *, page=0, size=50):
+        async def search_incidents(self, full_text, filters=None, *, page=0, size=50, sort=None):
             raise error
 
     with pytest.raises(RetryableSendError) as raised:
-        run(find_created(Failing(), BODY, exclude_ids=set()))
+        run(find_created(Failing(), BODY, claimed=Claims()))
     assert raised.value is error
+
+
+LOOKALIKE_CASES = {
+    "same-body": (FULL, FULL, True),
+    "date-written-otherwise": (
+        BODY,
+        {**BODY, "dateOccurred": "2019-05-31T14:43:24.173+02:00"},
+        True,
+    ),
+    "org-uuid-case": (BODY, {**BODY, "orgGroupId": ORG.upper()}, True),
+    "blank-vs-missing-description": (
+        without(BODY, "description"),
+        {**BODY, "description": " "},
+        True,
+    ),
+    "default-vs-missing-source": (BODY, {**BODY, "sourceType": "MANUAL"}, True),
+    "attributes-differ": (FULL, {**FULL, "attributeValues": {}}, True),
+    "different-name": (BODY, {**BODY, "name": "Lost phone"}, False),
+    "different-date": (BODY, {**BODY, "dateOccurred": "2019-06-01T12:43:24.173Z"}, False),
+    "different-root-cause": (FULL, {**FULL, "rootCause": "stolen"}, False),
+    "different-notification": (FULL, {**FULL, "notificationNeeded": "NO"}, False),
+}
+
+
+@pytest.mark.parametrize("left, right, same", LOOKALIKE_CASES.values(), ids=LOOKALIKE_CASES.keys())
+def test_rows_that_could_be_confused_share_a_lookalike_key(left, right, same):
+    assert (lookalike_key(left) == lookalike_key(right)) is same
+    # never finer than the comparison: an incident made from `right` that `left`'s search
+    # would adopt always shares `left`'s key
+    if same_incident(left, found(right)) or same_incident(right, found(left)):
+        assert same

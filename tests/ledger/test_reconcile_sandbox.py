@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -39,6 +40,10 @@ async def create_ambiguously(client: RegisterClient, body: dict[str, Any]) -> No
         await client.create_incident(body)
 
 
+def claims(*owned: str) -> Callable[[Collection[str]], set[str]]:
+    return lambda ids: set(owned) & set(ids)
+
+
 def test_an_incident_stored_before_the_connection_dropped_is_found(sandbox):
     async def scenario() -> tuple[str, str | None, str | None]:
         async with client_for(sandbox) as client:
@@ -47,8 +52,8 @@ def test_an_incident_stored_before_the_connection_dropped_is_found(sandbox):
             sandbox.set_faults(drop_after_commit=1.0)
             await create_ambiguously(client, BODY)
             sandbox.set_faults(drop_after_commit=0.0)
-            adopted = await find_created(client, BODY, exclude_ids={twin})
-            again = await find_created(client, BODY, exclude_ids={twin, str(adopted)})
+            adopted = await find_created(client, BODY, claimed=claims(twin))
+            again = await find_created(client, BODY, claimed=claims(twin, str(adopted)))
             return twin, adopted, again
 
     twin, adopted, again = asyncio.run(scenario())
@@ -60,14 +65,43 @@ def test_an_incident_stored_before_the_connection_dropped_is_found(sandbox):
     assert again is None
 
 
-def test_an_incident_never_stored_is_not_found(sandbox):
-    async def scenario() -> str | None:
+def test_the_newest_lookalike_is_adopted_and_one_made_before_the_send_never(sandbox):
+    async def scenario() -> tuple[str, str | None, str | None, str | None]:
         async with client_for(sandbox) as client:
+            old = (await client.create_incident(BODY)).incident_id  # made by hand, earlier
+            await asyncio.sleep(0.01)
+            sent_at = datetime.now(UTC)
+            sandbox.set_faults(drop_after_commit=1.0)
+            await create_ambiguously(client, BODY)
+            sandbox.set_faults(drop_after_commit=0.0)
+            adopted = await find_created(client, BODY, claimed=claims(), created_after=sent_at)
+            only_old = claims(str(adopted))
+            again = await find_created(client, BODY, claimed=only_old, created_after=sent_at)
+            uncut = await find_created(client, BODY, claimed=only_old)
+            return old, adopted, again, uncut
+
+    old, adopted, again, uncut = asyncio.run(scenario())
+
+    assert adopted is not None and adopted != old
+    assert again is None  # the earlier look-alike is not this row's incident
+    assert uncut == old  # ...which is exactly what a search without the cutoff would adopt
+
+
+def test_an_incident_never_stored_is_not_found_even_beside_an_old_identical_one(sandbox):
+    async def scenario() -> tuple[str, str | None, str | None]:
+        async with client_for(sandbox) as client:
+            old = (await client.create_incident(BODY)).incident_id  # made by another tool
             await client.create_incident({**BODY, "description": "a near miss"})
+            await asyncio.sleep(0.01)
+            sent_at = datetime.now(UTC)
             sandbox.set_faults(fail_before_commit=1.0)
             await create_ambiguously(client, BODY)
             sandbox.set_faults(fail_before_commit=0.0)
-            return await find_created(client, BODY, exclude_ids=set())
+            adopted = await find_created(client, BODY, claimed=claims(), created_after=sent_at)
+            uncut = await find_created(client, BODY, claimed=claims())
+            return old, adopted, uncut
 
-    assert asyncio.run(scenario()) is None
-    assert [i["description"] for i in sandbox.incidents()] == ["a near miss"]
+    old, adopted, uncut = asyncio.run(scenario())
+    assert adopted is None
+    assert uncut == old  # the review finding: without the cutoff the old one was adopted
+    assert len(sandbox.incidents()) == 2

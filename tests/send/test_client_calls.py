@@ -85,6 +85,28 @@ async def test_search_sends_page_size_and_filters(fake):
 
 
 @pytest.mark.parametrize(
+    ("sort", "params"),
+    [
+        (None, {"page": "0", "size": "50"}),
+        ("createdDate,desc", {"page": "0", "size": "50", "sort": "createdDate,desc"}),
+        (" number ", {"page": "0", "size": "50", "sort": "number"}),
+    ],
+    ids=["no-sort", "createdDate-desc", "trimmed"],
+)
+async def test_search_sends_sort_only_when_given(fake, sort, params):
+    async with client_for(fake) as client:
+        await client.search_incidents("x", sort=sort)
+    assert dict(fake.requests[0].url.params) == params
+
+
+async def test_search_refuses_a_blank_sort(fake):
+    async with client_for(fake) as client:
+        with pytest.raises(ValueError, match="sort"):
+            await client.search_incidents("x", sort=" ")
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
     ("answer", "items"),
     [
         ([{"incidentId": "a"}], [{"incidentId": "a"}]),

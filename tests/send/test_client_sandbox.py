@@ -88,6 +88,22 @@ async def test_every_call_round_trips():
     assert nobody is None
 
 
+async def test_search_sorts_by_created_date_both_ways():
+    names = [f"sorted {n}" for n in range(4)]
+    with sandbox_client() as (_, client):
+        async with client:
+            ids = []
+            for name in names:
+                ids.append((await client.create_incident(body(name))).incident_id)
+                await asyncio.sleep(0.005)  # createdDate has millisecond resolution
+            newest_first = await client.search_incidents("sorted", sort="createdDate,desc")
+            oldest_first = await client.search_incidents("sorted", sort="createdDate,asc")
+            first_page = await client.search_incidents("sorted", size=1, sort="createdDate,desc")
+    assert [i["incidentId"] for i in newest_first] == ids[::-1]
+    assert [i["incidentId"] for i in oldest_first] == ids
+    assert [i["incidentId"] for i in first_page] == [ids[-1]]
+
+
 async def test_a_bad_body_is_rejected_with_the_servers_problems():
     with sandbox_client() as (sb, client):
         async with client:

@@ -1,0 +1,289 @@
+"""One chunk at a time: map, validate, decide with the ledger what each row needs, deliver it.
+
+Every row of a chunk ends with exactly one `RowResult`, even when the run is stopped or
+interrupted halfway through the chunk (then the rows still in flight are `unknown`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from importer import __version__
+from importer.deliver import Deliverer, Job, is_unresolved
+from importer.errors import (
+    AbortedError,
+    AuthError,
+    ImporterError,
+    LedgerLockedError,
+    SendError,
+)
+from importer.ledger import EntryState, Ledger, LedgerEntry, body_fingerprint
+from importer.lookups_fetch import add_users
+from importer.mapping import Lookups, Mapping, apply_mapping
+from importer.report import ReportWriter
+from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
+from importer.send import RegisterClient
+from importer.validate import validate_chunk
+
+__all__ = ["ChunkProcessor", "ExitCode", "ProgressSink", "Settings", "exit_code_for"]
+
+log = logging.getLogger("importer.run")
+
+
+class ExitCode:
+    OK = 0
+    ROWS_FAILED = 1
+    CONFIG = 2
+    AUTH = 3
+    ABORTED = 4
+    LOCKED = 5
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit code for what stopped a run (see the README's table)."""
+    if isinstance(exc, AuthError):
+        return ExitCode.AUTH
+    if isinstance(exc, LedgerLockedError):
+        return ExitCode.LOCKED
+    if isinstance(exc, AbortedError | SendError):
+        return ExitCode.ABORTED  # the register failed us: a wrong URL, 403, network down
+    if isinstance(exc, ImporterError):
+        return ExitCode.CONFIG
+    if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
+        return ExitCode.INTERRUPTED
+    return ExitCode.INTERNAL
+
+
+class ProgressSink(Protocol):
+    def start(self, total: int | None) -> None: ...
+    def advance(self, results: list[RowResult]) -> None: ...
+    def finish(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The run options that decide what a row needs."""
+
+    update_changed: bool = False
+    retry_failed: bool = False
+    max_failures: int | None = None
+    reconcile_delay: float = 2.0
+    concurrency: int = 4
+    users_from_register: bool = True
+    command: list[str] = field(default_factory=list)
+
+
+_SEND_FAILURES = (RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN)
+_ROW_PROBLEMS = (RowStatus.INVALID, *_SEND_FAILURES)
+_NOT_A_RETRY = "not sent: --retry-failed only re-sends rows that failed before"
+_INTERRUPTED = "interrupted while sending: may have been created; the next run checks"
+
+
+class ChunkProcessor:
+    """The state of one run across chunks: keys seen, failures, whether it must stop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        mapping: Mapping,
+        lookups: Lookups,
+        client: RegisterClient | None,
+        ledger: Ledger | None,
+        report: ReportWriter,
+        progress: ProgressSink,
+    ) -> None:
+        self.settings, self.mapping, self.lookups = settings, mapping, lookups
+        self.client, self.ledger, self.report, self.progress = client, ledger, report, progress
+        self.run_id: int | None = None
+        self.deliverer: Deliverer | None = None
+        self.seen: dict[str, SourceRef] = {}
+        self.send_failures = 0
+        self.abort_reason: str | None = None
+
+    def start(self) -> None:
+        if self.ledger is None or self.client is None:
+            return
+        self.run_id = self.ledger.start_run(
+            {"tool_version": __version__, "command": self.settings.command}
+        )
+        self.deliverer = Deliverer(
+            self.client,
+            self.ledger,
+            self.run_id,
+            reconcile_delay=self.settings.reconcile_delay,
+            concurrency=self.settings.concurrency,
+        )
+
+    async def process(self, chunk: SheetChunk) -> None:
+        """Decide and deliver every row of `chunk`, then write its results in row order."""
+        results: list[RowResult] = []
+        try:
+            await self._process(chunk, results)
+        finally:
+            self.report.write_chunk(chunk, results)
+
+    async def _process(self, chunk: SheetChunk, results: list[RowResult]) -> None:
+        await self._add_users(chunk)
+        if self.abort_reason is not None:
+            results.extend(self._stopped(chunk))
+            self.progress.advance(results)
+            return
+        jobs = self._decide_locally(chunk, results)
+        self.progress.advance(results)  # rows decided without the register, at once
+        await self._send(jobs, results)
+        for result in results:
+            if result.status is RowStatus.REJECTED:
+                result.errors = [self._locate(e) for e in result.errors]
+        self._check_threshold(results)
+
+    async def _add_users(self, chunk: SheetChunk) -> None:
+        wanted = "users" in self.mapping.needs and self.settings.users_from_register
+        if not wanted or self.client is None or self.abort_reason is not None:
+            return
+        try:
+            emails = self.mapping.user_emails(chunk)
+            self.lookups = await add_users(self.lookups, self.client, emails)
+        except SendError as exc:
+            self.abort_reason = f"looking up users in the register failed: {exc.message}"
+            log.error("stopping the run: %s", self.abort_reason)
+
+    def _stopped(self, chunk: SheetChunk) -> list[RowResult]:
+        error = RowError(f"not sent: the run stopped ({self.abort_reason})")
+        return [
+            RowResult(chunk.ref(r), RowStatus.FAILED, errors=[error]) for r in chunk.frame.index
+        ]
+
+    def _decide_locally(self, chunk: SheetChunk, results: list[RowResult]) -> list[Job]:
+        """Skipped and invalid rows get their result here; the rest become jobs."""
+        mapped = apply_mapping(self.mapping, chunk, self.lookups)
+        validate_chunk(chunk, mapped, self.mapping)
+        jobs: list[Job] = []
+        for row in chunk.frame.index:
+            ref = chunk.ref(row)
+            row_key = f"{self.mapping.name}:{mapped.keys[row]}" if row in mapped.keys else None
+            if row in mapped.skipped:
+                note = mapped.skipped[row]
+                results.append(RowResult(ref, RowStatus.SKIPPED, note=note, key=row_key))
+            elif row in mapped.errors:
+                errors = mapped.errors[row]
+                results.append(RowResult(ref, RowStatus.INVALID, errors=errors, key=row_key))
+            elif row in mapped.bodies:
+                body = mapped.bodies[row]
+                fingerprint = body_fingerprint(body)
+                key = row_key or f"{self.mapping.name}:sha256:{fingerprint}"
+                first = self.seen.setdefault(key, ref)
+                if first != ref:
+                    error = RowError(f"same row key as {first} in this run: {key}")
+                    results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=key))
+                else:
+                    jobs.append(Job(ref, key, fingerprint, body))
+            else:  # a mapping that forgot a row must not lose it
+                error = RowError("the mapping produced no outcome for this row (a bug)")
+                results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))
+        return jobs
+
+    async def _send(self, jobs: list[Job], results: list[RowResult]) -> None:
+        if self.abort_reason is not None or self.deliverer is None or self.ledger is None:
+            done = [self._without_sending(job) for job in jobs]
+            self.progress.advance(done)
+            results.extend(done)
+            return
+        entries = self.ledger.get_many(j.key for j in jobs)
+        tasks = [asyncio.ensure_future(self._tracked(j, entries.get(j.key))) for j in jobs]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            # Also on Ctrl-C: rows that finished keep their result, the others are `unknown`.
+            for job, task in zip(jobs, tasks, strict=True):
+                results.append(_outcome(job, task))
+
+    def _without_sending(self, job: Job) -> RowResult:
+        if self.abort_reason is not None:
+            error = RowError(f"not sent: the run stopped ({self.abort_reason})")
+            return RowResult(job.source, RowStatus.FAILED, errors=[error], key=job.key)
+        self.report.write_would_send(job.source, job.key, job.body)
+        return RowResult(job.source, RowStatus.WOULD_CREATE, key=job.key)
+
+    async def _tracked(self, job: Job, entry: LedgerEntry | None) -> RowResult:
+        try:
+            result = await self._deliver(job, entry)
+        except Exception as exc:  # a bug must cost one row, not the run
+            log.exception("%s: unexpected error", job.source)
+            message = (
+                f"internal error while sending ({type(exc).__name__}: {exc}); may have been created"
+            )
+            result = RowResult(
+                job.source, RowStatus.UNKNOWN, errors=[RowError(message)], key=job.key
+            )
+        self.progress.advance([result])
+        return result
+
+    async def _deliver(self, job: Job, entry: LedgerEntry | None) -> RowResult:
+        """Decide from the ledger what this row needs, then do it."""
+        assert self.deliverer is not None
+        settings = self.settings
+        if entry is not None and is_unresolved(entry):
+            return await self.deliverer.deliver(job, entry)
+        if entry is not None and entry.state is EntryState.CREATED:
+            if entry.fingerprint == job.fingerprint:
+                return _already(job, entry, RowStatus.ALREADY_IMPORTED)
+            if settings.update_changed:
+                return await self.deliverer.deliver(job, entry, update=True)
+            return _already(job, entry, RowStatus.CHANGED, "use --update-changed to update it")
+        if settings.retry_failed and entry is None:
+            return RowResult(job.source, RowStatus.SKIPPED, key=job.key, note=_NOT_A_RETRY)
+        if (
+            entry is not None
+            and entry.state is EntryState.REJECTED
+            and entry.fingerprint == job.fingerprint
+            and not settings.retry_failed
+        ):
+            message = f"rejected in an earlier run with these same values: {entry.error}"
+            hint = "fix the row, or use --retry-failed to send it again"
+            return RowResult(
+                job.source, RowStatus.REJECTED, errors=[RowError(message)], note=hint, key=job.key
+            )
+        return await self.deliverer.deliver(job, entry)
+
+    def _locate(self, error: RowError) -> RowError:
+        if error.field is None or error.column is not None:
+            return error
+        columns = self.mapping.columns_for(error.field.split(".", 1)[0])
+        return RowError(error.message, field=error.field, column=", ".join(columns) or None)
+
+    def _check_threshold(self, results: list[RowResult]) -> None:
+        self.send_failures += sum(r.status in _SEND_FAILURES for r in results)
+        fatal = self.deliverer.fatal if self.deliverer else None
+        if self.abort_reason is None and fatal is not None:
+            self.abort_reason = fatal.message
+        limit = self.settings.max_failures
+        if self.abort_reason is None and limit is not None and self.send_failures > limit:
+            self.abort_reason = f"more than {limit} rows failed to send (--max-failures)"
+        if self.abort_reason:
+            log.error("stopping the run: %s", self.abort_reason)
+
+    def exit_code(self) -> int:
+        fatal = self.deliverer.fatal if self.deliverer else None
+        if isinstance(fatal, AuthError):
+            return ExitCode.AUTH
+        if self.abort_reason is not None:
+            return ExitCode.ABORTED
+        if any(self.report.counts[s] for s in _ROW_PROBLEMS):
+            return ExitCode.ROWS_FAILED
+        return ExitCode.OK
+
+
+def _outcome(job: Job, task: asyncio.Future[RowResult]) -> RowResult:
+    if task.done() and not task.cancelled() and task.exception() is None:
+        return task.result()
+    task.cancel()
+    return RowResult(job.source, RowStatus.UNKNOWN, errors=[RowError(_INTERRUPTED)], key=job.key)
+
+
+def _already(job: Job, entry: LedgerEntry, status: RowStatus, note: str = "") -> RowResult:
+    return RowResult(job.source, status, incident_id=entry.incident_id, note=note, key=job.key)
