@@ -79,9 +79,14 @@ def same_incident(body: dict[str, Any], found: dict[str, Any]) -> bool:
       as a multiset of option ids (UUIDs) or of trimmed text values.
     Not compared: assignees, jurisdictions and linked inventories, which the vendor does not
     list among search results, and the register's own fields (incidentId, createdDate, ...).
+    A field the search result leaves out altogether (the vendor documents its result fields
+    only in part) is not compared either, except name, type and organization: treating an
+    unlisted field as empty would never match, and a missed match means a duplicate.
     """
-    return _scalars_match(body, found) and _attributes_match(
-        body.get("attributeValues"), found.get("attributeValues")
+    attributes_listed = "attributeValues" in found
+    return _scalars_match(body, found) and (
+        not attributes_listed
+        or _attributes_match(body.get("attributeValues"), found.get("attributeValues"))
     )
 
 
@@ -99,11 +104,14 @@ def lookalike_key(body: dict[str, Any]) -> str:
     return json.dumps(parts, default=str)
 
 
+_ALWAYS_LISTED = frozenset({"name", "incidentTypeName", "orgGroupId"})
+
+
 def _scalars_match(body: dict[str, Any], found: dict[str, Any]) -> bool:
     return all(
         _normalized(name, body.get(name)) == _normalized(name, found.get(name))
         for name in COMPARED_FIELDS
-        if name != "attributeValues"
+        if name != "attributeValues" and (name in found or name in _ALWAYS_LISTED)
     )
 
 
