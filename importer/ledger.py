@@ -21,6 +21,7 @@ from typing import Any
 import importer
 from importer.errors import LedgerError
 from importer.ledger_entries import (
+    KEYS_PER_QUERY,
     EntryState,
     LedgerEntry,
     LedgerEvent,
@@ -30,6 +31,7 @@ from importer.ledger_entries import (
     current_entry,
     entry_from_row,
     event_from_row,
+    select_entries,
     utc_now,
 )
 from importer.ledger_file import connect, default_ledger_path, tenant_origin
@@ -45,7 +47,6 @@ __all__ = [
     "default_ledger_path",
 ]
 
-_KEYS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
 _PAGE = 500
 _CREATED = EntryState.CREATED
 
@@ -163,15 +164,8 @@ class Ledger:
 
     def get_many(self, keys: Iterable[str]) -> dict[str, LedgerEntry]:
         """The entries of those `keys` that the ledger knows; unknown keys are left out."""
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, LedgerEntry] = {}
         with self._mutex:
-            for start in range(0, len(wanted), _KEYS_PER_QUERY):
-                batch = wanted[start : start + _KEYS_PER_QUERY]
-                marks = ",".join("?" * len(batch))
-                rows = self._db.execute(f"SELECT * FROM entries WHERE key IN ({marks})", batch)
-                found.update((row["key"], entry_from_row(row)) for row in rows)
-        return found
+            return select_entries(self._db, keys)
 
     def entries_in(self, states: Collection[EntryState]) -> Iterator[LedgerEntry]:
         """Entries in any of `states`, by state then key; safe to mark entries while iterating."""
@@ -198,8 +192,8 @@ class Ledger:
         wanted = list(dict.fromkeys(incident_ids))
         owned: set[str] = set()
         with self._mutex:
-            for start in range(0, len(wanted), _KEYS_PER_QUERY):
-                batch = wanted[start : start + _KEYS_PER_QUERY]
+            for start in range(0, len(wanted), KEYS_PER_QUERY):
+                batch = wanted[start : start + KEYS_PER_QUERY]
                 marks = ",".join("?" * len(batch))
                 rows = self._db.execute(
                     f"SELECT incident_id FROM entries WHERE incident_id IN ({marks})", batch

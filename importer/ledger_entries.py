@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -143,3 +144,18 @@ def append_event(
         " error, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (key, from_state, str(to_state), run_id, at, *extra),
     )
+
+
+KEYS_PER_QUERY = 500  # well under SQLite's limit on bound parameters
+
+
+def select_entries(db: sqlite3.Connection, keys: Iterable[str]) -> dict[str, LedgerEntry]:
+    """The entries of those `keys` that the ledger knows, in batched indexed queries."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, LedgerEntry] = {}
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
+        batch = wanted[start : start + KEYS_PER_QUERY]
+        marks = ",".join("?" * len(batch))
+        rows = db.execute(f"SELECT * FROM entries WHERE key IN ({marks})", batch)
+        found.update((row["key"], entry_from_row(row)) for row in rows)
+    return found

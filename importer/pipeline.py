@@ -21,6 +21,7 @@ from typing import Any
 from importer import __version__
 from importer.errors import ConfigError, ImporterError, MappingError
 from importer.ledger import Ledger, default_ledger_path
+from importer.ledger_view import LedgerView
 from importer.lookups_fetch import fetch_lookups
 from importer.manifest import write_manifest
 from importer.mapping import Lookups, Mapping, load_mapping
@@ -108,8 +109,13 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
         ledger = None if options.dry_run else _open_ledger(options)
         if ledger is not None:
             stack.callback(ledger.close)
+        preview = _ledger_preview(options) if options.dry_run else None
+        if preview is not None:
+            stack.callback(preview.close)
         report = stack.enter_context(ReportWriter(options.report_dir, secrets=_secrets(options)))
-        run = ChunkProcessor(options.settings, mapping, lookups, client, ledger, report, progress)
+        run = ChunkProcessor(
+            options.settings, mapping, lookups, client, ledger, report, progress, preview
+        )
         run.start()
         progress.start(_count_rows(options, mapping) if options.count_rows_first else None)
         stopped_by: BaseException | None = None
@@ -221,6 +227,15 @@ def _open_ledger(options: RunOptions) -> Ledger:
         ledger.close()
         raise
     return ledger
+
+
+def _ledger_preview(options: RunOptions) -> LedgerView | None:
+    """A dry run reads the ledger a real run would use, when there is one."""
+    if options.ledger_path is not None:
+        return LedgerView.open_if_exists(options.ledger_path)
+    if options.credentials is not None:
+        return LedgerView.open_if_exists(default_ledger_path(options.credentials.base_url))
+    return None
 
 
 def _secrets(options: RunOptions) -> list[str]:

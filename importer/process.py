@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from enum import Enum, auto
 from typing import Protocol
 
 from importer import __version__
@@ -21,6 +22,7 @@ from importer.errors import (
     SendError,
 )
 from importer.ledger import EntryState, Ledger, LedgerEntry, body_fingerprint
+from importer.ledger_view import LedgerView
 from importer.lookups_fetch import add_users
 from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
@@ -28,7 +30,15 @@ from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
 from importer.send import RegisterClient
 from importer.validate import validate_chunk
 
-__all__ = ["ChunkProcessor", "ExitCode", "ProgressSink", "Settings", "exit_code_for"]
+__all__ = [
+    "Action",
+    "ChunkProcessor",
+    "ExitCode",
+    "ProgressSink",
+    "Settings",
+    "decide",
+    "exit_code_for",
+]
 
 log = logging.getLogger("importer.run")
 
@@ -96,9 +106,11 @@ class ChunkProcessor:
         ledger: Ledger | None,
         report: ReportWriter,
         progress: ProgressSink,
+        preview: LedgerView | None = None,
     ) -> None:
         self.settings, self.mapping, self.lookups = settings, mapping, lookups
         self.client, self.ledger, self.report, self.progress = client, ledger, report, progress
+        self.preview = preview  # dry runs: the ledger, read-only
         self.run_id: int | None = None
         self.deliverer: Deliverer | None = None
         self.seen: dict[str, SourceRef] = {}
@@ -189,7 +201,8 @@ class ChunkProcessor:
 
     async def _send(self, jobs: list[Job], results: list[RowResult]) -> None:
         if self.abort_reason is not None or self.deliverer is None or self.ledger is None:
-            done = [self._without_sending(job) for job in jobs]
+            known = self.preview.get_many(j.key for j in jobs) if self.preview else {}
+            done = [self._without_sending(job, known.get(job.key)) for job in jobs]
             self.progress.advance(done)
             results.extend(done)
             return
@@ -202,12 +215,22 @@ class ChunkProcessor:
             for job, task in zip(jobs, tasks, strict=True):
                 results.append(_outcome(job, task))
 
-    def _without_sending(self, job: Job) -> RowResult:
+    def _without_sending(self, job: Job, entry: LedgerEntry | None) -> RowResult:
         if self.abort_reason is not None:
             error = RowError(f"not sent: the run stopped ({self.abort_reason})")
             return RowResult(job.source, RowStatus.FAILED, errors=[error], key=job.key)
-        self.report.write_would_send(job.source, job.key, job.body)
-        return RowResult(job.source, RowStatus.WOULD_CREATE, key=job.key)
+        action = decide(job, entry, self.settings)  # a dry run previews a real run's decision
+        if action in (Action.CREATE, Action.RESOLVE_THEN_CREATE, Action.UPDATE):
+            self.report.write_would_send(job.source, job.key, job.body)
+        if action is Action.UPDATE:
+            incident = entry.incident_id if entry else None
+            return RowResult(job.source, RowStatus.WOULD_UPDATE, incident_id=incident, key=job.key)
+        if action is Action.RESOLVE_THEN_CREATE:
+            note = "an earlier send may have created it: a real run searches the register first"
+            return RowResult(job.source, RowStatus.WOULD_CREATE, note=note, key=job.key)
+        if action is Action.CREATE:
+            return RowResult(job.source, RowStatus.WOULD_CREATE, key=job.key)
+        return _answer_from_ledger(job, entry, action)
 
     async def _tracked(self, job: Job, entry: LedgerEntry | None) -> RowResult:
         try:
@@ -224,31 +247,14 @@ class ChunkProcessor:
         return result
 
     async def _deliver(self, job: Job, entry: LedgerEntry | None) -> RowResult:
-        """Decide from the ledger what this row needs, then do it."""
+        """Do what the ledger says this row needs."""
         assert self.deliverer is not None
-        settings = self.settings
-        if entry is not None and is_unresolved(entry):
+        action = decide(job, entry, self.settings)
+        if action in (Action.CREATE, Action.RESOLVE_THEN_CREATE):
             return await self.deliverer.deliver(job, entry)
-        if entry is not None and entry.state is EntryState.CREATED:
-            if entry.fingerprint == job.fingerprint:
-                return _already(job, entry, RowStatus.ALREADY_IMPORTED)
-            if settings.update_changed:
-                return await self.deliverer.deliver(job, entry, update=True)
-            return _already(job, entry, RowStatus.CHANGED, "use --update-changed to update it")
-        if settings.retry_failed and entry is None:
-            return RowResult(job.source, RowStatus.SKIPPED, key=job.key, note=_NOT_A_RETRY)
-        if (
-            entry is not None
-            and entry.state is EntryState.REJECTED
-            and entry.fingerprint == job.fingerprint
-            and not settings.retry_failed
-        ):
-            message = f"rejected in an earlier run with these same values: {entry.error}"
-            hint = "fix the row, or use --retry-failed to send it again"
-            return RowResult(
-                job.source, RowStatus.REJECTED, errors=[RowError(message)], note=hint, key=job.key
-            )
-        return await self.deliverer.deliver(job, entry)
+        if action is Action.UPDATE:
+            return await self.deliverer.deliver(job, entry, update=True)
+        return _answer_from_ledger(job, entry, action)
 
     def _locate(self, error: RowError) -> RowError:
         if error.field is None or error.column is not None:
@@ -285,5 +291,48 @@ def _outcome(job: Job, task: asyncio.Future[RowResult]) -> RowResult:
     return RowResult(job.source, RowStatus.UNKNOWN, errors=[RowError(_INTERRUPTED)], key=job.key)
 
 
-def _already(job: Job, entry: LedgerEntry, status: RowStatus, note: str = "") -> RowResult:
-    return RowResult(job.source, status, incident_id=entry.incident_id, note=note, key=job.key)
+class Action(Enum):
+    """What a valid row needs, judged from its ledger entry."""
+
+    CREATE = auto()
+    RESOLVE_THEN_CREATE = auto()  # an earlier send is unresolved: search, then create if absent
+    UPDATE = auto()
+    ALREADY_IMPORTED = auto()
+    CHANGED = auto()
+    REJECTED_BEFORE = auto()
+    NOT_A_RETRY = auto()
+
+
+def decide(job: Job, entry: LedgerEntry | None, settings: Settings) -> Action:
+    """The one place that reads the ledger's verdict on a row; pure, so dry runs share it."""
+    if entry is not None and is_unresolved(entry):
+        return Action.RESOLVE_THEN_CREATE
+    if entry is not None and entry.state is EntryState.CREATED:
+        if entry.fingerprint == job.fingerprint:
+            return Action.ALREADY_IMPORTED
+        return Action.UPDATE if settings.update_changed else Action.CHANGED
+    if entry is None:
+        return Action.NOT_A_RETRY if settings.retry_failed else Action.CREATE
+    same_values = entry.fingerprint == job.fingerprint
+    if entry.state is EntryState.REJECTED and same_values and not settings.retry_failed:
+        return Action.REJECTED_BEFORE
+    return Action.CREATE
+
+
+def _answer_from_ledger(job: Job, entry: LedgerEntry | None, action: Action) -> RowResult:
+    """The result of a row the register need not see."""
+    incident = entry.incident_id if entry else None
+    if action is Action.ALREADY_IMPORTED:
+        return RowResult(job.source, RowStatus.ALREADY_IMPORTED, incident_id=incident, key=job.key)
+    if action is Action.CHANGED:
+        note = "use --update-changed to update it"
+        status = RowStatus.CHANGED
+        return RowResult(job.source, status, incident_id=incident, note=note, key=job.key)
+    if action is Action.NOT_A_RETRY:
+        return RowResult(job.source, RowStatus.SKIPPED, key=job.key, note=_NOT_A_RETRY)
+    assert entry is not None and action is Action.REJECTED_BEFORE
+    message = f"rejected in an earlier run with these same values: {entry.error}"
+    hint = "fix the row, or use --retry-failed to send it again"
+    return RowResult(
+        job.source, RowStatus.REJECTED, errors=[RowError(message)], note=hint, key=job.key
+    )

@@ -70,6 +70,7 @@ class RowStatus(StrEnum):
     ALREADY_IMPORTED = "already imported"
     CHANGED = "changed since import"
     WOULD_CREATE = "would create"  # dry run
+    WOULD_UPDATE = "would update"  # dry run with --update-changed
     SKIPPED = "skipped"  # a row filter matched, or a blank row
     INVALID = "invalid"  # mapping or validation refused it; nothing was sent
     REJECTED = "rejected"  # the register answered 400
@@ -86,6 +87,7 @@ _OK = {
     RowStatus.UPDATED,
     RowStatus.ALREADY_IMPORTED,
     RowStatus.WOULD_CREATE,
+    RowStatus.WOULD_UPDATE,
     RowStatus.SKIPPED,
     RowStatus.CHANGED,
 }

@@ -91,6 +91,34 @@ def test_retry_failed_resends_only_the_rows_that_failed(tmp_path, simple_mapping
     assert len(register.incidents()) == 5
 
 
+def test_a_dry_run_previews_what_a_real_run_would_do_from_the_ledger(
+    tmp_path, simple_mapping, register, cli
+):
+    sheet = tmp_path / "log.csv"
+    rows = [incident_row(n) for n in range(4)]
+    write_sheet(sheet, rows)
+    cli(_args(sheet, simple_mapping, tmp_path), register)
+    rows[1]["Details"] = "edited in the legacy tool"
+    write_sheet(sheet, [*rows, incident_row(9)])
+
+    preview = cli(_args(sheet, simple_mapping, tmp_path, "--dry-run"), register)
+    preview_update = cli(
+        _args(sheet, simple_mapping, tmp_path, "--dry-run", "--update-changed"), register
+    )
+
+    assert _statuses(preview) == {
+        "already imported": 3,
+        "changed since import": 1,
+        "would create": 1,
+    }
+    assert _statuses(preview_update) == {
+        "already imported": 3,
+        "would update": 1,
+        "would create": 1,
+    }
+    assert len(register.incidents()) == 4  # nothing sent
+
+
 def test_a_second_concurrent_run_exits_at_once_naming_the_first(
     tmp_path, simple_mapping, register, cli
 ):

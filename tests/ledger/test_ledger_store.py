@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from importer import ledger as ledger_module
+from importer import ledger_entries
 from importer.errors import ConfigError, LedgerError
 from importer.ledger import EntryState, Ledger, body_fingerprint, default_ledger_path
 from importer.ledger_file import SCHEMA_VERSION
@@ -194,7 +195,7 @@ def test_a_change_must_name_a_run_that_was_started(ledger: Ledger):
 
 
 def test_get_many_returns_known_keys_across_query_batches(ledger, run_id, monkeypatch):
-    monkeypatch.setattr(ledger_module, "_KEYS_PER_QUERY", 2)
+    monkeypatch.setattr(ledger_entries, "KEYS_PER_QUERY", 2)
     for key in ["A", "B", "C", "D", "E"]:
         send(ledger, key, run_id)
     found = ledger.get_many(["E", "A", "missing", "C", "A", "D"])
