@@ -201,15 +201,6 @@ class Ledger:
                 owned.update(row[0] for row in rows)
         return owned
 
-    def claimed_incident_ids(self) -> set[str]:
-        """Every incident id owned by some key: a full scan, kept for compatibility only.
-
-        Use `claimed_among`; on a 1M-entry ledger this takes most of a second.
-        """
-        with self._mutex:
-            rows = self._db.execute("SELECT incident_id FROM entries WHERE incident_id IS NOT NULL")
-            return {row[0] for row in rows}
-
     def sending_since(self, key: str) -> datetime | None:
         """When `key` FIRST entered `sending` (UTC), or None if it never did.
 

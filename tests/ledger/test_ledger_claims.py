@@ -62,7 +62,7 @@ def test_claimed_among_uses_the_incident_id_index(tmp_path: Path):
 def test_claimed_among_of_nothing_is_empty(tmp_path: Path):
     with Ledger.open(tmp_path / "tenant.sqlite", command="test") as ledger:
         assert ledger.claimed_among([]) == set()
-        assert ledger.claimed_incident_ids() == set()
+        assert ledger.claimed_among(["any-id"]) == set()
 
 
 @pytest.fixture

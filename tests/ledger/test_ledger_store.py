@@ -74,7 +74,7 @@ def test_sending_then_created_is_recorded_with_its_audit_trail(ledger: Ledger, r
     assert (entry.state, entry.incident_id, entry.reconciled) == ("created", INCIDENT, False)
     assert transitions(ledger, "R-1") == [(None, "sending", None), ("sending", "created", None)]
     assert ledger.history("R-1")[-1].incident_id == INCIDENT
-    assert ledger.claimed_incident_ids() == {INCIDENT}
+    assert ledger.claimed_among([INCIDENT, "other"]) == {INCIDENT}
 
 
 def test_a_reconciled_creation_is_flagged_on_the_entry_and_in_the_trail(ledger, run_id):
