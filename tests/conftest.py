@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 from e2e_helpers import SIMPLE_MAPPING
+from hypothesis import settings
 from typer.testing import CliRunner
+
+# A loaded 2-core CI machine is slow now and then: property tests judge results, not speed.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 @dataclass
