@@ -14,9 +14,11 @@ from collections.abc import Callable
 
 from importer.errors import ConfigError
 
-__all__ = ["EndpointPacer", "Pacers"]
+__all__ = ["PAUSE_WITHOUT_RETRY_AFTER", "EndpointPacer", "Pacers"]
 
 log = logging.getLogger("importer.send")
+
+PAUSE_WITHOUT_RETRY_AFTER = 1.0  # seconds an endpoint pauses on a 429 that names no wait
 
 Clock = Callable[[], float]
 
@@ -51,6 +53,10 @@ class EndpointPacer:
             "%s: throttled by the register; pausing all its requests %.2f s", self.name, seconds
         )
         return added
+
+    def pause_throttled(self, retry_after: float | None) -> float:
+        """After a 429: pause for its Retry-After, or a default when it names no wait."""
+        return self.pause(PAUSE_WITHOUT_RETRY_AFTER if retry_after is None else retry_after)
 
     async def wait_turn(self) -> None:
         """Wait for this caller's slot; if a pause starts meanwhile, take a slot after it."""

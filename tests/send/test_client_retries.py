@@ -18,7 +18,7 @@ from importer.errors import (
     RowRejectedError,
     SendError,
 )
-from importer.send import client as client_module
+from importer.send import pacing
 
 pytestmark = pytest.mark.anyio
 
@@ -45,7 +45,7 @@ RETRIED_TABLE = [
     "failure", [f for _, f in RETRIED_TABLE], ids=[i for i, _ in RETRIED_TABLE]
 )
 async def test_certainly_unapplied_failures_are_retried(fake, failure, monkeypatch):
-    monkeypatch.setattr(client_module, "PAUSE_WITHOUT_RETRY_AFTER", 0.01)
+    monkeypatch.setattr(pacing, "PAUSE_WITHOUT_RETRY_AFTER", 0.01)
     fake.script.append(failure)
     async with client_for(fake) as client:
         result = await client.create_incident(BODY)
