@@ -3,8 +3,9 @@
     mapping = load_mapping(Path("mappings/legacy_incidents.yaml"))
     mapped = apply_mapping(mapping, chunk, lookups)   # pure: bodies, row errors, skipped rows
 
-Modules: `spec` (file format, JSON Schema), `loader` (YAML with line numbers), `values`, `dates`,
-`nested`, `countries`, `lookups` (names → ids as plain data), `rowfilters`, `apply`.
+Modules: `spec` (file format, JSON Schema; its blocks in `spec_blocks`, `spec_values`,
+`spec_dates`, `spec_nested`), `loader` (YAML with line numbers), `values`, `dates`, `nested`,
+`countries`, `lookups` (names → ids as plain data), `rowfilters`, `apply`.
 """
 
 from importer.mapping.apply import apply_mapping

@@ -14,7 +14,8 @@ from pydantic import BaseModel
 from importer.errors import MappingError
 from importer.mapping.lookups import is_uuid, normalise_email
 from importer.mapping.matching import did_you_mean
-from importer.mapping.spec import DateSpec, MappingSpec, _Source
+from importer.mapping.spec import DateSpec, MappingSpec
+from importer.mapping.spec_blocks import Source
 from importer.mapping.values import ChunkColumns, cell_items, template_columns
 from importer.rows import SheetChunk
 
@@ -117,7 +118,7 @@ def _loose(name: str) -> str:
 def _columns_in(node: Any) -> list[str]:
     """Columns referenced anywhere inside a spec block (recursive over models, lists, dicts)."""
     found: list[str] = []
-    if isinstance(node, _Source):
+    if isinstance(node, Source):
         if node.column:
             found.append(node.column)
         found += node.coalesce or []

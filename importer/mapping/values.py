@@ -27,7 +27,8 @@ from importer.mapping.cells import (
 )
 from importer.mapping.lookups import is_uuid
 from importer.mapping.matching import expected_one_of
-from importer.mapping.spec import ListValueSpec, OtherwiseValue, ValueSpec, _Source
+from importer.mapping.spec_blocks import Source
+from importer.mapping.spec_values import ListValueSpec, OtherwiseValue, ValueSpec
 
 __all__ = [
     "CellItems",
@@ -74,7 +75,7 @@ def template_columns(template: str) -> list[tuple[str, bool]]:
     return found
 
 
-def source_label(spec: _Source) -> str | None:
+def source_label(spec: Source) -> str | None:
     """The column(s) a value comes from, as a RowError shows them."""
     if spec.column:
         return spec.column
@@ -85,7 +86,7 @@ def source_label(spec: _Source) -> str | None:
     return None
 
 
-def source_raw(spec: _Source, cols: ChunkColumns) -> pd.Series:
+def source_raw(spec: Source, cols: ChunkColumns) -> pd.Series:
     """Raw cells (object dtype, None/NaN when empty); a template is already text."""
     if spec.column:
         return cols.raw(spec.column)
