@@ -143,46 +143,26 @@ def _setter(target: Scalars, name: str, compute: Callable[[], pd.Series]) -> Cal
 def _nested_steps(
     fields: FieldsSpec, cols: ChunkColumns, lookups: Lookups, sink: ErrorSink, nested: Nested
 ) -> list[tuple[str, Callable[[], None]]]:
-    steps: list[tuple[str, Callable[[], None]]] = []
-    if fields.incidentAssigneeRequests:
-        specs = fields.incidentAssigneeRequests
-        steps.append(
-            (
-                "incidentAssigneeRequests",
-                lambda: nested.update(
-                    incidentAssigneeRequests=assignees(specs, cols, lookups, sink)
-                ),
-            )
-        )
-    if fields.jurisdictions:
-        places = fields.jurisdictions
-        steps.append(
-            (
-                "jurisdictions",
-                lambda: nested.update(jurisdictions=jurisdictions(places, cols, sink)),
-            )
-        )
-    if fields.attributeValues:
-        attributes = fields.attributeValues
-        steps.append(
-            (
-                "attributeValues",
-                lambda: nested.update(
-                    attributeValues=attribute_values(attributes, cols, lookups, sink)
-                ),
-            )
-        )
-    if fields.linkedInventories:
-        inventories = fields.linkedInventories
-        steps.append(
-            (
-                "linkedInventories",
-                lambda: nested.update(
-                    linkedInventories=linked_inventories(inventories, cols, sink)
-                ),
-            )
-        )
-    return steps
+    builders: dict[str, Callable[[Any], dict[int, Any]]] = {
+        "incidentAssigneeRequests": lambda spec: assignees(spec, cols, lookups, sink),
+        "jurisdictions": lambda spec: jurisdictions(spec, cols, sink),
+        "attributeValues": lambda spec: attribute_values(spec, cols, lookups, sink),
+        "linkedInventories": lambda spec: linked_inventories(spec, cols, sink),
+    }
+    return [
+        (name, _nester(nested, name, build, getattr(fields, name)))
+        for name, build in builders.items()
+        if getattr(fields, name)
+    ]
+
+
+def _nester(
+    nested: Nested, name: str, build: Callable[[Any], dict[int, Any]], spec: Any
+) -> Callable[[], None]:
+    def run() -> None:
+        nested[name] = build(spec)
+
+    return run
 
 
 def _organization(
