@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -65,7 +65,6 @@ class Deliverer:
     reconcile_delay: float = 2.0
     concurrency: int = 4
     fatal: FatalSendError | None = None
-    reconciled: int = field(default=0)
 
     def __post_init__(self) -> None:
         # Rows enter `sending` only when a seat is free, so a crash leaves at most `concurrency`
@@ -168,11 +167,17 @@ class Deliverer:
         if found is None:
             return None
         self.ledger.mark_created(job.key, found, run_id=self.run_id, reconciled=True)
-        self.reconciled += 1
         note = "reconciled: an interrupted earlier send had created it"
         if entry.fingerprint != job.fingerprint:
             note += " (row changed since; not updated)"
-        return RowResult(job.source, RowStatus.CREATED, incident_id=found, note=note, key=job.key)
+        return RowResult(
+            job.source,
+            RowStatus.CREATED,
+            incident_id=found,
+            note=note,
+            key=job.key,
+            reconciled=True,
+        )
 
     async def update(self, job: Job, entry: LedgerEntry) -> RowResult:
         if self.fatal is not None or entry.incident_id is None:
@@ -215,7 +220,6 @@ class Deliverer:
         if found is None:
             return None
         self.ledger.mark_created(job.key, found, run_id=self.run_id, reconciled=True)
-        self.reconciled += 1
         return RowResult(
             job.source,
             RowStatus.CREATED,
@@ -224,6 +228,7 @@ class Deliverer:
             attempts=attempts,
             note=f"reconciled: {exc.message}, but the incident was found in the register",
             key=job.key,
+            reconciled=True,
         )
 
     async def _search(self, key: str, body: dict[str, Any]) -> str | None:

@@ -85,8 +85,7 @@ class ReportWriter:
         """Write the results of one chunk (in row order) and its failed rows."""
         for result in sorted(results, key=lambda r: r.source.row):
             self.counts[result.status] += 1
-            if result.note.startswith("reconciled"):
-                self.reconciled += 1
+            self.reconciled += result.reconciled
             self._results.writerow(self._result_line(result))
             if result.status in NEEDS_A_PERSON:
                 self._write_failed(chunk, result)

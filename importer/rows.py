@@ -105,6 +105,7 @@ class RowResult:
     errors: list[RowError] = field(default_factory=list)
     note: str = ""  # e.g. "reconciled: found in register after a 500"
     key: str | None = None
+    reconciled: bool = False  # the incident was found by searching, not answered by a 201
 
     @property
     def message(self) -> str:

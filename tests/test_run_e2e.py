@@ -115,5 +115,6 @@ def test_500_after_commit_is_reconciled_not_resent(tmp_path, simple_mapping, cli
     results = read_results(tmp_path / "reports")
     reconciled = [r for r in results if r["message"].startswith("reconciled")]
     assert reconciled, "with a 30% fault rate some rows must have needed reconciliation"
+    assert json.loads(result.stdout)["reconciled"] == len(reconciled)
     assert len(stored) == 20 and counts["duplicates"] == 0
     assert {r["incident_id"] for r in results} == {i["incidentId"] for i in stored}
