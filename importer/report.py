@@ -117,7 +117,9 @@ class ReportWriter:
         values = cast("pd.Series[Any]", chunk.frame.loc[result.source.row])
         cells = ["" if v is None else v for v in values.to_list()]
         message = scrub_text(result.message, self._secrets)
-        problem = f"row {result.source.row}: {result.status.value}: {message}"
+        # Sheets with the same header share this file, so say which sheet the row came from.
+        where = f"sheet {chunk.sheet} row" if chunk.sheet else "row"
+        problem = f"{where} {result.source.row}: {result.status.value}: {message}"
         writer.writerow([*cells, problem])
 
     def write_would_send(self, source: SourceRef, key: str, body: dict[str, Any]) -> None:

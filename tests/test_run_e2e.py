@@ -118,3 +118,16 @@ def test_500_after_commit_is_reconciled_not_resent(tmp_path, simple_mapping, cli
     assert json.loads(result.stdout)["reconciled"] == len(reconciled)
     assert len(stored) == 20 and counts["duplicates"] == 0
     assert {r["incident_id"] for r in results} == {i["incidentId"] for i in stored}
+
+
+def test_failed_rows_of_two_sheets_share_one_file_and_name_their_sheet(tmp_path, cli):
+    sample = ROOT / "samples" / "incidents_two_sheets.xlsx"
+    mapping = ROOT / "mappings" / "incidents_two_sheets.yaml"
+
+    result = cli(_run_args(sample, mapping, tmp_path / "reports", "--dry-run"))
+
+    assert result.exit_code == 1
+    (folder,) = (p for p in (tmp_path / "reports").iterdir() if p.is_dir())
+    with (folder / "failed_rows.csv").open(encoding="utf-8") as fp:
+        errors = [row["import_error"] for row in csv.DictReader(fp)]
+    assert [e.split(":")[0] for e in errors] == ["sheet 2023 row 7", "sheet 2024 row 12"]
