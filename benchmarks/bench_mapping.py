@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from importer.lookups_fetch import fetch_lookups
 from importer.mapping import apply_mapping, load_mapping
 from importer.read import read_rows
 from importer.rows import SheetChunk
+from importer.run.lookups import fetch_lookups
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = {

@@ -18,8 +18,8 @@ from rich.console import Console
 from importer import __version__
 from importer.console import LogProgress, RichProgress, configure_logging, summary_table
 from importer.errors import ConfigError, ImporterError
-from importer.pipeline import ExitCode, ProgressSink, RunOptions, exit_code_for, run_import
 from importer.report import default_report_dir
+from importer.run import ExitCode, ProgressSink, RunOptions, exit_code_for, run_import
 from importer.send import Credentials
 
 __all__ = ["app", "main"]
@@ -237,7 +237,7 @@ def init_mapping_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Print a draft mapping for FILE: matched columns, date formats, proposed value maps."""
-    from importer.draft_mapping import draft_mapping
+    from importer.draft import draft_mapping
 
     with _one_line_errors(verbose):
         if not file.is_file():

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from importer import ledger as ledger_module
 from importer.ledger import Ledger, body_fingerprint
+from importer.ledger import store as ledger_module
 
 BODY = {"name": "Lost laptop", "incidentTypeName": "Phishing", "orgGroupId": "d0a6e2ad"}
 

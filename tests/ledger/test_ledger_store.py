@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from importer import ledger as ledger_module
-from importer import ledger_entries
 from importer.errors import ConfigError, LedgerError
 from importer.ledger import EntryState, Ledger, body_fingerprint, default_ledger_path
-from importer.ledger_file import SCHEMA_VERSION
+from importer.ledger import entries as ledger_entries
+from importer.ledger import store as ledger_module
+from importer.ledger.file import SCHEMA_VERSION
 
 BODY = {"name": "Lost laptop", "incidentTypeName": "Phishing", "orgGroupId": "d0a6e2ad"}
 INCIDENT = "f7114aef-b6b6-42d6-9249-56a467950aa7"

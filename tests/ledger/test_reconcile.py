@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from importer.errors import AmbiguousSendError, RetryableSendError
-from importer.reconcile import COMPARED_FIELDS, find_created, lookalike_key, same_incident
+from importer.ledger.reconcile import COMPARED_FIELDS, find_created, lookalike_key, same_incident
 
 ORG = "d0a6e2ad-ce1e-469b-ab6f-0ff8c379b7d6"
 OTHER_ORG = "ad4ebe4b-6404-47de-9c13-58f0041f7f4d"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from importer.errors import AmbiguousSendError
-from importer.reconcile import find_created
+from importer.ledger import find_created
 from importer.sandbox import SandboxHandle, running_sandbox
 from importer.send import Credentials, RegisterClient
 

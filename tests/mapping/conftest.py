@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from mapping_helpers import OFFLINE, REPO, chunk, mapping_text
 
-from importer.lookups_fetch import fetch_lookups
 from importer.mapping import Lookups, Mapping, apply_mapping, mapping_from_text
 from importer.rows import MappedChunk
+from importer.run.lookups import fetch_lookups
 
 
 @pytest.fixture(scope="session")

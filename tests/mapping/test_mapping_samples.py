@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from mapping_helpers import OFFLINE, REPO
 
-from importer.lookups_fetch import add_users, fetch_lookups, organizations_from_tree
 from importer.mapping import Lookups, Mapping, apply_mapping, load_mapping
 from importer.models import body_errors
 from importer.read import read_rows
 from importer.rows import MappedChunk
+from importer.run.lookups import add_users, fetch_lookups, organizations_from_tree
 
 
 def _documented() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:

@@ -20,11 +20,11 @@ from python_calamine import (
 )
 
 from importer.errors import ReadError
-from importer.read import list_sheets, read_rows, rows_from_file, to_read_error
-from importer.read_xlsx import OLE2_MAGIC
+from importer.read.sheets import list_sheets, read_rows, rows_from_file, to_read_error
+from importer.read.workbook import OLE2_MAGIC
 from importer.rows import SheetChunk
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 TWO_SHEETS = FIXTURES / "two_sheets.xlsx"
 
 
@@ -312,10 +312,10 @@ def test_foreign_exceptions_map_to_one_line_read_errors(exc, reason):
 
 
 def test_every_exception_type_the_boundary_catches_has_its_own_reason():
-    from importer import read
+    from importer.read import sheets
 
     mapped = {type(exc) for exc, _ in FOREIGN}
-    for caught_type in read._FOREIGN:
+    for caught_type in sheets._FOREIGN:
         assert caught_type in mapped, f"{caught_type.__name__} has no row in FOREIGN"
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import importer
 from importer.errors import ConfigError, ReadError
-from importer.manifest import file_sha256, write_manifest
+from importer.report.manifest import file_sha256, write_manifest
 
 
 def _write(path: Path, data: bytes) -> Path:

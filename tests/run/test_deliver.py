@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from importer.deliver import MAX_AMBIGUOUS_ROUNDS, Deliverer, Job
 from importer.errors import AmbiguousSendError, RetryableSendError
 from importer.ledger import EntryState, Ledger, body_fingerprint
 from importer.rows import RowStatus, SourceRef
+from importer.run.deliver import MAX_AMBIGUOUS_ROUNDS, Deliverer, Job
 from importer.send import CreateResult
 
 BODY = {

@@ -11,7 +11,7 @@ from e2e_helpers import incident_row, read_results, run_args, write_sheet
 
 from importer.sandbox import Faults, SandboxConfig, running_sandbox
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_args(sheet: Path, mapping: Path, reports: Path, *extra: str) -> list[str]:

@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from importer.draft_dates import Order, guess_dates
-from importer.draft_match import SURE_SCORE, Match
-from importer.draft_render import FieldDraft
-from importer.draft_values import (
+from importer.draft.dates import Order, guess_dates
+from importer.draft.match import SURE_SCORE, Match
+from importer.draft.render import FieldDraft
+from importer.draft.values import (
     MAX_MAP_VALUES,
     NOTIFICATION_WORDS,
     SOURCE_TYPE_WORDS,

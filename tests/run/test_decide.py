@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from importer.deliver import Job
 from importer.ledger import EntryState, LedgerEntry
-from importer.process import Action, Settings, decide
 from importer.rows import SourceRef
+from importer.run.chunks import Action, Settings, decide
+from importer.run.deliver import Job
 
 JOB = Job(SourceRef("log.csv", None, 2), "log:T-1", "fp-now", {"name": "x"})
 

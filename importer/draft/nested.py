@@ -10,10 +10,10 @@ import re
 from collections import Counter
 from typing import Any
 
-from importer.draft_fields import UUID_TEXT, SampleColumns, matched_comment
-from importer.draft_match import Match
-from importer.draft_render import FieldDraft
-from importer.draft_values import (
+from importer.draft.fields import UUID_TEXT, SampleColumns, matched_comment
+from importer.draft.match import Match
+from importer.draft.render import FieldDraft
+from importer.draft.values import (
     distinct_texts,
     email_share,
     looks_numeric,

@@ -11,9 +11,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from importer.draft_dates import DateGuess, Order, date_order, guess_dates, median_date
-from importer.draft_fields import REQUIRED_PLACEHOLDERS, SampleColumns, build_field
-from importer.draft_match import (
+from importer.draft.dates import DateGuess, Order, date_order, guess_dates, median_date
+from importer.draft.fields import REQUIRED_PLACEHOLDERS, SampleColumns, build_field
+from importer.draft.match import (
     ACCEPT_SCORE,
     FIELD_SYNONYMS,
     KEY_SYNONYMS,
@@ -23,14 +23,14 @@ from importer.draft_match import (
     field_targets,
     score_header,
 )
-from importer.draft_nested import (
+from importer.draft.nested import (
     build_assignee,
     build_attribute,
     build_inventory,
     build_jurisdictions,
 )
-from importer.draft_render import FieldDraft
-from importer.draft_values import is_unique_key
+from importer.draft.render import FieldDraft
+from importer.draft.values import is_unique_key
 from importer.sandbox.seed import Tenant
 
 __all__ = ["Plan", "plan_mapping"]

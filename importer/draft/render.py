@@ -1,6 +1,6 @@
 """YAML text of a draft mapping, written by hand so that it can carry comments.
 
-`FieldDraft`s come from `importer.draft_mapping`; this module only lays them out in the
+`FieldDraft`s come from `importer.draft.init_mapping`; this module only lays them out in the
 order of the mapping format, quoting every scalar the way the loader (YAML 1.2) reads it back.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from importer.draft_values import ValueChoice
+from importer.draft.values import ValueChoice
 
 __all__ = ["FieldDraft", "comment", "flow", "render_fields", "scalar"]
 

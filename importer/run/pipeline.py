@@ -20,15 +20,13 @@ from typing import Any
 
 from importer import __version__
 from importer.errors import ConfigError, ImporterError, MappingError
-from importer.ledger import Ledger, default_ledger_path
-from importer.ledger_view import LedgerView
-from importer.lookups_fetch import fetch_lookups
-from importer.manifest import write_manifest
+from importer.ledger import Ledger, LedgerView, default_ledger_path
 from importer.mapping import Lookups, Mapping, load_mapping
-from importer.process import ChunkProcessor, ExitCode, ProgressSink, Settings, exit_code_for
 from importer.read import read_rows
-from importer.report import ReportWriter
+from importer.report import ReportWriter, write_manifest
 from importer.rows import RowStatus, SheetChunk
+from importer.run.chunks import ChunkProcessor, ExitCode, ProgressSink, Settings, exit_code_for
+from importer.run.lookups import fetch_lookups
 from importer.send import Credentials, RegisterClient
 
 __all__ = [

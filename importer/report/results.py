@@ -6,7 +6,7 @@
                       per other set of source columns (sheets with the same header share one)
     would_send.jsonl  dry runs only: the exact body each valid row would be sent with
     summary.json      counts by status, durations, requests, retries, 429s
-    manifest.json     the audit record (hashes, versions, times) - see importer.manifest
+    manifest.json     the audit record (hashes, versions, times) - see importer.report.manifest
 
 Rows are written chunk by chunk as the run goes, so a crash leaves a report that is complete up to
 the last finished chunk, and memory stays flat whatever the file size.
@@ -25,7 +25,7 @@ from typing import IO, Any, cast
 
 import pandas as pd
 
-from importer.manifest import scrub_text
+from importer.redact import scrub_text
 from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
 
 __all__ = ["RESULT_COLUMNS", "ReportWriter", "default_report_dir", "safe_cell"]

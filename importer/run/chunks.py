@@ -13,7 +13,6 @@ from enum import Enum, auto
 from typing import Protocol
 
 from importer import __version__
-from importer.deliver import Deliverer, Job, is_unresolved
 from importer.errors import (
     AbortedError,
     AuthError,
@@ -21,12 +20,12 @@ from importer.errors import (
     LedgerLockedError,
     SendError,
 )
-from importer.ledger import EntryState, Ledger, LedgerEntry, body_fingerprint
-from importer.ledger_view import LedgerView
-from importer.lookups_fetch import add_users
+from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprint
 from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
 from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
+from importer.run.deliver import Deliverer, Job, is_unresolved
+from importer.run.lookups import add_users
 from importer.send import RegisterClient
 from importer.validate import validate_chunk
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from importer.ledger import Ledger, body_fingerprint
-from importer.manifest import redact_command, redact_command_line, scrub_text
+from importer.redact import redact_command, redact_command_line, scrub_text
 
 OPTION_SECRET = "opt-S3cret-9f8e"
 ENV_SECRET = "env-S3cret-7d6c"

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from importer.draft_dates import guess_dates
-from importer.draft_mapping import draft_mapping
-from importer.draft_match import assign, attribute_targets, field_targets, normalise_header
-from importer.draft_values import (
+from importer.draft import draft_mapping
+from importer.draft.dates import guess_dates
+from importer.draft.match import assign, attribute_targets, field_targets, normalise_header
+from importer.draft.values import (
     NOTIFICATION_WORDS,
     SOURCE_TYPE_WORDS,
     TYPE_HINTS,
@@ -31,7 +31,7 @@ from importer.models import body_errors
 from importer.read import read_rows
 from importer.sandbox.seed import load_seed
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 TENANT = load_seed()
 
 

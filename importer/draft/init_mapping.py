@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from importer.draft_fields import SampleColumns
-from importer.draft_match import Match
-from importer.draft_plan import Plan, plan_mapping
-from importer.draft_render import comment, flow, render_fields, scalar
-from importer.draft_values import distinct_texts
+from importer.draft.fields import SampleColumns
+from importer.draft.match import Match
+from importer.draft.plan import Plan, plan_mapping
+from importer.draft.render import comment, flow, render_fields, scalar
+from importer.draft.values import distinct_texts
 from importer.errors import ReadError
 from importer.read import list_sheets, read_rows
 from importer.rows import SheetChunk

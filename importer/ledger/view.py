@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from importer.errors import LedgerError
-from importer.ledger_entries import LedgerEntry, select_entries
+from importer.ledger.entries import LedgerEntry, select_entries
 
 __all__ = ["LedgerView"]
 

@@ -23,8 +23,7 @@ from importer.errors import (
     RowRejectedError,
     SendError,
 )
-from importer.ledger import EntryState, Ledger, LedgerEntry
-from importer.reconcile import find_created, lookalike_key
+from importer.ledger import EntryState, Ledger, LedgerEntry, find_created, lookalike_key
 from importer.rows import RowError, RowResult, RowStatus, SourceRef
 from importer.send import RegisterClient
 

@@ -14,7 +14,7 @@ quoted newlines is one row). What the reader decides for the stages after it:
 - XLSX with `sheets=None`: every worksheet in order (hidden ones too), skipping empty ones.
   `sheets` is ignored for CSV.
 Every failure to read surfaces as `ReadError` with a one-line reason. How encodings and
-delimiters are detected: `importer.read_csv`; what XLSX cells give: `importer.read_xlsx`.
+delimiters are detected: `importer.read.delimited`; what XLSX cells give: `importer.read.workbook`.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from python_calamine import (
 )
 
 from importer.errors import ReadError
-from importer.read_csv import csv_records, detect_encoding, sniff_delimiter
-from importer.read_xlsx import (
+from importer.read.delimited import csv_records, detect_encoding, sniff_delimiter
+from importer.read.workbook import (
     OLE2_MAGIC,
     ZIP_MAGIC,
     open_workbook,

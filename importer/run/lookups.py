@@ -1,8 +1,10 @@
 """Build `Lookups` before mapping: from the register (organizations tree, SCIM users) or CSV files.
 
-This is the only part of the mapping stage that does I/O. Users are resolved in two phases,
-because only rows name them: `Mapping.user_emails(chunk)` collects a chunk's e-mails (pure),
-then `add_users(lookups, client, emails)` asks the register for the ones not asked for yet.
+It lives in `run/`, not `mapping/` or `send/`: the mapping core is pure (no I/O) and the client
+knows nothing of mappings, so only the orchestration, which knows both, may join them.
+Users are resolved in two phases, because only rows name them: `Mapping.user_emails(chunk)`
+collects a chunk's e-mails (pure), then `add_users(lookups, client, emails)` asks the register
+for the ones not asked for yet.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """CSV text → raw records: encoding and delimiter detection, then a streaming `csv.reader`.
 
-Policies (the reader's docs in `importer.read` sum them up for users):
+Policies (the reader's docs in `importer.read.sheets` sum them up for users):
 - Encoding: a BOM decides (UTF-8/16/32); else UTF-8 if the first MiB is valid UTF-8; else cp1252,
   unless the text reads as a non-Latin script in cp1252 (30 % or more of its letters are not
   ASCII), in which case charset-normalizer may name a Cyrillic, Greek, Hebrew, Arabic, Thai or

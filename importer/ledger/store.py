@@ -20,7 +20,7 @@ from typing import Any
 
 import importer
 from importer.errors import LedgerError
-from importer.ledger_entries import (
+from importer.ledger.entries import (
     KEYS_PER_QUERY,
     EntryState,
     LedgerEntry,
@@ -34,9 +34,9 @@ from importer.ledger_entries import (
     select_entries,
     utc_now,
 )
-from importer.ledger_file import connect, default_ledger_path, tenant_origin
-from importer.ledger_lock import LedgerLock
-from importer.manifest import redact_command_line, scrub_text, scrub_value, secret_values
+from importer.ledger.file import connect, default_ledger_path, tenant_origin
+from importer.ledger.lock import LedgerLock
+from importer.redact import redact_command_line, scrub_text, scrub_value, secret_values
 
 __all__ = [
     "EntryState",

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from importer.errors import ReadError
-from importer.read import detect_encoding, read_rows, rows_from_file, sniff_delimiter
-from importer.read_csv import DELIMITERS
+from importer.read.delimited import DELIMITERS
+from importer.read.sheets import detect_encoding, read_rows, rows_from_file, sniff_delimiter
 from importer.rows import SheetChunk
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def rows(chunks: Any) -> list[tuple[int, dict[str, Any]]]:
