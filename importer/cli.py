@@ -16,10 +16,24 @@ import typer
 from rich.console import Console
 
 from importer import __version__
-from importer.console import LogProgress, RichProgress, configure_logging, summary_table
+from importer.console import (
+    LogProgress,
+    RichProgress,
+    configure_logging,
+    problems_table,
+    summary_table,
+)
 from importer.errors import ConfigError, ImporterError
 from importer.report import default_report_dir
-from importer.run import ExitCode, ProgressSink, RunOptions, exit_code_for, run_import
+from importer.run import (
+    ExitCode,
+    InvalidLimit,
+    ProgressSink,
+    RunOptions,
+    exit_code_for,
+    read_acknowledged,
+    run_import,
+)
 from importer.send import Credentials
 
 __all__ = ["app", "main"]
@@ -126,6 +140,12 @@ def run(
     reconcile_delay: Annotated[
         float, typer.Option(help="Seconds to wait before searching for an ambiguous create.")
     ] = 2.0,
+    max_invalid: Annotated[
+        str | None, typer.Option(help="Send nothing if more than N (or N%) rows are invalid.")
+    ] = None,
+    acknowledged: Annotated[
+        Path | None, typer.Option(help="File of row keys whose problems do not fail the run.")
+    ] = None,
     log_format: Annotated[str, typer.Option(help="text or json (structured, for cron).")] = "text",
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Debug logs, tracebacks.")
@@ -152,17 +172,81 @@ def run(
             reconcile_delay=reconcile_delay,
             lookup_files=_parse_lookups(lookup or []),
             command=sys.argv[:],
+            max_invalid=InvalidLimit.parse(max_invalid) if max_invalid is not None else None,
+            acknowledged=read_acknowledged(acknowledged) if acknowledged else frozenset(),
         )
         interactive = err.is_terminal and log_format == "text"
         progress: ProgressSink = RichProgress(err) if interactive else LogProgress()
         options.count_rows_first = interactive and not dry_run
         with _register(sandbox, base_url, dry_run, options):
             outcome = asyncio.run(run_import(options, progress))
-        if log_format == "json":
-            out.print_json(json.dumps(outcome.summary))
-        else:
-            out.print(summary_table(outcome.summary))
-            out.print(f"Report: {outcome.report_dir}/results.csv")
+        _print_outcome(outcome.summary, log_format, f"{outcome.report_dir}/results.csv")
+        raise typer.Exit(outcome.exit_code)
+
+
+def _print_outcome(summary: dict[str, object], log_format: str, report: str) -> None:
+    if log_format == "json":
+        out.print_json(json.dumps(summary))
+        return
+    out.print(summary_table(summary))
+    common = problems_table(summary)
+    if common is not None:
+        out.print(common)
+    out.print(f"Report: {report}")
+
+
+@app.command("validate")
+def validate_command(
+    files: Annotated[list[Path], typer.Argument(help="CSV or XLSX files to check.")],
+    mapping: Annotated[Path, typer.Option("--mapping", "-m", help="Mapping file (YAML).")],
+    sheet: Annotated[
+        list[str] | None, typer.Option(help="Sheet to read (repeatable); default: all.")
+    ] = None,
+    online: Annotated[
+        bool, typer.Option(help="Resolve lookups in the register (read-only; ONETRUST_*).")
+    ] = False,
+    base_url: Annotated[
+        str | None, typer.Option(help="Register URL for --online; default from ONETRUST_*.")
+    ] = None,
+    lookup: Annotated[
+        list[str] | None, typer.Option(help="Offline lookup file: organizations=F or users=F.")
+    ] = None,
+    report_dir: Annotated[
+        Path, typer.Option(help="Folder in which each run writes its own report folder.")
+    ] = Path("reports"),
+    ledger: Annotated[
+        Path | None, typer.Option(help="Ledger to compare with (what changed since import).")
+    ] = None,
+    acknowledged: Annotated[
+        Path | None, typer.Option(help="File of row keys whose problems do not fail the run.")
+    ] = None,
+    log_format: Annotated[str, typer.Option(help="text or json (structured, for cron).")] = "text",
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logs, tracebacks.")
+    ] = False,
+) -> None:
+    """Check every row of FILES, send nothing: validation.xlsx, problems.csv, report.html."""
+    configure_logging(log_format=log_format, verbose=verbose)
+    with _one_line_errors(verbose):
+        folder = default_report_dir(report_dir, mapping.stem)
+        options = RunOptions(
+            files=files,
+            mapping_path=mapping,
+            report_dir=folder,
+            sheets=sheet or None,
+            dry_run=True,
+            ledger_path=ledger,
+            lookup_files=_parse_lookups(lookup or []),
+            command=sys.argv[:],
+            validation_report=True,
+            acknowledged=read_acknowledged(acknowledged) if acknowledged else frozenset(),
+        )
+        if online:
+            options.credentials = _credentials(base_url)
+        interactive = err.is_terminal and log_format == "text"
+        progress: ProgressSink = RichProgress(err) if interactive else LogProgress()
+        outcome = asyncio.run(run_import(options, progress))
+        _print_outcome(outcome.summary, log_format, f"{outcome.report_dir}/report.html")
         raise typer.Exit(outcome.exit_code)
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -120,6 +121,27 @@ def summary_table(summary: dict[str, Any]) -> Table:
     if not summary["dry_run"]:
         table.add_row("requests / retries / 429s", _requests(summary))
     table.add_row("duration", f"{summary['duration_seconds']:.1f} s")
+    return table
+
+
+def problems_table(summary: dict[str, Any]) -> Table | None:
+    """The most common problems (kind, field, rows, an example row), or None when there are none."""
+    common = summary.get("problems") or []
+    if not common:
+        return None
+    table = Table(title="most common problems")
+    for name in ("severity", "kind", "field", "rows", "example"):
+        table.add_column(name, justify="right" if name == "rows" else "left")
+    styles = {"error": "red", "warning": "yellow", "info": "blue"}
+    for item in common:
+        style = styles.get(item["severity"], "")
+        table.add_row(
+            f"[{style}]{item['severity']}[/]",
+            escape(item["kind"]),
+            escape(item["field"] or "(whole row)"),
+            str(item["count"]),
+            escape(item["example"][:120]),
+        )
     return table
 
 

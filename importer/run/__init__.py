@@ -4,5 +4,14 @@ The only package that knows every stage.
 """
 
 from importer.run.pipeline import ExitCode, ProgressSink, RunOptions, exit_code_for, run_import
+from importer.run.validation import InvalidLimit, read_acknowledged
 
-__all__ = ["ExitCode", "ProgressSink", "RunOptions", "exit_code_for", "run_import"]
+__all__ = [
+    "ExitCode",
+    "InvalidLimit",
+    "ProgressSink",
+    "RunOptions",
+    "exit_code_for",
+    "read_acknowledged",
+    "run_import",
+]

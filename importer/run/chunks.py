@@ -26,8 +26,9 @@ from importer.report import ReportWriter
 from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.lookups import add_users
+from importer.run.validation import ProblemCollector
 from importer.send import RegisterClient
-from importer.validate import validate_chunk
+from importer.validate import changed_fields, validate_chunk
 
 __all__ = [
     "Action",
@@ -49,6 +50,7 @@ class ExitCode:
     AUTH = 3
     ABORTED = 4
     LOCKED = 5
+    TOO_MANY_INVALID = 6
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -85,6 +87,7 @@ class Settings:
     concurrency: int = 4
     users_from_register: bool = True
     command: list[str] = field(default_factory=list)
+    acknowledged: frozenset[str] = frozenset()  # row keys whose problems do not fail the run
 
 
 _SEND_FAILURES = (RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN)
@@ -106,6 +109,7 @@ class ChunkProcessor:
         report: ReportWriter,
         progress: ProgressSink,
         preview: LedgerView | None = None,
+        problems: ProblemCollector | None = None,
     ) -> None:
         self.settings, self.mapping, self.lookups = settings, mapping, lookups
         self.client, self.ledger, self.report, self.progress = client, ledger, report, progress
@@ -115,6 +119,8 @@ class ChunkProcessor:
         self.seen: dict[str, SourceRef] = {}
         self.send_failures = 0
         self.abort_reason: str | None = None
+        self.refused: str | None = None  # --max-invalid: decide every row, send none
+        self.problems = problems or ProblemCollector(mapping, acknowledged=settings.acknowledged)
 
     def start(self) -> None:
         if self.ledger is None or self.client is None:
@@ -136,11 +142,19 @@ class ChunkProcessor:
         try:
             await self._process(chunk, results)
         finally:
+            self.problems.chunk_done(chunk, results)
             self.report.write_chunk(chunk, results)
+
+    async def check(self, chunk: SheetChunk) -> list[RowResult]:
+        """Map and validate a chunk without sending or writing anything (`--max-invalid`)."""
+        await self._add_users(chunk)
+        results: list[RowResult] = []
+        self._decide_locally(chunk, results)
+        return results
 
     async def _process(self, chunk: SheetChunk, results: list[RowResult]) -> None:
         await self._add_users(chunk)
-        if self.abort_reason is not None:
+        if self.abort_reason is not None and self.refused is None:
             results.extend(self._stopped(chunk))
             self.progress.advance(results)
             return
@@ -193,6 +207,7 @@ class ChunkProcessor:
                     results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=key))
                 else:
                     jobs.append(Job(ref, key, fingerprint, body))
+                    self.problems.valid_row(chunk, ref, key, body)
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))
@@ -223,7 +238,10 @@ class ChunkProcessor:
             self.report.write_would_send(job.source, job.key, job.body)
         if action is Action.UPDATE:
             incident = entry.incident_id if entry else None
-            return RowResult(job.source, RowStatus.WOULD_UPDATE, incident_id=incident, key=job.key)
+            note = _changes(job, entry)
+            return RowResult(
+                job.source, RowStatus.WOULD_UPDATE, incident_id=incident, note=note, key=job.key
+            )
         if action is Action.RESOLVE_THEN_CREATE:
             note = "an earlier send may have created it: a real run searches the register first"
             return RowResult(job.source, RowStatus.WOULD_CREATE, note=note, key=job.key)
@@ -276,9 +294,12 @@ class ChunkProcessor:
         fatal = self.deliverer.fatal if self.deliverer else None
         if isinstance(fatal, AuthError):
             return ExitCode.AUTH
+        if self.refused is not None:
+            return ExitCode.TOO_MANY_INVALID
         if self.abort_reason is not None:
             return ExitCode.ABORTED
-        if any(self.report.counts[s] for s in _ROW_PROBLEMS):
+        problems = sum(self.report.counts[s] for s in _ROW_PROBLEMS)
+        if problems > self.problems.acknowledged_rows:
             return ExitCode.ROWS_FAILED
         return ExitCode.OK
 
@@ -318,13 +339,19 @@ def decide(job: Job, entry: LedgerEntry | None, settings: Settings) -> Action:
     return Action.CREATE
 
 
+def _changes(job: Job, entry: LedgerEntry | None) -> str:
+    """`changed: name: 'Old' → 'New' | deadline: (empty) → '...'`: what a re-export changed."""
+    changes = changed_fields(entry.body, job.body) if entry is not None else []
+    return "changed: " + (" | ".join(changes) or "the row's values")
+
+
 def _answer_from_ledger(job: Job, entry: LedgerEntry | None, action: Action) -> RowResult:
     """The result of a row the register need not see."""
     incident = entry.incident_id if entry else None
     if action is Action.ALREADY_IMPORTED:
         return RowResult(job.source, RowStatus.ALREADY_IMPORTED, incident_id=incident, key=job.key)
     if action is Action.CHANGED:
-        note = "use --update-changed to update it"
+        note = f"{_changes(job, entry)}; use --update-changed to update it"
         status = RowStatus.CHANGED
         return RowResult(job.source, status, incident_id=incident, note=note, key=job.key)
     if action is Action.NOT_A_RETRY:

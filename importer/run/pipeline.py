@@ -23,11 +23,13 @@ from importer.errors import ConfigError, ImporterError, MappingError
 from importer.ledger import Ledger, LedgerView, default_ledger_path
 from importer.mapping import Lookups, Mapping, load_mapping
 from importer.read import read_rows
-from importer.report import ReportWriter, write_manifest
+from importer.report import ReportWriter, ValidationReport, write_manifest
 from importer.rows import RowStatus, SheetChunk
 from importer.run.chunks import ChunkProcessor, ExitCode, ProgressSink, Settings, exit_code_for
 from importer.run.lookups import fetch_lookups
+from importer.run.validation import NO_REGISTER, InvalidLimit, ProblemCollector, problem_rows
 from importer.send import Credentials, RegisterClient
+from importer.validate import header_drift, unchecked_lookups
 
 __all__ = [
     "ExitCode",
@@ -60,6 +62,9 @@ class RunOptions:
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     count_rows_first: bool = False
+    validation_report: bool = False  # also write problems.csv, validation.xlsx, report.html
+    max_invalid: InvalidLimit | None = None
+    acknowledged: frozenset[str] = frozenset()
 
     @property
     def settings(self) -> Settings:
@@ -71,6 +76,7 @@ class RunOptions:
             concurrency=self.concurrency,
             users_from_register="users" not in self.lookup_files,
             command=self.command,
+            acknowledged=self.acknowledged,
         )
 
 
@@ -111,9 +117,15 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
         if preview is not None:
             stack.callback(preview.close)
         report = stack.enter_context(ReportWriter(options.report_dir, secrets=_secrets(options)))
+        validation = None
+        if options.validation_report:
+            validation = ValidationReport(options.report_dir, secrets=_secrets(options))
+        problems = ProblemCollector(mapping, validation, options.acknowledged)
         run = ChunkProcessor(
-            options.settings, mapping, lookups, client, ledger, report, progress, preview
+            options.settings, mapping, lookups, client, ledger, report, progress, preview, problems
         )
+        if options.max_invalid is not None:
+            await _check_invalid(options, options.max_invalid, mapping, lookups, client, run)
         run.start()
         progress.start(_count_rows(options, mapping) if options.count_rows_first else None)
         stopped_by: BaseException | None = None
@@ -127,6 +139,8 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
         finally:
             progress.finish()
             outcome = _finish(options, run, report, ledger, started_at, t0, stopped_by)
+            if validation is not None:
+                validation.close(outcome.summary)
     return outcome
 
 
@@ -161,6 +175,30 @@ def _finish(
     return RunOutcome(options.report_dir, summary["counts"], exit_code, summary)
 
 
+async def _check_invalid(
+    options: RunOptions,
+    limit: InvalidLimit,
+    mapping: Mapping,
+    lookups: Lookups,
+    client: RegisterClient | None,
+    run: ChunkProcessor,
+) -> None:
+    """`--max-invalid`: map and validate the whole file first, with the run's own code; if it
+    is worse than the limit, the run goes on deciding every row but sends none."""
+    checker = ChunkProcessor(
+        options.settings, mapping, lookups, client, None, run.report, run.progress
+    )
+    invalid = total = 0
+    for chunk in _chunks(options, mapping):
+        results = await checker.check(chunk)
+        invalid += problem_rows(results, options.acknowledged)
+        total += len(chunk.frame)
+    if limit.exceeded(invalid, total):
+        reason = f"{invalid} of {total} rows are invalid, more than --max-invalid {limit}"
+        run.refused = run.abort_reason = reason
+        log.error("nothing will be sent: %s", reason)
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, ImporterError):
         return exc.message
@@ -192,7 +230,11 @@ def _check_headers(options: RunOptions, mapping: Mapping) -> None:
                 mapping.resolve_columns(chunk.frame.columns)
             except MappingError as exc:
                 where = f"{path}" + (f" [sheet {chunk.sheet}]" if chunk.sheet else "")
-                raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from exc
+                drift = header_drift(mapping.columns, chunk.frame.columns)
+                hint = "fix the sheet's header row, or the column names in the mapping"
+                if drift is None:
+                    drift, hint = exc.message, exc.hint or hint
+                raise ConfigError(f"{where}: {drift}", hint=hint) from exc
 
 
 def _count_rows(options: RunOptions, mapping: Mapping) -> int:
@@ -204,7 +246,11 @@ def _count_rows(options: RunOptions, mapping: Mapping) -> int:
 
 
 async def _lookups(mapping: Mapping, client: RegisterClient | None, options: RunOptions) -> Lookups:
-    missing = set(mapping.needs) - set(options.lookup_files)
+    missing = set(mapping.needs) - set(options.lookup_files) - set(mapping.lookup_files)
+    if missing and client is None and options.dry_run:
+        # Validating offline: what only the tenant knows is reported "not checked", not refused.
+        found = await fetch_lookups(mapping, NO_REGISTER, offline=options.lookup_files or None)
+        return unchecked_lookups(found, missing)
     if missing and client is None:
         raise ConfigError(
             f"the mapping looks up {', '.join(sorted(missing))} in the register, "
@@ -266,5 +312,7 @@ def _summary(
         "retries": stats.retries if stats else 0,
         "throttled_429": stats.throttled if stats else 0,
         "aborted": run.abort_reason,
+        "acknowledged": run.problems.acknowledged_rows,
+        "problems": run.problems.tally.most_common(10),
         "exit_code": exit_code,
     }

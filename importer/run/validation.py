@@ -1,0 +1,132 @@
+"""The problems of a run's rows, gathered the same way in `run`, `run --dry-run` and `validate`.
+
+`ProblemCollector` turns each chunk's results into problems (errors, infos), adds the warnings
+of the rows that pass (`importer.validate.checks`), counts them for the summary and the console,
+marks acknowledged rows, and feeds the validation report when there is one. `count_invalid`
+is the `--max-invalid` pre-pass: the same map-and-validate code over the whole file, before
+anything is sent.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from importer.errors import ConfigError
+from importer.mapping import Mapping
+from importer.report import ValidationReport
+from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
+from importer.validate import Problem, ProblemTally, RowChecks, problems_of_result
+
+__all__ = ["NO_REGISTER", "InvalidLimit", "ProblemCollector", "problem_rows", "read_acknowledged"]
+
+_ACKNOWLEDGED = "acknowledged (--acknowledged): does not fail the run"
+
+
+@dataclass(frozen=True)
+class InvalidLimit:
+    """`--max-invalid 25` or `--max-invalid 2%`: the most invalid rows a run may hold."""
+
+    count: int | None = None
+    percent: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> InvalidLimit:
+        """`"25"` → 25 rows, `"2.5%"` → 2.5 % of the rows; ConfigError otherwise."""
+        number = text.strip().removesuffix("%")
+        try:
+            value = float(number) if text.strip().endswith("%") else int(number)
+        except ValueError:
+            raise ConfigError(f"--max-invalid {text!r}: expected a count like 25 or 2%") from None
+        if value < 0 or (isinstance(value, float) and value > 100):
+            raise ConfigError(f"--max-invalid {text!r}: expected a count like 25 or 2%")
+        return cls(percent=value) if isinstance(value, float) else cls(count=value)
+
+    def exceeded(self, invalid: int, total: int) -> bool:
+        if self.count is not None:
+            return invalid > self.count
+        assert self.percent is not None
+        return total > 0 and invalid * 100 > self.percent * total
+
+    def __str__(self) -> str:
+        return f"{self.percent:g}%" if self.percent is not None else str(self.count)
+
+
+def read_acknowledged(path: Path) -> frozenset[str]:
+    """Row keys from a file: one per line (`#` starts a comment), or a CSV with a `key` column
+    (so `problems.csv` of an earlier `validate` works as is)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--acknowledged {path}: cannot read it ({exc})") from None
+    lines = text.splitlines()
+    first = next(csv.reader(lines[:1]), [])
+    if "key" in first:
+        rows = csv.DictReader(lines)
+        return frozenset(k for row in rows if (k := (row.get("key") or "").strip()))
+    keys = (line.split("#", 1)[0].strip() for line in lines)
+    return frozenset(k for k in keys if k)
+
+
+class ProblemCollector:
+    """Problems per chunk; `chunk_done` must see a chunk's results before they are written."""
+
+    def __init__(
+        self,
+        mapping: Mapping,
+        report: ValidationReport | None = None,
+        acknowledged: frozenset[str] = frozenset(),
+    ) -> None:
+        self.checks = RowChecks(mapping.columns_for)
+        self.tally = ProblemTally()
+        self.report, self.acknowledged = report, acknowledged
+        self.acknowledged_rows = 0
+        self._warnings: list[Problem] = []
+        self._bodies: dict[int, dict[str, Any]] = {}
+
+    def valid_row(self, chunk: SheetChunk, ref: SourceRef, key: str, body: dict[str, Any]) -> None:
+        """Warnings of a row that passed validation (it goes on to the ledger and the register)."""
+        frame = chunk.frame
+
+        def cell(column: str) -> Any:
+            return frame.at[ref.row, column] if column in frame.columns else None
+
+        self._warnings.extend(self.checks.warnings(ref, key, body, cell))
+        if self.report is not None:
+            self._bodies[ref.row] = body
+
+    def chunk_done(self, chunk: SheetChunk, results: Iterable[RowResult]) -> None:
+        results = list(results)
+        problems = [p for r in results for p in problems_of_result(r)] + self._warnings
+        self.tally.add(problems)
+        for result in results:
+            if not result.status.is_ok and result.key in self.acknowledged:
+                self.acknowledged_rows += 1
+                result.note = f"{result.note}; {_ACKNOWLEDGED}" if result.note else _ACKNOWLEDGED
+        if self.report is not None:
+            self.report.write_chunk(chunk, results, problems, self._bodies)
+        self._warnings, self._bodies = [], {}
+
+    def is_acknowledged(self, result: RowResult) -> bool:
+        return result.key in self.acknowledged
+
+
+def problem_rows(results: Iterable[RowResult], acknowledged: frozenset[str]) -> int:
+    """Rows that are invalid and not acknowledged (what `--max-invalid` counts)."""
+    return sum(r.status is RowStatus.INVALID and r.key not in acknowledged for r in results)
+
+
+class _NoRegister:
+    """The lookup source of an offline validation: knows no organization and no user."""
+
+    async def list_organizations(self) -> list[dict[str, Any]]:
+        return []
+
+    async def find_user(self, email: str) -> dict[str, Any] | None:
+        return None
+
+
+NO_REGISTER = _NoRegister()

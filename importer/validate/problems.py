@@ -1,0 +1,160 @@
+"""Problems of a row, each with a severity, a kind, the field, the source column and the value.
+
+A `Problem` is what the validation reports (`problems.csv`, `validation.xlsx`, `report.html`)
+show a person: *error* blocks the row, *warning* lets it be sent but a person should look,
+*info* is for the record (a skipped row, what changed since the import).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from importer.rows import RowError, RowResult, RowStatus, SourceRef
+
+__all__ = [
+    "Problem",
+    "ProblemTally",
+    "Severity",
+    "example_text",
+    "kind_of",
+    "problems_of_result",
+]
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the row is refused (or the register refused it)
+    WARNING = "warning"  # sent, but a person should look
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem of one row, located on its cell: `legacy.csv row 9, column 'Title'`."""
+
+    source: SourceRef
+    severity: Severity
+    kind: str
+    message: str
+    field: str | None = None
+    column: str | None = None  # a source column, or several joined with ", "
+    value: Any = None
+    suggestion: str | None = None
+    key: str | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        return [c.strip() for c in self.column.split(",")] if self.column else []
+
+
+# Message wording → kind; the first match wins. The messages are the mapping's and validation's
+# own (importer/mapping, importer/validate/chunk.py), so a new wording falls to "invalid value".
+_KINDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), kind)
+    for p, kind in [
+        (r"required, but empty|Field required", "required"),
+        (r"same row key as", "duplicate key"),
+        (r"expected a date|not a date|date-time|datetime", "not a date"),
+        (r"expected a known organization|organization name .* ambiguous", "unknown organization"),
+        (r"expected a known user|expected an e-mail", "unknown user"),
+        (r"expected a known group", "unknown group"),
+        (r"expected a known option|unknown option", "unknown option"),
+        (r"country|state/province", "not a country"),
+        (r"expected one of", "not in the list"),
+        (r"expected true or false", "not a yes/no"),
+        (r"UUID|uuid", "not a UUID"),
+        (r"expected text matching", "wrong format"),
+        (r"at most|too long|String should have", "too long"),
+    ]
+]
+_INDEX = re.compile(r"\.\d+(?=\.|$)")
+_SUGGESTION = re.compile(r"did you mean ([^?]+)\?")
+
+
+def kind_of(message: str) -> str:
+    """A short, stable name for what is wrong: `"not a date"`, `"required"`, ..."""
+    for pattern, kind in _KINDS:
+        if pattern.search(message):
+            return kind
+    return "invalid value"
+
+
+def _suggestion(message: str) -> str | None:
+    found = _SUGGESTION.search(message)
+    return f"use {found.group(1)}" if found else None
+
+
+def _from_error(
+    ref: SourceRef, error: RowError, severity: Severity, kind: str | None, key: str | None
+) -> Problem:
+    return Problem(
+        ref,
+        severity,
+        kind or kind_of(error.message),
+        error.message,
+        field=error.field,
+        column=error.column,
+        value=error.value,
+        suggestion=_suggestion(error.message),
+        key=key,
+    )
+
+
+def problems_of_result(result: RowResult) -> list[Problem]:
+    """The error and info problems a row's result carries (warnings are added by `checks`)."""
+    ref, key = result.source, result.key
+    if result.status is RowStatus.INVALID:
+        return [_from_error(ref, e, Severity.ERROR, None, key) for e in result.errors]
+    if result.status in (RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN):
+        kind = "rejected by the register" if result.status is RowStatus.REJECTED else "not sent"
+        errors = result.errors or [RowError(result.note or result.status.value)]
+        return [_from_error(ref, e, Severity.ERROR, kind, key) for e in errors]
+    if result.status is RowStatus.SKIPPED and result.note:
+        return [Problem(ref, Severity.INFO, "skipped", result.note, key=key)]
+    if result.status in (RowStatus.CHANGED, RowStatus.WOULD_UPDATE) and result.note:
+        return [Problem(ref, Severity.INFO, "changed since import", result.note, key=key)]
+    return []
+
+
+class ProblemTally:
+    """Counts by (severity, kind, field) and the first example row of each, in bounded memory."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str, str]] = Counter()
+        self.examples: dict[tuple[str, str, str], list[Problem]] = {}
+
+    def add(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            field = _INDEX.sub("", problem.field or "")  # assignees.0.x and .1.x count together
+            group = (problem.severity.value, problem.kind, field)
+            self.counts[group] += 1
+            examples = self.examples.setdefault(group, [])
+            if len(examples) < 3:
+                examples.append(problem)
+
+    def most_common(self, limit: int = 10) -> list[dict[str, Any]]:
+        """`[{severity, kind, field, count, example: "file row 9: message"}, ...]`, errors first."""
+        order = {Severity.ERROR.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
+        groups = sorted(self.counts.items(), key=lambda item: (order[item[0][0]], -item[1]))
+        return [
+            {
+                "severity": severity,
+                "kind": kind,
+                "field": field,
+                "count": count,
+                "example": example_text(self.examples[(severity, kind, field)][0]),
+            }
+            for (severity, kind, field), count in groups[:limit]
+        ]
+
+
+def example_text(problem: Problem) -> str:
+    """`legacy.csv row 9 value 'x': message`: one problem as a person reads it."""
+    value = f" value {str(problem.value)[:60]!r}" if problem.value not in (None, "") else ""
+    src = problem.source
+    where = Path(src.file).name + (f"[{src.sheet}]" if src.sheet else "") + f" row {src.row}"
+    return f"{where}{value}: {problem.message}"
