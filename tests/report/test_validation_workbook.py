@@ -141,7 +141,7 @@ def test_a_second_sheet_gets_its_own_worksheet_with_its_own_problem_cells(
 def test_text_that_looks_like_a_formula_is_neutralised_in_every_report(
     tmp_path, simple_mapping, cli
 ):
-    rows = [incident_row(0), incident_row(1, Org="=HYPERLINK(\"http://x\")")]
+    rows = [incident_row(0), incident_row(1, Org='=HYPERLINK("http://x")')]
     sheet = write_sheet(tmp_path / "log.csv", rows)
     cli(validate_args(sheet, simple_mapping, tmp_path, "--lookup", LOOKUP))
     folder = report_folder(tmp_path)
