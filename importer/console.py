@@ -130,7 +130,7 @@ def problems_table(summary: dict[str, Any]) -> Table | None:
     if not common:
         return None
     table = Table(title="most common problems")
-    for name in ("severity", "kind", "field", "rows", "example"):
+    for name in ("severity", "kind", "field", "rows", "example row"):
         table.add_column(name, justify="right" if name == "rows" else "left")
     styles = {"error": "red", "warning": "yellow", "info": "blue"}
     for item in common:
@@ -140,7 +140,7 @@ def problems_table(summary: dict[str, Any]) -> Table | None:
             escape(item["kind"]),
             escape(item["field"] or "(whole row)"),
             str(item["count"]),
-            escape(item["example"][:120]),
+            escape(item.get("example_row", item["example"])[:100]),
         )
     return table
 

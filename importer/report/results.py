@@ -2,8 +2,9 @@
 
     results.csv       file, sheet, row, key, status, incident_id, http_status, attempts, message
     failed_rows*.csv  the rows that need a person, with the source's own columns (re-importable
-                      as is) plus an `import_error` column: `failed_rows.csv`, and one more file
-                      per other set of source columns (sheets with the same header share one)
+                      as is) plus `import_sheet` (workbooks only), `import_row` and `import_error`:
+                      `failed_rows.csv`, and one more file per other set of source columns
+                      (sheets with the same header share one)
     would_send.jsonl  dry runs only: the exact body each valid row would be sent with
     summary.json      counts by status, durations, requests, retries, 429s
     manifest.json     the audit record (hashes, versions, times) - see importer.report.manifest
@@ -105,12 +106,13 @@ class ReportWriter:
         ]
 
     def _write_failed(self, chunk: SheetChunk, result: RowResult) -> None:
-        source = tuple(map(str, chunk.frame.columns))
+        source = (*map(str, chunk.frame.columns), "import_sheet" if chunk.sheet else "")
         if source not in self._failed:
             path = self.folder / _failed_name(len(self._failed), chunk)
             fp = path.open("w", newline="", encoding="utf-8")
             writer = csv.writer(fp)
-            writer.writerow([*map(str, chunk.frame.columns), "import_error"])
+            ours = ["import_sheet"] if chunk.sheet else []
+            writer.writerow([*map(str, chunk.frame.columns), *ours, "import_row", "import_error"])
             self._failed[source] = (fp, writer)
             self.failed_files.append(path)
         writer = self._failed[source][1]
@@ -118,9 +120,9 @@ class ReportWriter:
         cells = ["" if v is None else v for v in values.to_list()]
         message = scrub_text(result.message, self._secrets)
         # Sheets with the same header share this file, so say which sheet the row came from.
-        where = f"sheet {chunk.sheet} row" if chunk.sheet else "row"
-        problem = f"{where} {result.source.row}: {result.status.value}: {message}"
-        writer.writerow([*cells, problem])
+        where = [safe_cell(chunk.sheet)] if chunk.sheet else []
+        problem = safe_cell(f"{result.status.value}: {message}")
+        writer.writerow([*cells, *where, result.source.row, problem])
 
     def write_would_send(self, source: SourceRef, key: str, body: dict[str, Any]) -> None:
         """Dry runs: record the exact body a row would be sent with, one JSON object a line."""

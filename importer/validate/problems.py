@@ -137,7 +137,8 @@ class ProblemTally:
                 examples.append(problem)
 
     def most_common(self, limit: int = 10) -> list[dict[str, Any]]:
-        """`[{severity, kind, field, count, example: "file row 9: message"}, ...]`, errors first."""
+        """`[{severity, kind, field, count, example, example_row}, ...]`, errors first;
+        `example` is `"log.csv row 9 value 'x': message"`; `example_row` has no message."""
         order = {Severity.ERROR.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
         groups = sorted(self.counts.items(), key=lambda item: (order[item[0][0]], -item[1]))
         return [
@@ -147,14 +148,15 @@ class ProblemTally:
                 "field": field,
                 "count": count,
                 "example": example_text(self.examples[(severity, kind, field)][0]),
+                "example_row": example_text(self.examples[(severity, kind, field)][0], False),
             }
             for (severity, kind, field), count in groups[:limit]
         ]
 
 
-def example_text(problem: Problem) -> str:
+def example_text(problem: Problem, message: bool = True) -> str:
     """`legacy.csv row 9 value 'x': message`: one problem as a person reads it."""
     value = f" value {str(problem.value)[:60]!r}" if problem.value not in (None, "") else ""
     src = problem.source
     where = Path(src.file).name + (f"[{src.sheet}]" if src.sheet else "") + f" row {src.row}"
-    return f"{where}{value}: {problem.message}"
+    return f"{where}{value}: {problem.message}" if message else f"{where}{value}"

@@ -57,8 +57,9 @@ def test_failed_rows_file_keeps_the_source_columns_for_reimport(
         failed = list(csv.DictReader(fp))
     assert len(failed) == 1
     assert failed[0]["Ref"] == "T-00001"
-    assert list(failed[0])[:-1] == list(rows[0])
-    assert failed[0]["import_error"].startswith("row 3: invalid")
+    assert list(failed[0])[:-2] == list(rows[0])
+    assert failed[0]["import_row"] == "3"
+    assert failed[0]["import_error"].startswith("invalid: ")
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["counts"]["created"] == 3 and summary["counts"]["invalid"] == 1
 
@@ -129,5 +130,5 @@ def test_failed_rows_of_two_sheets_share_one_file_and_name_their_sheet(tmp_path,
     assert result.exit_code == 1
     (folder,) = (p for p in (tmp_path / "reports").iterdir() if p.is_dir())
     with (folder / "failed_rows.csv").open(encoding="utf-8") as fp:
-        errors = [row["import_error"] for row in csv.DictReader(fp)]
-    assert [e.split(":")[0] for e in errors] == ["sheet 2023 row 7", "sheet 2024 row 12"]
+        rows = [(r["import_sheet"], r["import_row"]) for r in csv.DictReader(fp)]
+    assert rows == [("2023", "7"), ("2024", "12")]

@@ -167,3 +167,32 @@ def test_validate_with_a_ledger_shows_changed_fields_on_the_page(
     page = (report_folder(tmp_path / "v") / "report.html").read_text(encoding="utf-8")
     assert "Changed since import" in page
     assert "description: &#x27;Details of incident 0&#x27; → &#x27;New details&#x27;" in page
+
+
+def test_failed_rows_name_row_and_problems_and_reimport_with_the_same_mapping(
+    tmp_path, simple_mapping, cli
+):
+    rows = [incident_row(n) for n in range(5)]
+    rows[1]["Title"] = ""
+    rows[3]["Occurred"] = "31/31/2024"
+    sheet = write_sheet(tmp_path / "log.csv", rows)
+    lookup = ["--lookup", f"organizations={ORGANIZATIONS}"]
+    assert cli(validate_args(sheet, simple_mapping, tmp_path / "a", *lookup)).exit_code == 1
+
+    failed_path = report_folder(tmp_path / "a") / "failed_rows.csv"
+    with failed_path.open(encoding="utf-8") as fp:
+        failed = list(csv.DictReader(fp))
+    assert [(r["Ref"], r["import_row"]) for r in failed] == [("T-00001", "3"), ("T-00003", "5")]
+    assert failed[0]["import_error"] == "invalid: column 'Title' (name): required, but empty"
+    assert "'31/31/2024'" in failed[1]["import_error"]
+
+    failed[0]["Title"] = "Now with a title"
+    failed[1]["Occurred"] = "2024-12-31 23:00"
+    fixed = tmp_path / "fixed.csv"
+    with fixed.open("w", newline="", encoding="utf-8") as fp:
+        writer = csv.DictWriter(fp, fieldnames=list(failed[0]))
+        writer.writeheader()
+        writer.writerows(failed)
+    again = cli(validate_args(fixed, simple_mapping, tmp_path / "b", *lookup))
+    assert again.exit_code == 0, again.stdout
+    assert _accepted(report_folder(tmp_path / "b")) == {2, 3}
