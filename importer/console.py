@@ -130,8 +130,8 @@ def problems_table(summary: dict[str, Any]) -> Table | None:
     if not common:
         return None
     table = Table(title="most common problems")
-    for name in ("severity", "kind", "field", "rows", "example row"):
-        table.add_column(name, justify="right" if name == "rows" else "left")
+    for name in ("severity", "kind", "field", "count", "example row"):
+        table.add_column(name, justify="right" if name == "count" else "left")
     styles = {"error": "red", "warning": "yellow", "info": "blue"}
     for item in common:
         style = styles.get(item["severity"], "")

@@ -117,14 +117,15 @@ def _chart(tally: ProblemTally) -> str:
     if not groups:
         return "<h2>Problems by field and kind</h2><p>No problems.</p>"
     top = groups[0][1]
-    bar_h, label_w, width = 22, 330, 760
+    bar_h, label_w, width = 22, 400, 860
     bars = []
     for i, ((severity, kind, field_name), n) in enumerate(groups):
         y = i * bar_h
         w = max(2, int((width - label_w - 60) * n / top))
         label = f"{field_name or '(whole row)'} · {kind}"
+        label = label if len(label) <= 58 else label[:57] + "…"
         bars.append(
-            f"<text x='{label_w - 8}' y='{y + 15}' text-anchor='end'>{escape(label[:48])}</text>"
+            f"<text x='{label_w - 8}' y='{y + 15}' text-anchor='end'>{escape(label)}</text>"
             f"<rect x='{label_w}' y='{y + 3}' width='{w}' height='{bar_h - 6}' "
             f"fill='{_COLOURS[severity]}'><title>{escape(severity)}: {n}</title></rect>"
             f"<text x='{label_w + w + 6}' y='{y + 15}'>{n:,}</text>"
@@ -151,7 +152,7 @@ def _common(tally: ProblemTally) -> str:
             f"<td>{escape(item['kind'])}</td><td>{escape(item['field'] or '(whole row)')}</td>"
             f"<td class='n'>{item['count']:,}</td><td>{examples}</td></tr>"
         )
-    head = "<tr><th>severity</th><th>kind</th><th>field</th><th>rows</th><th>examples</th></tr>"
+    head = "<tr><th>severity</th><th>kind</th><th>field</th><th>count</th><th>examples</th></tr>"
     return f"<h2>Most common problems</h2><table id='common'>{head}{''.join(lines)}</table>"
 
 

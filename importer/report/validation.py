@@ -10,7 +10,9 @@ Fed chunk by chunk like `ReportWriter`; `close(summary)` finishes the workbook a
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -134,3 +136,7 @@ class ValidationReport:
             failing=self.failing,
             changed=self.changed,
         )
+        for name in ("problems.csv", "validation.xlsx", "report.html"):
+            # They quote the sheet's cells, which may be personal data: owner only.
+            with contextlib.suppress(OSError):
+                os.chmod(self.folder / name, 0o600)

@@ -314,5 +314,6 @@ def _summary(
         "aborted": run.abort_reason,
         "acknowledged": run.problems.acknowledged_rows,
         "problems": run.problems.tally.most_common(10),
+        "problem_kinds": run.problems.tally.by_kind(),
         "exit_code": exit_code,
     }

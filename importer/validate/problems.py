@@ -136,6 +136,13 @@ class ProblemTally:
             if len(examples) < 3:
                 examples.append(problem)
 
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        """`{"error": {"not a date": 12, ...}, "warning": {...}}`: every kind, for summary.json."""
+        found: dict[str, Counter[str]] = {}
+        for (severity, kind, _field), count in self.counts.items():
+            found.setdefault(severity, Counter())[kind] += count
+        return {severity: dict(kinds.most_common()) for severity, kinds in found.items()}
+
     def most_common(self, limit: int = 10) -> list[dict[str, Any]]:
         """`[{severity, kind, field, count, example, example_row}, ...]`, errors first;
         `example` is `"log.csv row 9 value 'x': message"`; `example_row` has no message."""

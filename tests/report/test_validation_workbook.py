@@ -150,3 +150,11 @@ def test_text_that_looks_like_a_formula_is_neutralised_in_every_report(
     assert ws["E3"].data_type == "s" and ws["E3"].value.startswith("'=")
     (line,) = problems(folder)
     assert line["value"].startswith("'=")
+
+
+def test_the_validation_files_are_owner_only(tmp_path, simple_mapping, cli):
+    sheet = write_sheet(tmp_path / "log.csv", [incident_row(0)])
+    cli(validate_args(sheet, simple_mapping, tmp_path, "--lookup", LOOKUP))
+    folder = report_folder(tmp_path)
+    for name in ("problems.csv", "validation.xlsx", "report.html"):
+        assert (folder / name).stat().st_mode & 0o077 == 0, name

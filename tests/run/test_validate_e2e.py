@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 from e2e_helpers import incident_row, read_results, run_args, write_sheet
@@ -196,3 +197,20 @@ def test_failed_rows_name_row_and_problems_and_reimport_with_the_same_mapping(
     again = cli(validate_args(fixed, simple_mapping, tmp_path / "b", *lookup))
     assert again.exit_code == 0, again.stdout
     assert _accepted(report_folder(tmp_path / "b")) == {2, 3}
+
+
+def test_a_dry_run_of_a_mapping_with_lookups_needs_no_credentials(tmp_path, simple_mapping, cli):
+    rows = [incident_row(n) for n in range(4)]
+    rows[2]["Occurred"] = "31/31/2024"
+    sheet = write_sheet(tmp_path / "log.csv", rows)
+
+    result = cli(run_args(sheet, simple_mapping, tmp_path, "--dry-run", "--log-format", "json"))
+
+    assert result.exit_code == 1, result.stderr  # the bad date, not the missing register
+    summary = json.loads(result.stdout)
+    assert summary["counts"]["would create"] == 3
+    assert summary["problem_kinds"] == {
+        "error": {"not a date": 1},
+        "warning": {"lookup not checked": 3},
+    }
+    assert summary["problems"][0]["example"].startswith("log.csv row 4 value '31/31/2024'")
