@@ -270,7 +270,10 @@ class ChunkProcessor:
         if action in (Action.CREATE, Action.RESOLVE_THEN_CREATE):
             return await self.deliverer.deliver(job, entry)
         if action is Action.UPDATE:
-            return await self.deliverer.deliver(job, entry, update=True)
+            result = await self.deliverer.deliver(job, entry, update=True)
+            if result.status is RowStatus.UPDATED and not result.note:
+                result.note = _changes(job, entry)
+            return result
         return _answer_from_ledger(job, entry, action)
 
     def _locate(self, error: RowError) -> RowError:

@@ -152,6 +152,13 @@ def test_changed_since_import_says_which_fields_changed_old_to_new(
     assert "name: 'Test incident 1' → 'Renamed incident'" in changed[0]["message"]
     assert "description" not in changed[0]["message"]  # only what changed
 
+    update = run_args(sheet, simple_mapping, tmp_path / "a3", "--update-changed")
+    update[update.index("--ledger") + 1] = str(tmp_path / "a" / "ledger.sqlite")
+    assert cli(update, register=register).exit_code == 0
+    (updated,) = [r for r in read_results(tmp_path / "a3" / "reports") if r["row"] == "3"]
+    assert updated["status"] == "updated"
+    assert updated["message"] == "changed: name: 'Test incident 1' → 'Renamed incident'"
+
 
 def test_validate_with_a_ledger_shows_changed_fields_on_the_page(
     tmp_path, simple_mapping, register, cli
