@@ -27,6 +27,7 @@ from typing import IO, Any, cast
 import pandas as pd
 
 from importer.redact import scrub_text
+from importer.report.failed_workbook import FailedWorkbook
 from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
 
 __all__ = ["RESULT_COLUMNS", "ReportWriter", "default_report_dir", "safe_cell"]
@@ -77,6 +78,7 @@ class ReportWriter:
         self.failed_files: list[Path] = []
         self.reconciled = 0
         self._bodies_fp: IO[str] | None = None
+        self._failed_book: FailedWorkbook | None = None  # workbook sources: failed_rows.xlsx
 
     @property
     def results_path(self) -> Path:
@@ -123,6 +125,11 @@ class ReportWriter:
         where = [safe_cell(chunk.sheet)] if chunk.sheet else []
         problem = safe_cell(f"{result.status.value}: {message}")
         writer.writerow([*cells, *where, result.source.row, problem])
+        if chunk.sheet is not None:
+            if self._failed_book is None:
+                self._failed_book = FailedWorkbook(self.folder / "failed_rows.xlsx")
+                self.failed_files.append(self._failed_book.path)
+            self._failed_book.write(chunk, result.source.row, problem)
 
     def write_would_send(self, source: SourceRef, key: str, body: dict[str, Any]) -> None:
         """Dry runs: record the exact body a row would be sent with, one JSON object a line."""
@@ -142,6 +149,8 @@ class ReportWriter:
             fp.close()
         if self._bodies_fp is not None:
             self._bodies_fp.close()
+        if self._failed_book is not None:
+            self._failed_book.close()
 
     def __enter__(self) -> ReportWriter:
         return self

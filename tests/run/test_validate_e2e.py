@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
+from pathlib import Path
 
+import openpyxl
 import pytest
 from e2e_helpers import incident_row, read_results, run_args, write_sheet
 from validate_helpers import ORGANIZATIONS, problems, report_folder, validate_args
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _mixed_rows() -> list[dict[str, str]]:
@@ -221,3 +226,36 @@ def test_a_dry_run_of_a_mapping_with_lookups_needs_no_credentials(tmp_path, simp
         "warning": {"lookup not checked": 3},
     }
     assert summary["problems"][0]["example"].startswith("log.csv row 4 value '31/31/2024'")
+
+
+def test_failed_rows_of_a_workbook_keep_its_format_and_reimport_with_the_same_mapping(
+    tmp_path, cli
+):
+    sample = ROOT / "samples" / "incidents_two_sheets.xlsx"
+    mapping = ROOT / "mappings" / "incidents_two_sheets.yaml"
+    assert cli(validate_args(sample, mapping, tmp_path / "a")).exit_code == 1
+
+    path = report_folder(tmp_path / "a") / "failed_rows.xlsx"
+    book = openpyxl.load_workbook(path)
+    source = openpyxl.load_workbook(sample)
+    assert book.sheetnames == ["2023", "2024"]
+    for name, row in (("2023", 7), ("2024", 12)):
+        header = [c.value for c in book[name][1]]
+        assert header == [*(c.value for c in source[name][1]), "import_row", "import_error"]
+        (failed,) = list(book[name].iter_rows(min_row=2, values_only=True))
+        original = [c.value for c in source[name][row]]
+        assert list(failed[: len(original)]) == original  # dates stay dates, text stays text
+        assert failed[len(original)] == row
+        assert failed[-1].startswith("invalid: ")
+
+    columns = [c.value for c in book["2023"][1]]
+    book["2023"].cell(row=2, column=columns.index("Region") + 1, value="France")
+    discovered = [c.value for c in book["2024"][1]].index("Reported On") + 1
+    book["2024"].cell(row=2, column=discovered, value=datetime(2024, 5, 20, 9, 30))
+    fixed = tmp_path / "fixed.xlsx"
+    book.save(fixed)
+    again = cli(validate_args(fixed, mapping, tmp_path / "b"))
+    assert again.exit_code == 0, again.stdout + again.stderr
+    with (report_folder(tmp_path / "b") / "results.csv").open(encoding="utf-8") as fp:
+        statuses = [(r["sheet"], r["row"], r["status"]) for r in csv.DictReader(fp)]
+    assert statuses == [("2023", "2", "would create"), ("2024", "2", "would create")]
