@@ -207,7 +207,7 @@ class ChunkProcessor:
                     results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=key))
                 else:
                     jobs.append(Job(ref, key, fingerprint, body))
-                    self.problems.valid_row(chunk, ref, key, body)
+                    self.problems.valid_row(chunk, ref, key, body, fingerprint)
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))

@@ -29,7 +29,7 @@ from importer.run.chunks import ChunkProcessor, ExitCode, ProgressSink, Settings
 from importer.run.lookups import fetch_lookups
 from importer.run.validation import NO_REGISTER, InvalidLimit, ProblemCollector, problem_rows
 from importer.send import Credentials, RegisterClient
-from importer.validate import header_drift, unchecked_lookups
+from importer.validate import UncheckedLookups, header_drift, unchecked_lookups
 
 __all__ = [
     "ExitCode",
@@ -120,7 +120,12 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
         validation = None
         if options.validation_report:
             validation = ValidationReport(options.report_dir, secrets=_secrets(options))
-        problems = ProblemCollector(mapping, validation, options.acknowledged)
+        problems = ProblemCollector(
+            mapping,
+            validation,
+            options.acknowledged,
+            offline_lookups=isinstance(lookups, UncheckedLookups),
+        )
         run = ChunkProcessor(
             options.settings, mapping, lookups, client, ledger, report, progress, preview, problems
         )

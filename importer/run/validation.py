@@ -79,22 +79,31 @@ class ProblemCollector:
         mapping: Mapping,
         report: ValidationReport | None = None,
         acknowledged: frozenset[str] = frozenset(),
+        *,
+        offline_lookups: bool = True,
     ) -> None:
-        self.checks = RowChecks(mapping.columns_for)
+        self.checks = RowChecks(mapping.columns_for, unchecked=offline_lookups)
         self.tally = ProblemTally()
         self.report, self.acknowledged = report, acknowledged
         self.acknowledged_rows = 0
         self._warnings: list[Problem] = []
         self._bodies: dict[int, dict[str, Any]] = {}
 
-    def valid_row(self, chunk: SheetChunk, ref: SourceRef, key: str, body: dict[str, Any]) -> None:
+    def valid_row(
+        self,
+        chunk: SheetChunk,
+        ref: SourceRef,
+        key: str,
+        body: dict[str, Any],
+        fingerprint: str | None = None,
+    ) -> None:
         """Warnings of a row that passed validation (it goes on to the ledger and the register)."""
         frame = chunk.frame
 
         def cell(column: str) -> Any:
             return frame.at[ref.row, column] if column in frame.columns else None
 
-        self._warnings.extend(self.checks.warnings(ref, key, body, cell))
+        self._warnings.extend(self.checks.warnings(ref, key, body, cell, fingerprint))
         if self.report is not None:
             self._bodies[ref.row] = body
 
