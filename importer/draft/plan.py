@@ -31,7 +31,7 @@ from importer.draft.nested import (
 )
 from importer.draft.render import FieldDraft
 from importer.draft.values import is_unique_key
-from importer.sandbox.seed import Tenant
+from importer.sandbox import Tenant
 
 __all__ = ["Plan", "plan_mapping"]
 
