@@ -41,6 +41,11 @@ def test_the_top_level_keeps_only_shared_modules_and_entry_points():
 
 
 @pytest.mark.parametrize("stage", STAGES)
+def test_tests_mirror_the_packages(stage):
+    assert list((ROOT / "tests" / stage).glob("test_*.py")), f"no tests/{stage}/test_*.py"
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_every_name_in_a_public_face_exists(stage):
     module = importlib.import_module(f"importer.{stage}")
     names = module.__all__
