@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import pkgutil
 from pathlib import Path
 
@@ -86,3 +87,11 @@ def test_no_module_reaches_into_another_package_past_its_public_face():
                     if name not in public
                 )
     assert not wrong, "use the package's public face (its __init__.__all__):\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "benchmarks").glob("*.py")), ids=lambda p: p.name)
+def test_every_benchmark_still_imports(script):
+    """Benchmarks are not tests, so a moved module would break them unnoticed: import each."""
+    spec = importlib.util.spec_from_file_location(f"benchmark_{script.stem}", script)
+    assert spec is not None and spec.loader is not None
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
