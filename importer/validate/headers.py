@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from importer.mapping.matching import closest
+from rapidfuzz import fuzz, process, utils
 
 __all__ = ["header_drift"]
 
@@ -33,6 +33,19 @@ def header_drift(expected: Iterable[str], header: Iterable[object]) -> str | Non
         text += "; unexpected columns: " + ", ".join(map(repr, unexpected[:20]))
         text += ", …" if len(unexpected) > 20 else ""
     return text
+
+
+def closest(value: str, choices: list[str], *, limit: int) -> list[str]:
+    """Up to `limit` choices that look like `value` (case and punctuation ignored), best first."""
+    found = process.extract(
+        value,
+        choices,
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        limit=limit,
+        score_cutoff=60,
+    )
+    return [choice for choice, _score, _index in found]
 
 
 def _loose(name: str) -> str:

@@ -15,11 +15,11 @@ from functools import cached_property
 from typing import Any
 
 from importer.mapping import Lookups
-from importer.mapping.lookups import Resolution
 
 __all__ = ["NOT_CHECKED_ID", "UncheckedLookups", "unchecked_lookups"]
 
 NOT_CHECKED_ID = "00000000-0000-0000-0000-000000000000"
+Resolution = tuple[str | None, str | None]  # (id, None) or (None, message), as OrgIndex.resolve
 
 
 class _AnyOrganization:
