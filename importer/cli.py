@@ -173,7 +173,7 @@ def run(
             lookup_files=_parse_lookups(lookup or []),
             command=sys.argv[:],
             max_invalid=InvalidLimit.parse(max_invalid) if max_invalid is not None else None,
-            acknowledged=read_acknowledged(acknowledged) if acknowledged else frozenset(),
+            acknowledged=read_acknowledged(acknowledged),
         )
         interactive = err.is_terminal and log_format == "text"
         progress: ProgressSink = RichProgress(err) if interactive else LogProgress()
@@ -239,7 +239,7 @@ def validate_command(
             lookup_files=_parse_lookups(lookup or []),
             command=sys.argv[:],
             validation_report=True,
-            acknowledged=read_acknowledged(acknowledged) if acknowledged else frozenset(),
+            acknowledged=read_acknowledged(acknowledged),
         )
         if online:
             options.credentials = _credentials(base_url)

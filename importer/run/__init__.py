@@ -4,9 +4,10 @@ The only package that knows every stage.
 """
 
 from importer.run.pipeline import ExitCode, ProgressSink, RunOptions, exit_code_for, run_import
-from importer.run.validation import InvalidLimit, read_acknowledged
+from importer.run.validation import Acknowledged, InvalidLimit, read_acknowledged
 
 __all__ = [
+    "Acknowledged",
     "ExitCode",
     "InvalidLimit",
     "ProgressSink",

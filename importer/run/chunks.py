@@ -26,7 +26,7 @@ from importer.report import ReportWriter
 from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.lookups import add_users
-from importer.run.validation import ProblemCollector
+from importer.run.validation import Acknowledged, ProblemCollector
 from importer.send import RegisterClient
 from importer.validate import changed_fields, validate_chunk
 
@@ -87,7 +87,7 @@ class Settings:
     concurrency: int = 4
     users_from_register: bool = True
     command: list[str] = field(default_factory=list)
-    acknowledged: frozenset[str] = frozenset()  # row keys whose problems do not fail the run
+    acknowledged: Acknowledged = field(default_factory=Acknowledged)  # do not fail the run
 
 
 _SEND_FAILURES = (RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN)

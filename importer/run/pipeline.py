@@ -27,7 +27,13 @@ from importer.report import ReportWriter, ValidationReport, write_manifest
 from importer.rows import RowStatus, SheetChunk
 from importer.run.chunks import ChunkProcessor, ExitCode, ProgressSink, Settings, exit_code_for
 from importer.run.lookups import fetch_lookups
-from importer.run.validation import NO_REGISTER, InvalidLimit, ProblemCollector, problem_rows
+from importer.run.validation import (
+    NO_REGISTER,
+    Acknowledged,
+    InvalidLimit,
+    ProblemCollector,
+    problem_rows,
+)
 from importer.send import Credentials, RegisterClient
 from importer.validate import UncheckedLookups, header_drift, unchecked_lookups
 
@@ -64,7 +70,7 @@ class RunOptions:
     count_rows_first: bool = False
     validation_report: bool = False  # also write problems.csv, validation.xlsx, report.html
     max_invalid: InvalidLimit | None = None
-    acknowledged: frozenset[str] = frozenset()
+    acknowledged: Acknowledged = field(default_factory=Acknowledged)
 
     @property
     def settings(self) -> Settings:

@@ -21,7 +21,14 @@ from importer.report import ValidationReport
 from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
 from importer.validate import Problem, ProblemTally, RowChecks, problems_of_result
 
-__all__ = ["NO_REGISTER", "InvalidLimit", "ProblemCollector", "problem_rows", "read_acknowledged"]
+__all__ = [
+    "NO_REGISTER",
+    "Acknowledged",
+    "InvalidLimit",
+    "ProblemCollector",
+    "problem_rows",
+    "read_acknowledged",
+]
 
 _ACKNOWLEDGED = "acknowledged (--acknowledged): does not fail the run"
 
@@ -55,20 +62,54 @@ class InvalidLimit:
         return f"{self.percent:g}%" if self.percent is not None else str(self.count)
 
 
-def read_acknowledged(path: Path) -> frozenset[str]:
-    """Row keys from a file: one per line (`#` starts a comment), or a CSV with a `key` column
-    (so `problems.csv` of an earlier `validate` works as is)."""
+@dataclass(frozen=True)
+class Acknowledged:
+    """Known problems that do not fail a run: whole rows by key, or single problems by
+    (key, kind, column) - then a *new* problem on the same row still fails it."""
+
+    rows: frozenset[str] = frozenset()
+    problems: frozenset[tuple[str, str, str]] = frozenset()
+
+    def covers(self, result: RowResult) -> bool:
+        """Whether every problem of this (failed or invalid) row is acknowledged."""
+        if result.key is None:
+            return False
+        if result.key in self.rows:
+            return True
+        found = problems_of_result(result)
+        return bool(found) and all(
+            (result.key, p.kind, p.column or "") in self.problems for p in found
+        )
+
+
+def read_acknowledged(path: Path | None) -> Acknowledged:
+    """Acknowledged problems from a file: row keys one per line (`#` starts a comment), or a
+    CSV with a `key` column; with `kind` and `column` columns too (an earlier `problems.csv`),
+    each line acknowledges that one problem of that row."""
+    if path is None:
+        return Acknowledged()
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"--acknowledged {path}: cannot read it ({exc})") from None
     lines = text.splitlines()
     first = next(csv.reader(lines[:1]), [])
-    if "key" in first:
-        rows = csv.DictReader(lines)
-        return frozenset(k for row in rows if (k := (row.get("key") or "").strip()))
-    keys = (line.split("#", 1)[0].strip() for line in lines)
-    return frozenset(k for k in keys if k)
+    if "key" not in first:
+        keys = (line.split("#", 1)[0].strip() for line in lines)
+        return Acknowledged(rows=frozenset(k for k in keys if k))
+    rows = [r for r in csv.DictReader(lines) if (r.get("key") or "").strip()]
+    if "kind" in first and "column" in first:
+        return Acknowledged(
+            problems=frozenset(
+                (_unsafe(r["key"]), r["kind"], _unsafe(r["column"] or "")) for r in rows
+            )
+        )
+    return Acknowledged(rows=frozenset(_unsafe(r["key"]) for r in rows))
+
+
+def _unsafe(text: str) -> str:
+    # problems.csv wrote keys and columns through safe_cell; a key never starts with a quote.
+    return text.strip().removeprefix("'")
 
 
 class ProblemCollector:
@@ -78,13 +119,13 @@ class ProblemCollector:
         self,
         mapping: Mapping,
         report: ValidationReport | None = None,
-        acknowledged: frozenset[str] = frozenset(),
+        acknowledged: Acknowledged | None = None,
         *,
         offline_lookups: bool = True,
     ) -> None:
         self.checks = RowChecks(mapping.columns_for, unchecked=offline_lookups)
         self.tally = ProblemTally()
-        self.report, self.acknowledged = report, acknowledged
+        self.report, self.acknowledged = report, acknowledged or Acknowledged()
         self.acknowledged_rows = 0
         self._warnings: list[Problem] = []
         self._bodies: dict[int, dict[str, Any]] = {}
@@ -112,20 +153,18 @@ class ProblemCollector:
         problems = [p for r in results for p in problems_of_result(r)] + self._warnings
         self.tally.add(problems)
         for result in results:
-            if not result.status.is_ok and result.key in self.acknowledged:
+            if not result.status.is_ok and self.acknowledged.covers(result):
                 self.acknowledged_rows += 1
                 result.note = f"{result.note}; {_ACKNOWLEDGED}" if result.note else _ACKNOWLEDGED
         if self.report is not None:
             self.report.write_chunk(chunk, results, problems, self._bodies)
         self._warnings, self._bodies = [], {}
 
-    def is_acknowledged(self, result: RowResult) -> bool:
-        return result.key in self.acknowledged
 
 
-def problem_rows(results: Iterable[RowResult], acknowledged: frozenset[str]) -> int:
+def problem_rows(results: Iterable[RowResult], acknowledged: Acknowledged) -> int:
     """Rows that are invalid and not acknowledged (what `--max-invalid` counts)."""
-    return sum(r.status is RowStatus.INVALID and r.key not in acknowledged for r in results)
+    return sum(r.status is RowStatus.INVALID and not acknowledged.covers(r) for r in results)
 
 
 class _NoRegister:

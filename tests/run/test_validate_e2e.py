@@ -140,6 +140,28 @@ def test_acknowledged_rows_let_a_nightly_run_pass_until_a_new_problem_appears(
     assert second.exit_code == 1
 
 
+def test_an_earlier_problems_csv_acknowledges_its_problems_but_not_new_ones_on_the_same_row(
+    tmp_path, simple_mapping, cli
+):
+    rows = [incident_row(n) for n in range(4)]
+    rows[1]["Title"] = ""
+    sheet = write_sheet(tmp_path / "log.csv", rows)
+    lookup = ["--lookup", f"organizations={ORGANIZATIONS}"]
+    assert cli(validate_args(sheet, simple_mapping, tmp_path / "a", *lookup)).exit_code == 1
+    known = report_folder(tmp_path / "a") / "problems.csv"
+
+    again = validate_args(sheet, simple_mapping, tmp_path / "b", *lookup, "--acknowledged")
+    assert cli([*again, str(known)]).exit_code == 0
+
+    rows[1]["Occurred"] = "later"  # the same row, a new problem
+    write_sheet(sheet, rows)
+    third = validate_args(sheet, simple_mapping, tmp_path / "c", *lookup, "--acknowledged")
+    result = cli([*third, str(known)])
+    assert result.exit_code == 1
+    summary = json.loads((report_folder(tmp_path / "c") / "summary.json").read_text())
+    assert summary["acknowledged"] == 0
+
+
 def test_changed_since_import_says_which_fields_changed_old_to_new(
     tmp_path, simple_mapping, register, cli
 ):

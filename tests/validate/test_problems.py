@@ -8,7 +8,7 @@ import pytest
 
 from importer.errors import ConfigError
 from importer.rows import RowError, RowResult, RowStatus, SourceRef
-from importer.run import InvalidLimit, read_acknowledged
+from importer.run import Acknowledged, InvalidLimit, read_acknowledged
 from importer.validate import (
     NOT_CHECKED_ID,
     ProblemTally,
@@ -177,15 +177,31 @@ def test_invalid_limit_refuses_what_is_not_a_count(text):
         InvalidLimit.parse(text)
 
 
-def test_acknowledged_keys_from_a_plain_list_or_a_problems_csv(tmp_path):
+def test_acknowledged_keys_from_a_plain_list_or_a_key_column(tmp_path):
     plain = tmp_path / "known.txt"
     plain.write_text("# known bad\nlog:A-1\n\n  log:A-2  # since March\n", encoding="utf-8")
-    assert read_acknowledged(plain) == {"log:A-1", "log:A-2"}
-    table = tmp_path / "problems.csv"
+    assert read_acknowledged(plain).rows == {"log:A-1", "log:A-2"}
+    table = tmp_path / "results.csv"
     table.write_text("file,row,key,message\nx.csv,2,log:B-1,bad\nx.csv,3,,bad\n", encoding="utf-8")
-    assert read_acknowledged(table) == {"log:B-1"}
+    assert read_acknowledged(table).rows == {"log:B-1"}
+    assert read_acknowledged(None) == Acknowledged()
     with pytest.raises(ConfigError, match="cannot read"):
         read_acknowledged(tmp_path / "absent.txt")
+
+
+def test_acknowledged_problems_from_a_problems_csv_cover_only_those_problems(tmp_path):
+    table = tmp_path / "problems.csv"
+    table.write_text(
+        "file,sheet,row,key,column,field,severity,kind,value,message,suggestion\n"
+        'x.csv,,2,log:B-1,Title,name,error,required,,"required, but empty",\n',
+        encoding="utf-8",
+    )
+    known = read_acknowledged(table)
+    title = RowError("required, but empty", "name", "Title")
+    date = RowError("expected a date like 2024-12-31", "dateOccurred", "Occurred", "x")
+    assert known.covers(RowResult(REF, RowStatus.INVALID, errors=[title], key="log:B-1"))
+    assert not known.covers(RowResult(REF, RowStatus.INVALID, errors=[title, date], key="log:B-1"))
+    assert not known.covers(RowResult(REF, RowStatus.INVALID, errors=[title], key="log:B-2"))
 
 
 def test_changed_fields_says_old_and_new_per_field():
