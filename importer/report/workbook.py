@@ -115,13 +115,18 @@ class ValidationWorkbook:
         by_row: dict[int, list[Problem]] = {}
         for problem in problems:
             by_row.setdefault(problem.source.row, []).append(problem)
+        # One pass over the frame: `frame.loc[row]` builds a pandas Series per row (measured
+        # at ~0.3 ms a row, more than writing the row).
+        cells = dict(
+            zip(chunk.frame.index, chunk.frame.itertuples(index=False, name=None), strict=True)
+        )
         for result in sorted(results, key=lambda r: r.source.row):
             row = result.source.row
             at = row - 1 if row - 1 > sheet.last_row else sheet.last_row + 1
             if at >= _EXCEL_ROWS:
                 sheet.cut += 1
                 continue
-            self._write_row(sheet, at, _cells(chunk, row), result, by_row.get(row, []))
+            self._write_row(sheet, at, list(cells[row]), result, by_row.get(row, []))
             sheet.last_row = at
             if row in bodies:
                 self._write_preview(result, bodies[row])
@@ -269,7 +274,3 @@ def _comment_line(problem: Problem) -> str:
     field = f" [{problem.field}]" if problem.field else ""
     tip = f" → {problem.suggestion}" if problem.suggestion else ""
     return f"{problem.severity.value}{field}: {problem.message}{tip}"
-
-
-def _cells(chunk: SheetChunk, row: int) -> list[Any]:
-    return list(chunk.frame.loc[row])
