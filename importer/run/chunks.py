@@ -142,8 +142,10 @@ class ChunkProcessor:
         try:
             await self._process(chunk, results)
         finally:
-            self.problems.chunk_done(chunk, results)
-            self.report.write_chunk(chunk, results)
+            try:
+                self.problems.chunk_done(chunk, results)  # marks acknowledged rows first
+            finally:
+                self.report.write_chunk(chunk, results)  # whatever the validation report did
 
     async def check(self, chunk: SheetChunk) -> list[RowResult]:
         """Map and validate a chunk without sending or writing anything (`--max-invalid`)."""
