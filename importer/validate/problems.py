@@ -83,23 +83,36 @@ def kind_of(message: str) -> str:
     return "invalid value"
 
 
-def _suggestion(message: str) -> str | None:
+# What to do about a kind, when the message has no "did you mean".
+_FIXES = {
+    "required": "fill in the cell",
+    "not a date": "write the date in one of the mapping's formats",
+    "not in the list": "use a listed value, or add this one to the mapping's map:",
+    "unknown organization": "use the organization's name, path or externalId in the tenant",
+    "unknown user": "use the e-mail of a user of the tenant",
+    "duplicate key": "give each row its own key, or remove the repeated row",
+    "not a country": "use a country name or ISO 3166 code (FR, FRA)",
+}
+
+
+def _suggestion(message: str, kind: str) -> str | None:
     found = _SUGGESTION.search(message)
-    return f"use {found.group(1)}" if found else None
+    return f"use {found.group(1)}" if found else _FIXES.get(kind)
 
 
 def _from_error(
     ref: SourceRef, error: RowError, severity: Severity, kind: str | None, key: str | None
 ) -> Problem:
+    kind = kind or kind_of(error.message)
     return Problem(
         ref,
         severity,
-        kind or kind_of(error.message),
+        kind,
         error.message,
         field=error.field,
         column=error.column,
         value=error.value,
-        suggestion=_suggestion(error.message),
+        suggestion=_suggestion(error.message, kind),
         key=key,
     )
 

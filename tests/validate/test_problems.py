@@ -74,6 +74,7 @@ def test_an_invalid_row_gives_one_error_per_cell_with_the_suggestion():
     )
     assert first.suggestion == "use 'A'"
     assert (second.kind, second.field, second.key) == ("required", "name", "k")
+    assert second.suggestion == "fill in the cell"  # no "did you mean": the kind's fix
     assert problems_of_result(RowResult(REF, RowStatus.WOULD_CREATE)) == []
 
 
