@@ -136,7 +136,8 @@ class ValidationWorkbook:
     ) -> None:
         on_cell: dict[int, list[Problem]] = {}
         for problem in problems:
-            cols = [sheet.index[c] for c in problem.columns if c in sheet.index]
+            named = [problem.column] if problem.column in sheet.index else problem.columns
+            cols = [sheet.index[c] for c in named if c in sheet.index]  # "Region, State" is one
             for col in cols or [sheet.status_col]:
                 on_cell.setdefault(col, []).append(problem)
         for col, value in enumerate(values):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from importer.report.results import safe_cell
 from importer.report.workbook import ValidationWorkbook
 from importer.rows import RowResult, RowStatus, SheetChunk
+from importer.validate import Problem, Severity
 
 TEXT = st.text(
     st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\u2028\u2029"),
@@ -52,3 +53,16 @@ def test_numbers_booleans_and_dates_keep_their_types(tmp_path):
 
     row = [c.value for c in openpyxl.load_workbook(tmp_path / "v.xlsx")["2024"][2]]
     assert row[:5] == [42.5, True, datetime(2024, 3, 1, 14, 30), "007", None]
+
+
+def test_a_problem_on_a_column_whose_name_holds_a_comma_sits_on_that_cell(tmp_path):
+    frame = pd.DataFrame([["x", "CA"]], columns=["Ref", "Region, State"], dtype=object)
+    frame.index = [2]
+    chunk = SheetChunk("log.csv", None, frame)
+    problem = Problem(chunk.ref(2), Severity.ERROR, "not a country", "bad", column="Region, State")
+    book = ValidationWorkbook(tmp_path / "v.xlsx")
+    book.write_chunk(chunk, [RowResult(chunk.ref(2), RowStatus.INVALID)], [problem], {})
+    book.close({}, Counter())
+
+    ws = openpyxl.load_workbook(tmp_path / "v.xlsx")["log"]
+    assert ws["B2"].comment is not None and ws["C2"].comment is None
