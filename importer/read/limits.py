@@ -1,0 +1,275 @@
+"""Resource limits of the reader: what a hostile or broken file may cost before it is refused.
+
+Every limit has a default that a real migration never meets and a one-line error past it:
+
+- `max_entry_bytes` / `max_ratio`: every zip entry of an xlsx is checked *before* any XML is
+  parsed: its declared uncompressed size, its compression ratio (the zip-bomb test Apache POI's
+  `ZipSecureFile` applies: 1 % minimum inflate ratio, after a grace size), and then its real
+  inflated size, counted while inflating into nothing (a bomb may lie in its directory).
+- `max_columns`: a header wider than Excel's 16,384 columns refuses the file; a data row with more
+  cells than that is a row error (the extra cells are dropped, never shifted).
+- `max_cell_chars`: a longer cell is a row error; the rest of the file goes on.
+- `max_row_chars`: a CSV line longer than this is a row error (it is skipped without being split
+  into cells, so memory stays bounded); a quoted record that runs on past it over many lines is
+  a file error (an unclosed quote swallowing the file).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any, BinaryIO
+
+from importer.errors import ConfigError, ReadError
+from importer.rows import RowError
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "LineFeed",
+    "ReadLimits",
+    "RowGuard",
+    "RowTooLong",
+    "check_archive",
+    "parse_limits",
+]
+
+_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+_LOCAL_SIGNATURE = 0x04034B50
+_BLOCK = 1 << 16
+_MACRO_PARTS = ("vbaproject.bin", "vbaprojectsignature.bin")
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Limits of one read; sizes in bytes, lengths in characters (Python `len`)."""
+
+    max_entry_bytes: int = 1 << 30  # 1 GiB of XML: a sheet of several million cells
+    max_ratio: int = 100  # Apache POI's default: an entry may inflate to 100 times its size
+    ratio_grace_bytes: int = 1 << 20  # small entries (styles, tiny sheets) compress better
+    max_columns: int = 16_384  # Excel's last column, XFD
+    max_cell_chars: int = 131_072  # four times Excel's own cell limit of 32,767
+    max_row_chars: int = 4 << 20
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+
+def parse_limits(items: list[str], base: ReadLimits = DEFAULT_LIMITS) -> ReadLimits:
+    """`["max_cell_chars=200000", ...]` → ReadLimits; raises ConfigError for a bad item."""
+    names = [f.name for f in dataclasses.fields(ReadLimits)]
+    changes: dict[str, int] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or name.strip() not in names:
+            raise ConfigError(
+                f"--limit {item!r}: expected NAME=NUMBER", hint=f"names: {', '.join(names)}"
+            )
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise ConfigError(f"--limit {item!r}: expected a whole number of at least 1")
+        changes[name.strip()] = value
+    return dataclasses.replace(base, **changes)
+
+
+class RowTooLong:
+    """Stands for the cells of a CSV line longer than `max_row_chars` (never split into cells)."""
+
+    __slots__ = ("chars",)
+
+    def __init__(self, chars: int) -> None:
+        self.chars = chars
+
+
+class LineFeed:
+    """The lines of a text stream for `csv.reader`, never holding more than `max_row_chars`.
+
+    A line past the limit is read to its end in blocks, counted, and fed as an empty line;
+    `cut` then holds its length until the caller takes it. Call `record_done()` after each
+    record: a record that grows past the limit over many lines raises ReadError.
+    """
+
+    def __init__(self, text: IO[str], *, limits: ReadLimits, name: str) -> None:
+        self._text, self._max, self._name = text, limits.max_row_chars, name
+        self._pending = 0
+        self.cut: int | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        readline = self._text.readline
+        while line := readline(self._max + 1):
+            if len(line) > self._max and not line.endswith(("\n", "\r")):
+                self.cut = len(line) + self._drain()
+                line = "\n"
+            self._pending += len(line)
+            if self._pending > self._max:
+                raise ReadError(
+                    f"a record runs on past {self._max:,} characters (an unclosed quote?)",
+                    path=self._name,
+                    hint="fix the quoting, or raise --limit max_row_chars",
+                )
+            yield line
+
+    def _drain(self) -> int:
+        chars = 0
+        while more := self._text.readline(_BLOCK):
+            chars += len(more)
+            if more.endswith(("\n", "\r")):
+                break
+        return chars
+
+    def record_done(self) -> int | None:
+        """Start counting the next record; the length of a cut line in this one, if any."""
+        cut, self.cut, self._pending = self.cut, None, 0
+        return cut
+
+
+class RowGuard:
+    """Checks the header and each row against the limits; rows get errors, never exceptions."""
+
+    def __init__(self, limits: ReadLimits, *, name: str) -> None:
+        self._limits, self._name = limits, name
+
+    def check_header(self, cells: list[Any], *, where: str = "") -> None:
+        """Raise ReadError for a header wider than `max_columns`."""
+        limit = self._limits.max_columns
+        if len(cells) > limit:
+            raise ReadError(
+                f"{where}the header has {len(cells):,} columns, more than {limit:,}",
+                path=self._name,
+                hint="is it the right file? raise --limit max_columns if it is",
+            )
+
+    def check_row(self, cells: list[Any], columns: list[str]) -> list[RowError]:
+        """Problems of one row; cells past a limit are blanked or dropped in place."""
+        if len(cells) == 1 and isinstance(cells[0], RowTooLong):
+            chars = cells.pop().chars
+            return [
+                RowError(
+                    f"the line has {chars:,} characters, more than {self._limits.max_row_chars:,}"
+                    " (--limit max_row_chars); it was not read"
+                )
+            ]
+        errors: list[RowError] = []
+        limit = self._limits.max_columns
+        if len(cells) > limit:
+            errors.append(
+                RowError(
+                    f"the row has {len(cells):,} cells, more than {limit:,} "
+                    "(--limit max_columns); it was not read"
+                )
+            )
+            cells.clear()
+            return errors
+        longest = self._limits.max_cell_chars
+        for position, cell in enumerate(cells):
+            if type(cell) is str and len(cell) > longest:
+                errors.append(
+                    RowError(
+                        f"the cell has {len(cell):,} characters, more than {longest:,} "
+                        "(--limit max_cell_chars)",
+                        column=columns[position] if position < len(columns) else None,
+                    )
+                )
+                cells[position] = None
+        return errors
+
+
+def check_archive(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
+    """Refuse an xlsx whose zip entries are too big, too compressed, lie about their size, are
+    encrypted, or hold macros; `fp` is left at an undefined position. Raises ReadError."""
+    import zipfile
+
+    try:
+        entries = zipfile.ZipFile(fp).infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        if isinstance(exc.__context__, OSError):  # zipfile hides a failing disk as "not a zip"
+            raise exc.__context__ from None  # the caller translates OSError
+        reason = f"is not a valid xlsx workbook (broken zip archive: {exc})"
+        raise ReadError(reason, path=name) from exc
+    for info in entries:
+        if info.filename.rsplit("/", 1)[-1].lower() in _MACRO_PARTS:
+            raise ReadError(
+                "is a macro-enabled workbook (it holds a VBA project)",
+                path=name,
+                hint="save a copy as .xlsx (Excel Workbook) and import that",
+            )
+        _check_declared(info, name, limits)
+    for info in entries:
+        _check_inflated(fp, info, name)
+
+
+def _check_declared(info: Any, name: str, limits: ReadLimits) -> None:
+    size, packed = info.file_size, info.compress_size
+    if info.flag_bits & 0x1:
+        raise ReadError(
+            "the workbook is password-protected (encrypted)",
+            path=name,
+            hint="open it in Excel, remove the password and save it again",
+        )
+    if size > limits.max_entry_bytes:
+        raise ReadError(
+            f"zip entry {info.filename!r} expands to {size:,} bytes, more than "
+            f"{limits.max_entry_bytes:,} (a zip bomb?)",
+            path=name,
+            hint="raise --limit max_entry_bytes if the workbook is genuine",
+        )
+    if size > limits.ratio_grace_bytes and size > limits.max_ratio * max(packed, 1):
+        raise ReadError(
+            f"zip entry {info.filename!r} expands {size // max(packed, 1):,} times "
+            f"({packed:,} → {size:,} bytes), more than {limits.max_ratio} (a zip bomb?)",
+            path=name,
+            hint="raise --limit max_ratio if the workbook is genuine",
+        )
+
+
+def _check_inflated(fp: BinaryIO, info: Any, name: str) -> None:
+    """Inflate one entry into nothing, stopping one block past its declared size."""
+    fp.seek(info.header_offset)
+    header = fp.read(_LOCAL_HEADER.size)
+    if len(header) < _LOCAL_HEADER.size or _LOCAL_HEADER.unpack(header)[0] != _LOCAL_SIGNATURE:
+        raise ReadError(
+            f"is not a valid xlsx workbook (bad zip entry {info.filename!r})", path=name
+        )
+    fields = _LOCAL_HEADER.unpack(header)
+    fp.seek(fields[9] + fields[10], 1)
+    if info.compress_type == 0:  # stored
+        if info.compress_size != info.file_size:
+            raise _lying(info, name)
+        return
+    if info.compress_type != 8:
+        raise ReadError(
+            f"zip entry {info.filename!r} uses a compression Excel does not write "
+            f"(method {info.compress_type})",
+            path=name,
+        )
+    inflater = zlib.decompressobj(-15)
+    left, out = info.compress_size, 0
+    try:
+        while left > 0 and not inflater.eof:
+            block = fp.read(min(_BLOCK, left))
+            if not block:
+                break
+            left -= len(block)
+            data = block
+            while data and not inflater.eof:
+                out += len(inflater.decompress(data, _BLOCK))
+                if out > info.file_size:
+                    raise _lying(info, name)
+                data = inflater.unconsumed_tail
+    except zlib.error as exc:
+        raise ReadError(
+            f"is a corrupt xlsx workbook (zip entry {info.filename!r}: {exc})", path=name
+        ) from exc
+
+
+def _lying(info: Any, name: str) -> ReadError:
+    return ReadError(
+        f"zip entry {info.filename!r} inflates past its declared {info.file_size:,} bytes "
+        "(a zip bomb?)",
+        path=name,
+    )
