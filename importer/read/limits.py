@@ -136,6 +136,13 @@ class RowGuard:
 
     def check_header(self, cells: list[Any], *, where: str = "") -> None:
         """Raise ReadError for a header wider than `max_columns`."""
+        if cells and isinstance(cells[0], RowTooLong):
+            raise ReadError(
+                f"{where}the header line has {cells[0].chars:,} characters, more than "
+                f"{self._limits.max_row_chars:,} (one line and no line breaks: not a sheet?)",
+                path=self._name,
+                hint="is it the right file? raise --limit max_row_chars if it is",
+            )
         limit = self._limits.max_columns
         if len(cells) > limit:
             raise ReadError(

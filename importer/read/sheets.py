@@ -246,16 +246,25 @@ def _workbook_chunks(
 def _csv_chunks(
     fp: BinaryIO, name: str, chunk_size: int, limits: ReadLimits = DEFAULT_LIMITS
 ) -> Iterator[SheetChunk]:
-    records = csv_records(fp, name=name, limits=limits)
-    header = _first_filled(records)
-    if header is None:
-        raise ReadError("empty file: no header row", path=name)
-    if is_failed_rows_header(header[1]):  # a report of ours: undo its formula escaping
-        header, records = restored_header(header), restored(records)
-    guard = RowGuard(limits, name=name)
-    yield from _chunks(
-        header, records, file=name, sheet=None, first_column=0, chunk_size=chunk_size, guard=guard
-    )
+    raw = records = csv_records(fp, name=name, limits=limits)
+    try:  # close it before the caller closes fp: its cleanup needs the file open
+        header = _first_filled(records)
+        if header is None:
+            raise ReadError("empty file: no header row", path=name)
+        if is_failed_rows_header(header[1]):  # a report of ours: undo its formula escaping
+            header, records = restored_header(header), restored(records)
+        guard = RowGuard(limits, name=name)
+        yield from _chunks(
+            header,
+            records,
+            file=name,
+            sheet=None,
+            first_column=0,
+            chunk_size=chunk_size,
+            guard=guard,
+        )
+    finally:
+        raw.close()
 
 
 def _first_filled(records: Iterator[_Record]) -> _Record | None:
