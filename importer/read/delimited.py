@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any, BinaryIO
 
 import charset_normalizer
@@ -155,7 +155,7 @@ def _record_widths(sample: str, delimiter: str) -> list[int]:
 
 def csv_records(
     fp: BinaryIO, *, name: str, limits: ReadLimits = DEFAULT_LIMITS
-) -> Iterator[Record]:
+) -> Generator[Record, None, None]:
     """Every record of the CSV text in `fp`, numbered as a spreadsheet numbers rows; empty lines
     are skipped (their numbers are not reused) and trailing empty cells dropped. A line longer
     than `limits.max_row_chars` is yielded as `[RowTooLong(chars)]`, never split into cells."""
