@@ -246,7 +246,8 @@ def _workbook_chunks(
 def _csv_chunks(
     fp: BinaryIO, name: str, chunk_size: int, limits: ReadLimits = DEFAULT_LIMITS
 ) -> Iterator[SheetChunk]:
-    raw = records = csv_records(fp, name=name, limits=limits)
+    raw = csv_records(fp, name=name, limits=limits)
+    records: Iterator[_Record] = raw
     try:  # close it before the caller closes fp: its cleanup needs the file open
         header = _first_filled(records)
         if header is None:
