@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import charset_normalizer
 
 from importer.errors import ReadError
-from importer.read.limits import DEFAULT_LIMITS, LineFeed, ReadLimits, RowTooLong
+from importer.read.limits import DEFAULT_LIMITS, LineFeed, ReadLimits, RowTooLong, Suspect
 
 __all__ = ["DELIMITERS", "Record", "csv_records", "detect_encoding", "sniff_delimiter"]
 
@@ -175,9 +175,11 @@ def csv_records(
             for number, record in enumerate(reader, start=1):
                 cut = feed.record_done()
                 if cut is not None:
-                    yield number, [RowTooLong(cut)]
+                    yield number, Suspect([RowTooLong(cut)])
                     continue
                 cells: list[Any] = [cell or None for cell in record]
+                if feed.chars > limits.max_cell_chars:  # only then can one cell be too long
+                    cells = Suspect(cells)
                 while cells and cells[-1] is None:
                     cells.pop()
                 if record:  # a row of only delimiters is a blank row, reported as skipped

@@ -32,6 +32,7 @@ __all__ = [
     "ReadLimits",
     "RowGuard",
     "RowTooLong",
+    "Suspect",
     "check_archive",
     "parse_limits",
 ]
@@ -86,6 +87,11 @@ class RowTooLong:
         self.chars = chars
 
 
+class Suspect(list[Any]):
+    """The cells of a CSV record long enough to hold a cell past `max_cell_chars`: only these
+    are measured cell by cell (a plain `list` from the CSV reader cannot hold one)."""
+
+
 class LineFeed:
     """The lines of a text stream for `csv.reader`, never holding more than `max_row_chars`.
 
@@ -97,16 +103,20 @@ class LineFeed:
     def __init__(self, text: IO[str], *, limits: ReadLimits, name: str) -> None:
         self._text, self._max, self._name = text, limits.max_row_chars, name
         self._pending = 0
+        self.chars = 0  # of the record just finished, after `record_done()`
         self.cut: int | None = None
 
     def __iter__(self) -> Iterator[str]:
-        readline = self._text.readline
-        while line := readline(self._max + 1):
-            if len(line) > self._max and not line.endswith(("\n", "\r")):
-                self.cut = len(line) + self._drain()
-                line = "\n"
-            self._pending += len(line)
-            if self._pending > self._max:
+        # The hot loop of CSV reading: locals only, one length test per line.
+        readline, limit = self._text.readline, self._max
+        size = limit + 1
+        while line := readline(size):
+            chars = len(line)
+            if chars > limit and not line.endswith(("\n", "\r")):
+                self.cut = chars + self._drain()
+                line, chars = "\n", 1
+            self._pending += chars
+            if self._pending > limit:
                 raise ReadError(
                     f"a record runs on past {self._max:,} characters (an unclosed quote?)",
                     path=self._name,
@@ -124,6 +134,7 @@ class LineFeed:
 
     def record_done(self) -> int | None:
         """Start counting the next record; the length of a cut line in this one, if any."""
+        self.chars = self._pending
         cut, self.cut, self._pending = self.cut, None, 0
         return cut
 
@@ -131,8 +142,10 @@ class LineFeed:
 class RowGuard:
     """Checks the header and each row against the limits; rows get errors, never exceptions."""
 
-    def __init__(self, limits: ReadLimits, *, name: str) -> None:
-        self._limits, self._name = limits, name
+    def __init__(self, limits: ReadLimits, *, name: str, csv: bool = False) -> None:
+        """`csv`: rows come from `csv_records`, which marks the only rows that can hold an
+        over-long cell as `Suspect`, so plain rows skip the cell-by-cell check (hot path)."""
+        self._limits, self._name, self._csv = limits, name, csv
 
     def check_header(self, cells: list[Any], *, where: str = "") -> None:
         """Raise ReadError for a header wider than `max_columns`."""
@@ -153,6 +166,8 @@ class RowGuard:
 
     def check_row(self, cells: list[Any], columns: list[str]) -> list[RowError]:
         """Problems of one row; cells past a limit are blanked or dropped in place."""
+        if self._csv and type(cells) is list and len(cells) <= self._limits.max_columns:
+            return []
         if len(cells) == 1 and isinstance(cells[0], RowTooLong):
             chars = cells.pop().chars
             return [

@@ -254,7 +254,7 @@ def _csv_chunks(
             raise ReadError("empty file: no header row", path=name)
         if is_failed_rows_header(header[1]):  # a report of ours: undo its formula escaping
             header, records = restored_header(header), restored(records)
-        guard = RowGuard(limits, name=name)
+        guard = RowGuard(limits, name=name, csv=True)
         yield from _chunks(
             header,
             records,
