@@ -88,7 +88,13 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
     """Run one import; raises ImporterError for what stops it (after writing the summary),
     `StoppedError` for SIGTERM/SIGHUP (see `importer.run.signals`)."""
     with StopSignals() as stop:
-        return await _run_import(options, progress, stop)
+        try:
+            return await _run_import(options, progress, stop)
+        except asyncio.CancelledError as exc:  # a signal before the rows started (or after)
+            stopped = stop.translate(exc)
+            if stopped is exc:
+                raise
+            raise stopped from None
 
 
 async def _run_import(options: RunOptions, progress: ProgressSink, stop: StopSignals) -> RunOutcome:

@@ -86,3 +86,22 @@ def test_a_stop_signal_leaves_a_complete_report_and_a_rerun_creates_no_duplicate
     assert len(stored) == 40 and counts["duplicates"] == 0
     for path in [folder, *folder.iterdir()]:
         assert stat.S_IMODE(path.stat().st_mode) in (0o600, 0o700), path
+
+
+def test_a_stop_signal_before_any_row_is_one_line_and_leaves_no_empty_folder(
+    tmp_path, simple_mapping
+):
+    # The register answers its token request slowly, so SIGTERM lands before any row is read.
+    sheet = write_sheet(tmp_path / "log.csv", [incident_row(n) for n in range(3)])
+    args = run_args(sheet, simple_mapping, tmp_path)
+    with running_sandbox(SandboxConfig(faults=Faults(latency_ms=3000))) as register:
+        process = _spawn(args, register)
+        time.sleep(2.0)
+        process.send_signal(signal.SIGTERM)
+        _, raw_stderr = process.communicate(timeout=30)
+
+    stderr = raw_stderr.decode()
+    assert process.returncode == 143, stderr
+    assert "Error: stopped by SIGTERM" in stderr and "Traceback" not in stderr
+    reports = tmp_path / "reports"
+    assert not reports.exists() or not any(reports.iterdir())
