@@ -9,6 +9,9 @@ Every limit has a default that a real migration never meets and a one-line error
 - `max_columns`: a header wider than Excel's 16,384 columns refuses the file; a data row with more
   cells than that is a row error (the extra cells are dropped, never shifted).
 - `max_cell_chars`: a longer cell is a row error; the rest of the file goes on.
+- `max_sheet_cells`: the rectangle from a worksheet's first to its last used cell, counted from
+  the `r="B7"` references while the entry is inflated: calamine allocates that whole rectangle,
+  so two cells at A1 and XFD1048576 in a 2 KB file would otherwise ask for 17 billion cells.
 - `max_row_chars`: a CSV line longer than this is a row error (it is skipped without being split
   into cells, so memory stays bounded); a quoted record that runs on past it over many lines is
   a file error (an unclosed quote swallowing the file).
@@ -17,6 +20,8 @@ Every limit has a default that a real migration never meets and a one-line error
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -41,6 +46,12 @@ _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 _LOCAL_SIGNATURE = 0x04034B50
 _BLOCK = 1 << 16
 _MACRO_PARTS = ("vbaproject.bin", "vbaprojectsignature.bin")
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
+# In a worksheet only <row r="7"> and <c r="B7"> carry an attribute named r. No leading `\s`:
+# a literal start is three times faster, and a longer name ending in r only widens the extent.
+_ROW_REF = re.compile(rb'r="([0-9]{1,9})"')
+_CELL_COLUMN = re.compile(rb'r="([A-Za-z]{1,4})[0-9]')
+_TAIL = 256  # bytes kept between blocks so a reference split by a block edge is still seen
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,7 @@ class ReadLimits:
     max_columns: int = 16_384  # Excel's last column, XFD
     max_cell_chars: int = 131_072  # four times Excel's own cell limit of 32,767
     max_row_chars: int = 4 << 20
+    max_sheet_cells: int = 50_000_000  # first to last used cell: 1M rows x 50 columns
 
 
 DEFAULT_LIMITS = ReadLimits()
@@ -85,6 +97,9 @@ class RowTooLong:
 
     def __init__(self, chars: int) -> None:
         self.chars = chars
+
+
+_is_text = functools.partial(type.__instancecheck__, str)
 
 
 class Suspect(list[Any]):
@@ -167,7 +182,7 @@ class RowGuard:
     def check_row(self, cells: list[Any], columns: list[str]) -> list[RowError]:
         """Problems of one row; cells past a limit are blanked or dropped in place."""
         if self._csv and type(cells) is list and len(cells) <= self._limits.max_columns:
-            return []
+            return []  # csv_records marks every row that could be too long as Suspect
         if len(cells) == 1 and isinstance(cells[0], RowTooLong):
             chars = cells.pop().chars
             return [
@@ -188,6 +203,8 @@ class RowGuard:
             cells.clear()
             return errors
         longest = self._limits.max_cell_chars
+        if max(map(len, filter(_is_text, cells)), default=0) <= longest:
+            return errors  # the common case, measured in C: no Python loop per cell
         for position, cell in enumerate(cells):
             if type(cell) is str and len(cell) > longest:
                 errors.append(
@@ -222,7 +239,10 @@ def check_archive(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
             )
         _check_declared(info, name, limits)
     for info in entries:
-        _check_inflated(fp, info, name)
+        extent = _Extent() if _WORKSHEET.fullmatch(info.filename) else None
+        _check_inflated(fp, info, name, extent)
+        if extent is not None:
+            extent.check(info.filename, name, limits)
 
 
 def _check_declared(info: Any, name: str, limits: ReadLimits) -> None:
@@ -249,7 +269,53 @@ def _check_declared(info: Any, name: str, limits: ReadLimits) -> None:
         )
 
 
-def _check_inflated(fp: BinaryIO, info: Any, name: str) -> None:
+class _Extent:
+    """The first and last row and column a worksheet's XML references."""
+
+    def __init__(self) -> None:
+        self.rows: set[int] = set()
+        self.columns: set[bytes] = set()
+        self._tail = b""
+
+    def feed(self, data: bytes) -> None:
+        text = self._tail + data
+        rows = set(_ROW_REF.findall(text))
+        if rows:
+            numbers = [int(r) for r in rows]
+            self.rows.update((min(numbers), max(numbers)))
+        columns = set(_CELL_COLUMN.findall(text))
+        if columns:
+            self.columns.update(c.upper() for c in columns)
+            self.columns = {min(self.columns, key=_column_key), max(self.columns, key=_column_key)}
+        self._tail = text[-_TAIL:]
+
+    def check(self, entry: str, name: str, limits: ReadLimits) -> None:
+        if not self.rows or not self.columns:
+            return
+        height = max(self.rows) - min(self.rows) + 1
+        keys = sorted(map(_column_key, self.columns))
+        width = _column_number(keys[-1][1]) - _column_number(keys[0][1]) + 1
+        if height * width > limits.max_sheet_cells:
+            raise ReadError(
+                f"{entry} spans {height:,} rows x {width:,} columns ({height * width:,} cells), "
+                f"more than {limits.max_sheet_cells:,}",
+                path=name,
+                hint="is it the right file? raise --limit max_sheet_cells if it is",
+            )
+
+
+def _column_key(letters: bytes) -> tuple[int, bytes]:
+    return len(letters), letters
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _check_inflated(fp: BinaryIO, info: Any, name: str, extent: _Extent | None = None) -> None:
     """Inflate one entry into nothing, stopping one block past its declared size."""
     fp.seek(info.header_offset)
     header = fp.read(_LOCAL_HEADER.size)
@@ -262,6 +328,10 @@ def _check_inflated(fp: BinaryIO, info: Any, name: str) -> None:
     if info.compress_type == 0:  # stored
         if info.compress_size != info.file_size:
             raise _lying(info, name)
+        left = info.file_size
+        while extent is not None and left > 0 and (block := fp.read(min(_BLOCK, left))):
+            left -= len(block)
+            extent.feed(block)
         return
     if info.compress_type != 8:
         raise ReadError(
@@ -279,9 +349,12 @@ def _check_inflated(fp: BinaryIO, info: Any, name: str) -> None:
             left -= len(block)
             data = block
             while data and not inflater.eof:
-                out += len(inflater.decompress(data, _BLOCK))
+                inflated = inflater.decompress(data, _BLOCK)
+                out += len(inflated)
                 if out > info.file_size:
                     raise _lying(info, name)
+                if extent is not None:
+                    extent.feed(inflated)
                 data = inflater.unconsumed_tail
     except zlib.error as exc:
         raise ReadError(

@@ -174,6 +174,12 @@ def xml_bomb_shared_strings(path: Path) -> Path:
     return _workbook(path, _sheet(row), shared)
 
 
+def sparse_sheet(path: Path) -> Path:
+    """Two cells, at A2 and XFD1048576: calamine would allocate the 17-billion-cell rectangle."""
+    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    return _workbook(path, _sheet(_rows_xml(1) + far))
+
+
 def macro_workbook(path: Path) -> Path:
     """A workbook with a VBA project (what .xlsm files carry)."""
     return _workbook(path, _sheet(_rows_xml(2)), extra={"xl/vbaProject.bin": b"\x00" * 64})
@@ -306,6 +312,7 @@ HOSTILE: dict[str, Callable[[Path], Path]] = {
     "lying_zip_bomb.xlsx": lying_zip_bomb,
     "xml_bomb_sheet.xlsx": xml_bomb_sheet,
     "xml_bomb_shared_strings.xlsx": xml_bomb_shared_strings,
+    "sparse_sheet.xlsx": sparse_sheet,
     "macro.xlsx": macro_workbook,
     "encrypted.xlsx": encrypted_workbook,
     "legacy.xlsx": legacy_xls,

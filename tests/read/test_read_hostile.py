@@ -4,6 +4,8 @@ limits are small here so hypothesis reaches them."""
 from __future__ import annotations
 
 import io
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,10 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from importer.errors import ConfigError, ReadError
-from importer.read import ReadLimits, parse_limits
+from importer.read import ReadLimits, parse_limits, read_rows
 from importer.read.sheets import rows_from_file
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
+sys.path.insert(0, str(Path(__file__).parent.parent / "hostile"))
+import make_hostile  # noqa: E402  (the generator lives beside its own tests)
+
 SMALL = ReadLimits(max_columns=8, max_cell_chars=16, max_row_chars=64, max_entry_bytes=1 << 16)
 WORKBOOK = (FIXTURES / "two_sheets.xlsx").read_bytes()
 
@@ -79,3 +84,23 @@ def test_a_bad_limit_is_a_config_error(items, message):
 
 def test_limits_are_raised_by_name():
     assert parse_limits(["max_cell_chars=200_000"]).max_cell_chars == 200_000
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_sparse_sheet_is_refused_from_its_cell_references_stored_or_deflated(
+    tmp_path, compression
+):
+    sparse = make_hostile.make(tmp_path, "sparse_sheet.xlsx")
+    again = tmp_path / "again.xlsx"
+    with zipfile.ZipFile(sparse) as source, zipfile.ZipFile(again, "w", compression) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+    with pytest.raises(ReadError, match=r"spans 1,048,576 rows x 16,384 columns"):
+        list(read_rows(again))
+
+
+def test_a_workbook_within_its_limits_reads_and_one_past_them_is_refused():
+    path = FIXTURES / "two_sheets.xlsx"
+    assert list(read_rows(path))
+    with pytest.raises(ReadError, match=r"cells\), more than 2$"):
+        list(read_rows(path, limits=ReadLimits(max_sheet_cells=2)))
