@@ -311,6 +311,7 @@ class _Columns:
         self._first_column = first_column
         self._taken: set[str] = set()
         self._used: set[str] = set()  # the names given so far; a set, or naming is quadratic
+        self._suffixes: dict[str, int] = {}  # next suffix to try for a repeated name
         texts = ["" if cell is None else str(cell).strip() for cell in header]
         self._taken.update(texts)
         self.names: list[str] = []
@@ -335,9 +336,12 @@ class _Columns:
 
     def _add(self, name: str) -> None:
         if name in self._used:
-            suffix = 2
+            # Names only get taken, so the first free suffix never goes down: start from the
+            # last one given to this name, or 5,000 copies of a name cost 12 million lookups.
+            suffix = self._suffixes.get(name, 2)
             while f"{name} ({suffix})" in self._taken:
                 suffix += 1
+            self._suffixes[name] = suffix + 1
             name = f"{name} ({suffix})"
         self._taken.add(name)
         self._used.add(name)

@@ -104,3 +104,13 @@ def test_a_workbook_within_its_limits_reads_and_one_past_them_is_refused():
     assert list(read_rows(path))
     with pytest.raises(ReadError, match=r"cells\), more than 2$"):
         list(read_rows(path, limits=ReadLimits(max_sheet_cells=2)))
+
+
+def test_the_widest_allowed_header_of_one_repeated_name_gets_unique_names():
+    # Naming was quadratic (a 40,000-column header took 19 s); this one is at the limit.
+    width = 16_384
+    data = (",".join(["x"] * width) + "\n" + ",".join(["1"] * width) + "\n").encode()
+    (chunk,) = rows_from_file(io.BytesIO(data), name="w.csv", format="csv")
+    names = list(chunk.frame.columns)
+    assert names[:3] == ["x", "x (2)", "x (3)"] and names[-1] == f"x ({width})"
+    assert len(set(names)) == width
