@@ -94,7 +94,7 @@ def test_every_file_a_run_writes_is_owner_only_and_holds_no_formula(tmp_path, cl
     (folder,) = (tmp_path / "reports").iterdir()
     written = [p for p in folder.iterdir()]
     assert {p.name for p in written} >= {"results.csv", "failed_rows.csv", "manifest.json"}
-    for path in [folder, *written, ledger, ledger.parent]:
+    for path in [folder, *written, ledger.parent, *ledger.parent.iterdir()]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), f"{path}: {oct(mode)}"
     for path in written:

@@ -91,12 +91,16 @@ def test_a_stop_signal_leaves_a_complete_report_and_a_rerun_creates_no_duplicate
 def test_a_stop_signal_before_any_row_is_one_line_and_leaves_no_empty_folder(
     tmp_path, simple_mapping
 ):
-    # The register answers its token request slowly, so SIGTERM lands before any row is read.
+    # The register answers slowly: once the importer has its token (so it is inside the run),
+    # SIGTERM lands while it still looks up organizations, before any row is read.
     sheet = write_sheet(tmp_path / "log.csv", [incident_row(n) for n in range(3)])
     args = run_args(sheet, simple_mapping, tmp_path)
     with running_sandbox(SandboxConfig(faults=Faults(latency_ms=3000))) as register:
         process = _spawn(args, register)
-        time.sleep(2.0)
+        deadline = time.monotonic() + 60
+        while register.counts()["tokens_issued"] < 1:
+            assert time.monotonic() < deadline, "the importer never asked for a token"
+            time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
         _, raw_stderr = process.communicate(timeout=30)
 
