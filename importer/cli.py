@@ -8,7 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -24,6 +24,7 @@ from importer.console import (
     summary_table,
 )
 from importer.errors import ConfigError, ImporterError
+from importer.read import check_input, parse_limits
 from importer.report import default_report_dir
 from importer.run import (
     ExitCode,
@@ -147,6 +148,10 @@ def run(
         Path | None, typer.Option(help="File of row keys whose problems do not fail the run.")
     ] = None,
     log_format: Annotated[str, typer.Option(help="text or json (structured, for cron).")] = "text",
+    limit: Annotated[
+        list[str] | None,
+        typer.Option(help="Raise a reader limit, e.g. max_cell_chars=200000 (docs/security.md)."),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Debug logs, tracebacks.")
     ] = False,
@@ -156,11 +161,10 @@ def run(
     with _one_line_errors(verbose):
         if sandbox and base_url:
             raise ConfigError("--sandbox and --base-url exclude each other")
-        folder = default_report_dir(report_dir, mapping.stem)
         options = RunOptions(
             files=files,
             mapping_path=mapping,
-            report_dir=folder,
+            report_dir=report_dir,
             sheets=sheet or None,
             dry_run=dry_run,
             rate_per_minute=_parse_rate(rate),
@@ -174,11 +178,13 @@ def run(
             command=sys.argv[:],
             max_invalid=InvalidLimit.parse(max_invalid) if max_invalid is not None else None,
             acknowledged=read_acknowledged(acknowledged),
+            limits=parse_limits(limit or []),
         )
         interactive = err.is_terminal and log_format == "text"
         progress: ProgressSink = RichProgress(err) if interactive else LogProgress()
         options.count_rows_first = interactive and not dry_run
-        with _register(sandbox, base_url, dry_run, options):
+        options.report_dir = default_report_dir(report_dir, mapping.stem)  # created, unique
+        with _removed_if_empty(options.report_dir), _register(sandbox, base_url, dry_run, options):
             outcome = asyncio.run(run_import(options, progress))
         _print_outcome(outcome.summary, log_format, f"{outcome.report_dir}/results.csv")
         raise typer.Exit(outcome.exit_code)
@@ -221,6 +227,10 @@ def validate_command(
         Path | None, typer.Option(help="File of row keys whose problems do not fail the run.")
     ] = None,
     log_format: Annotated[str, typer.Option(help="text or json (structured, for cron).")] = "text",
+    limit: Annotated[
+        list[str] | None,
+        typer.Option(help="Raise a reader limit, e.g. max_cell_chars=200000 (docs/security.md)."),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Debug logs, tracebacks.")
     ] = False,
@@ -228,11 +238,10 @@ def validate_command(
     """Check every row of FILES, send nothing: validation.xlsx, problems.csv, report.html."""
     configure_logging(log_format=log_format, verbose=verbose)
     with _one_line_errors(verbose):
-        folder = default_report_dir(report_dir, mapping.stem)
         options = RunOptions(
             files=files,
             mapping_path=mapping,
-            report_dir=folder,
+            report_dir=report_dir,
             sheets=sheet or None,
             dry_run=True,
             ledger_path=ledger,
@@ -240,14 +249,28 @@ def validate_command(
             command=sys.argv[:],
             validation_report=True,
             acknowledged=read_acknowledged(acknowledged),
+            limits=parse_limits(limit or []),
         )
         if online:
             options.credentials = _credentials(base_url)
         interactive = err.is_terminal and log_format == "text"
         progress: ProgressSink = RichProgress(err) if interactive else LogProgress()
-        outcome = asyncio.run(run_import(options, progress))
+        options.report_dir = default_report_dir(report_dir, mapping.stem)  # created, unique
+        with _removed_if_empty(options.report_dir):
+            outcome = asyncio.run(run_import(options, progress))
         _print_outcome(outcome.summary, log_format, f"{outcome.report_dir}/report.html")
         raise typer.Exit(outcome.exit_code)
+
+
+@contextmanager
+def _removed_if_empty(folder: Path) -> Iterator[None]:
+    """A run refused before it wrote anything leaves no empty report folder behind."""
+    try:
+        yield
+    except BaseException:
+        with suppress(OSError):
+            folder.rmdir()  # only ever removes an empty folder
+        raise
 
 
 @contextmanager
@@ -324,8 +347,7 @@ def init_mapping_command(
     from importer.draft import draft_mapping
 
     with _one_line_errors(verbose):
-        if not file.is_file():
-            raise ConfigError(f"{file}: no such file")
+        check_input(file)
         sys.stdout.write(draft_mapping(file, sheets=sheet or None))
 
 
@@ -343,5 +365,27 @@ def version_command() -> None:
     out.print(__version__)
 
 
+# Typer ships its own copy of click; reach its error classes through a public one, which
+# subclasses UsageError (itself a ClickException) in every click and typer version.
+_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+_ClickException: type[Exception] = _UsageError.__mro__[1]
+
+
 def main() -> None:
-    app(prog_name="incident-import")
+    """The `incident-import` entry point: usage errors in one line too, exit code 2."""
+    try:
+        code = app(prog_name="incident-import", standalone_mode=False)
+    except _ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()  # type: ignore[attr-defined]  # the help text, as with `--help`
+        else:
+            message = exc.format_message()  # type: ignore[attr-defined]
+            typer.echo(f"Error: {' '.join(message.split())}", err=True)
+            context = getattr(exc, "ctx", None)
+            if isinstance(exc, _UsageError):
+                command = context.command_path if context is not None else "incident-import"
+                typer.echo(f"Hint: run '{command} --help'", err=True)
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except typer.Abort:
+        sys.exit(ExitCode.INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)

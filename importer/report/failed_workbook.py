@@ -87,3 +87,4 @@ class FailedWorkbook:
 
     def close(self) -> None:
         self.book.close()
+        self.path.chmod(0o600)  # the sheet's own cells, maybe personal data: owner only

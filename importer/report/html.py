@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from importer.report.files import write_private
 from importer.rows import RowResult
 from importer.validate import Problem, ProblemTally, Severity, example_text
 
@@ -68,7 +69,7 @@ def write_html(
         _changed(changed),
         "</body></html>",
     ]
-    path.write_text("\n".join(p for p in parts if p) + "\n", encoding="utf-8")
+    write_private(path, "\n".join(p for p in parts if p) + "\n")
 
 
 def _subtitle(summary: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from importer.redact import scrub_text
+from importer.report.files import open_private
 from importer.report.html import FailingRow, write_html
 from importer.report.results import safe_cell
 from importer.report.workbook import ValidationWorkbook
@@ -49,7 +50,7 @@ class ValidationReport:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self._secrets = list(secrets)
-        self._csv_fp = (folder / "problems.csv").open("w", newline="", encoding="utf-8")
+        self._csv_fp = open_private(folder / "problems.csv", newline="")
         self._csv = csv.writer(self._csv_fp)
         self._csv.writerow(PROBLEM_COLUMNS)
         self.workbook = ValidationWorkbook(folder / "validation.xlsx")
@@ -136,7 +137,7 @@ class ValidationReport:
             failing=self.failing,
             changed=self.changed,
         )
-        for name in ("problems.csv", "validation.xlsx", "report.html"):
-            # They quote the sheet's cells, which may be personal data: owner only.
+        for name in ("validation.xlsx", "failed_rows.xlsx"):
+            # xlsxwriter creates its file itself; it quotes the sheet's cells: owner only.
             with contextlib.suppress(OSError):
                 os.chmod(self.folder / name, 0o600)

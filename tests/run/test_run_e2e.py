@@ -59,7 +59,7 @@ def test_failed_rows_file_keeps_the_source_columns_for_reimport(
     assert failed[0]["Ref"] == "T-00001"
     assert list(failed[0])[:-2] == list(rows[0])
     assert failed[0]["import_row"] == "3"
-    assert failed[0]["import_error"].startswith("invalid: ")
+    assert failed[0]["import_error"].startswith("log.csv row 3: invalid")
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["counts"]["created"] == 3 and summary["counts"]["invalid"] == 1
 
@@ -130,5 +130,9 @@ def test_failed_rows_of_two_sheets_share_one_file_and_name_their_sheet(tmp_path,
     assert result.exit_code == 1
     (folder,) = (p for p in (tmp_path / "reports").iterdir() if p.is_dir())
     with (folder / "failed_rows.csv").open(encoding="utf-8") as fp:
-        rows = [(r["import_sheet"], r["import_row"]) for r in csv.DictReader(fp)]
-    assert rows == [("2023", "7"), ("2024", "12")]
+        lines = list(csv.DictReader(fp))
+    assert [(r["import_sheet"], r["import_row"]) for r in lines] == [("2023", "7"), ("2024", "12")]
+    assert [r["import_error"].split(":")[0] for r in lines] == [
+        "incidents_two_sheets.xlsx [sheet 2023] row 7",
+        "incidents_two_sheets.xlsx [sheet 2024] row 12",
+    ]

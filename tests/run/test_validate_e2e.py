@@ -218,7 +218,8 @@ def test_failed_rows_name_row_and_problems_and_reimport_with_the_same_mapping(
     with failed_path.open(encoding="utf-8") as fp:
         failed = list(csv.DictReader(fp))
     assert [(r["Ref"], r["import_row"]) for r in failed] == [("T-00001", "3"), ("T-00003", "5")]
-    assert failed[0]["import_error"] == "invalid: column 'Title' (name): required, but empty"
+    expected = "log.csv row 3: invalid: column 'Title' (name): required, but empty"
+    assert failed[0]["import_error"] == expected
     assert "'31/31/2024'" in failed[1]["import_error"]
 
     failed[0]["Title"] = "Now with a title"
@@ -268,7 +269,8 @@ def test_failed_rows_of_a_workbook_keep_its_format_and_reimport_with_the_same_ma
         original = [c.value for c in source[name][row]]
         assert list(failed[: len(original)]) == original  # dates stay dates, text stays text
         assert failed[len(original)] == row
-        assert failed[-1].startswith("invalid: ")
+        where = f"incidents_two_sheets.xlsx [sheet {name}] row {row}"
+        assert failed[-1].startswith(f"{where}: invalid: ")
 
     columns = [c.value for c in book["2023"][1]]
     book["2023"].cell(row=2, column=columns.index("Region") + 1, value="France")
