@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from importer.models import parse_api_datetime
+from importer.sandbox.schema import instant
 
 __all__ = ["SORTABLE", "IncidentStore", "SearchQuery"]
 
@@ -59,6 +59,7 @@ class SearchQuery:
     size: int = 20
     sort: str = "number"
     descending: bool = False
+    created_before: str | None = None  # only incidents created before (search lag)
 
 
 class IncidentStore:
@@ -142,6 +143,9 @@ class IncidentStore:
         for name, values in query.filters.items():
             where.append(f"{FILTER_COLUMNS[name]} IN ({', '.join('?' * len(values))})")
             params.extend(values)
+        if query.created_before is not None:
+            where.append("created_date < ?")
+            params.append(query.created_before)
         condition = " AND ".join(where)
         order = f"{SORTABLE[query.sort]} {'DESC' if query.descending else 'ASC'}, number"
         with self._lock:
@@ -186,7 +190,7 @@ def _columns(incident: dict[str, Any], search_text: str) -> tuple[Any, ...]:
         incident.get("description"),
         incident["incidentTypeName"],
         incident["orgGroupId"],
-        parse_api_datetime(occurred).astimezone(UTC).isoformat() if occurred else None,
+        instant(occurred).isoformat() if occurred else None,
         incident["createdDate"],
         search_text.casefold(),
         json.dumps(incident, ensure_ascii=False),
