@@ -126,6 +126,13 @@ def run(
     reconcile_delay: Annotated[
         float, typer.Option(help="Seconds to wait before searching for an ambiguous create.")
     ] = 2.0,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds to wait for each answer of the register.")
+    ] = 30.0,
+    search_lag: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds the register may take to show a new incident in search."),
+    ] = 30.0,
     log_format: Annotated[str, typer.Option(help="text or json (structured, for cron).")] = "text",
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Debug logs, tracebacks.")
@@ -150,6 +157,8 @@ def run(
             retry_failed=retry_failed,
             max_failures=max_failures,
             reconcile_delay=reconcile_delay,
+            request_timeout=timeout,
+            search_lag=search_lag,
             lookup_files=_parse_lookups(lookup or []),
             command=sys.argv[:],
         )

@@ -222,6 +222,16 @@ class Ledger:
                 ).fetchone()
         return None if row is None else _utc(row["at"])
 
+    def a_created_entry(self, *, before: datetime) -> LedgerEntry | None:
+        """The latest entry created before `before` (UTC), to check that search finds it."""
+        with self._mutex:
+            row = self._db.execute(
+                "SELECT * FROM entries WHERE state = 'created' AND updated_at < ?"
+                " ORDER BY updated_at DESC LIMIT 1",
+                (before.astimezone(UTC).isoformat(timespec="milliseconds"),),
+            ).fetchone()
+        return None if row is None else entry_from_row(row)
+
     def history(self, key: str) -> list[LedgerEvent]:
         """Every recorded state change of `key`, oldest first."""
         with self._mutex:

@@ -26,6 +26,7 @@ from importer.report import ReportWriter
 from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.lookups import add_users
+from importer.run.settle import SettleWindow
 from importer.send import RegisterClient
 from importer.validate import validate_chunk
 
@@ -82,6 +83,8 @@ class Settings:
     retry_failed: bool = False
     max_failures: int | None = None
     reconcile_delay: float = 2.0
+    request_timeout: float = 30.0
+    search_lag: float = 30.0
     concurrency: int = 4
     users_from_register: bool = True
     command: list[str] = field(default_factory=list)
@@ -126,7 +129,11 @@ class ChunkProcessor:
             self.client,
             self.ledger,
             self.run_id,
-            reconcile_delay=self.settings.reconcile_delay,
+            window=SettleWindow(
+                self.settings.request_timeout,
+                self.settings.search_lag,
+                self.settings.reconcile_delay,
+            ),
             concurrency=self.settings.concurrency,
         )
 

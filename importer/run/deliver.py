@@ -11,8 +11,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from importer.errors import (
@@ -25,6 +25,7 @@ from importer.errors import (
 )
 from importer.ledger import EntryState, Ledger, LedgerEntry, find_created, lookalike_key
 from importer.rows import RowError, RowResult, RowStatus, SourceRef
+from importer.run.settle import SettleWindow, search_finds_known_incident, settled_search
 from importer.send import RegisterClient
 
 __all__ = ["Deliverer", "Job", "update_body"]
@@ -37,6 +38,14 @@ MAX_AMBIGUOUS_ROUNDS = 3
 # whatever the clocks of the two machines say.
 CLOCK_SKEW = timedelta(minutes=15)
 _CREATE_ONLY_FIELDS = ("linkedInventories", "autoAssessJurisdictions")
+
+
+@dataclass(frozen=True, slots=True)
+class Suspect:
+    """A row whose create was ambiguous: a late commit may still make a second incident."""
+
+    job: Job
+    settled_at: datetime  # when every send of the row has settled (see run/settle.py)
 
 
 @dataclass(slots=True)
@@ -61,15 +70,19 @@ class Deliverer:
     client: RegisterClient
     ledger: Ledger
     run_id: int
-    reconcile_delay: float = 2.0
+    window: SettleWindow = field(default_factory=SettleWindow)
     concurrency: int = 4
     fatal: FatalSendError | None = None
+    # Rows whose create was ambiguous in this run: checked for late copies after the run.
+    suspects: list[Suspect] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Rows enter `sending` only when a seat is free, so a crash leaves at most `concurrency`
         # rows to reconcile, not every row queued behind the pacer.
         self._seats = asyncio.Semaphore(self.concurrency)
         self._lookalikes: dict[str, tuple[asyncio.Lock, int]] = {}
+        # Any send a crashed earlier run left in flight began before this run started.
+        self._started = datetime.now(UTC)
 
     async def deliver(
         self, job: Job, entry: LedgerEntry | None, *, update: bool = False
@@ -159,10 +172,15 @@ class Deliverer:
 
     async def resolve_earlier_send(self, job: Job, entry: LedgerEntry) -> RowResult | None:
         """A row an earlier run left `sending`/`unknown`: adopt its incident, or None to send."""
+        # An `unknown` row's last send had ended when it was marked; a `sending` row's may have
+        # gone on until the crash, which was before this run started.
+        sent_by = _utc(entry.updated_at) if entry.state is EntryState.UNKNOWN else self._started
+        deadline = self.window.deadline(sent_by)
         try:
-            found = await self._search(job.key, entry.body)
+            found = await self._settled_search(job.key, entry.body, deadline)
         except SendError as exc:
             return self._unknown(job, f"an earlier send may have created it; search failed: {exc}")
+        self.suspects.append(Suspect(job, deadline))
         if found is None:
             return None
         self.ledger.mark_created(job.key, found, run_id=self.run_id, reconciled=True)
@@ -202,11 +220,11 @@ class Deliverer:
     async def _reconcile(
         self, job: Job, exc: AmbiguousSendError, attempts: int
     ) -> RowResult | None:
-        if self.reconcile_delay:
-            # The register may index a new incident a moment after storing it.
-            await asyncio.sleep(self.reconcile_delay)
+        # The request began before now: it has settled one window from now at the latest.
+        deadline = self.window.deadline(datetime.now(UTC))
+        self.suspects.append(Suspect(job, deadline))
         try:
-            found = await self._search(job.key, job.body)
+            found = await self._settled_search(job.key, job.body, deadline)
         except SendError as search_exc:
             self.ledger.mark_unknown(job.key, f"{exc}; search failed", run_id=self.run_id)
             return self._unknown(
@@ -229,6 +247,26 @@ class Deliverer:
             key=job.key,
             reconciled=True,
         )
+
+    async def _settled_search(
+        self, key: str, body: dict[str, Any], deadline: datetime
+    ) -> str | None:
+        return await settled_search(
+            lambda: self._search(key, body),
+            deadline=deadline,
+            window=self.window,
+            pause=self._seat_released,
+            search_works=lambda: search_finds_known_incident(self.client, self.ledger, self.window),
+        )
+
+    @asynccontextmanager
+    async def _seat_released(self) -> AsyncIterator[None]:
+        """While a row waits for the register to settle, another row may use its seat."""
+        self._seats.release()
+        try:
+            yield
+        finally:
+            await self._seats.acquire()
 
     async def _search(self, key: str, body: dict[str, Any]) -> str | None:
         since = self.ledger.sending_since(key)
@@ -303,6 +341,11 @@ def _detail_text(exc: SendError) -> str:
         return exc.message
     text = str(exc.details)
     return text if len(text) <= 500 else text[:499] + "…"
+
+
+def _utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def is_unresolved(entry: LedgerEntry) -> bool:

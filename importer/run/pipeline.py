@@ -57,6 +57,8 @@ class RunOptions:
     max_failures: int | None = None
     chunk_size: int = 2000
     reconcile_delay: float = 2.0
+    request_timeout: float = 30.0
+    search_lag: float = 30.0
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     count_rows_first: bool = False
@@ -68,6 +70,8 @@ class RunOptions:
             retry_failed=self.retry_failed,
             max_failures=self.max_failures,
             reconcile_delay=self.reconcile_delay,
+            request_timeout=self.request_timeout,
+            search_lag=self.search_lag,
             concurrency=self.concurrency,
             users_from_register="users" not in self.lookup_files,
             command=self.command,
@@ -99,6 +103,7 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
                 options.credentials,
                 rate_per_minute=options.rate_per_minute,
                 concurrency=options.concurrency,
+                timeout=options.request_timeout,
             )
             await stack.enter_async_context(client)
             if not options.dry_run or mapping.needs:
