@@ -4,8 +4,9 @@ Create Incident has no idempotency key, so after a 500, a read timeout or a cras
 `mark_sending` and the answer, the only way to know is to search for the incident and
 compare it field by field with the body we sent. Only incidents created after the row was
 first sent, and not owned by another ledger key, may be adopted. Nothing about the register's
-answer is trusted that can be checked: the sort order is verified on each result's
-createdDate, and a result that leaves out a field is fetched whole before it is compared.
+answer is trusted that can be checked: the requested newest-first order is never relied
+on (every page is read and each result's createdDate checked), and a result that leaves out
+a field is fetched whole before it is compared.
 """
 
 from __future__ import annotations
@@ -271,14 +272,12 @@ async def _matches(
     org = body.get("orgGroupId")
     filters = {"orgGroupId": str(org)} if org else None
     seen: set[str] = set()
-    order = _Order()
     for page in range(max_pages):
         results = await search.search_incidents(
             body.get("name"), filters, page=page, size=page_size, sort=SEARCH_SORT
         )
         fresh = [r for r in results if r.get("incidentId") and str(r["incidentId"]) not in seen]
         seen.update(str(r["incidentId"]) for r in fresh)
-        order.check(results)
         candidates = [
             r for r in fresh if _recent(r, cutoff) and same_incident(body, r, only_listed=True)
         ]
@@ -291,10 +290,9 @@ async def _matches(
             return  # a short page is the last one
         if not fresh:
             break  # a full page with nothing new: the server ignores paging
-        # A page all older than the cutoff ends the search only if the register has kept the
-        # newest-first order we asked for, which is checked on every result, never assumed.
-        if order.kept and _all_older(fresh, cutoff):
-            return
+        # No page ends the search early for being old: a register may ignore the requested
+        # order (and equal createdDates could never prove it kept it), so each result's
+        # createdDate is checked here and every page is read.
     raise AmbiguousSendError(
         f"cannot tell whether {body.get('name')!r} was created: more than "
         f"{len(seen)} incidents match its name and the register's pages cannot all be read",
@@ -312,25 +310,6 @@ async def _confirmed(
     return details is not None and _recent(details, cutoff) and same_incident(body, details)
 
 
-class _Order:
-    """Whether every createdDate seen so far came newest first, as the search asked."""
-
-    def __init__(self) -> None:
-        self.kept = True
-        self._last: datetime | None = None
-
-    def check(self, results: list[dict[str, Any]]) -> None:
-        for result in results:
-            created = _created(result)
-            if created is None or (self._last is not None and created > self._last):
-                self.kept = False
-            self._last = created if created is not None else self._last
-
-
 def _recent(found: dict[str, Any], cutoff: datetime | None) -> bool:
     created = _created(found)
     return cutoff is None or created is None or created >= cutoff
-
-
-def _all_older(results: list[dict[str, Any]], cutoff: datetime | None) -> bool:
-    return cutoff is not None and all(not _recent(r, cutoff) for r in results)

@@ -310,6 +310,15 @@ class Ledger:
             details = {"incident_id": row["incident_id"], "fingerprint": fingerprint}
             append_event(db, key, _CREATED, _CREATED, run_id, at, note="updated", **details)
 
+    def note_duplicate(self, key: str, copy_id: str, *, run_id: int) -> None:
+        """Record in the audit trail that incident `copy_id` is a second copy of `key`'s."""
+        at = utc_now()
+        with self._write() as db:
+            row = current_entry(db, key)
+            note = f"duplicate {copy_id}"
+            details = {"incident_id": row["incident_id"], "note": note}
+            append_event(db, key, row["state"], EntryState(row["state"]), run_id, at, **details)
+
     def mark_rejected(self, key: str, error: str, *, run_id: int) -> None:
         """The register refused the body (400)."""
         self._mark_problem(key, EntryState.REJECTED, error, run_id=run_id)

@@ -22,9 +22,10 @@ from importer.errors import (
 )
 from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprint
 from importer.mapping import Lookups, Mapping, apply_mapping
-from importer.report import ReportWriter
+from importer.report import ReportWriter, write_duplicates
 from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
 from importer.run.deliver import Deliverer, Job, is_unresolved
+from importer.run.duplicates import LateCopy, find_late_copies
 from importer.run.lookups import add_users
 from importer.run.settle import SettleWindow
 from importer.send import RegisterClient
@@ -118,6 +119,7 @@ class ChunkProcessor:
         self.seen: dict[str, SourceRef] = {}
         self.send_failures = 0
         self.abort_reason: str | None = None
+        self.copies: list[LateCopy] = []  # second incidents found after the run
 
     def start(self) -> None:
         if self.ledger is None or self.client is None:
@@ -279,13 +281,32 @@ class ChunkProcessor:
         if self.abort_reason:
             log.error("stopping the run: %s", self.abort_reason)
 
+    async def check_duplicates(self) -> None:
+        """Once every ambiguous send has settled, find the copies a late commit made."""
+        deliverer, ledger = self.deliverer, self.ledger
+        if deliverer is None or ledger is None or self.run_id is None:
+            return
+        self.copies = await find_late_copies(
+            deliverer.client,
+            ledger,
+            deliverer.suspects,
+            self.run_id,
+            margin=deliverer.window.seconds,
+        )
+        if self.copies:
+            lines = [
+                (c.source.file, c.source.sheet, c.source.row, c.key, c.incident_id, c.copy_id)
+                for c in self.copies
+            ]
+            write_duplicates(self.report.folder, lines)
+
     def exit_code(self) -> int:
         fatal = self.deliverer.fatal if self.deliverer else None
         if isinstance(fatal, AuthError):
             return ExitCode.AUTH
         if self.abort_reason is not None:
             return ExitCode.ABORTED
-        if any(self.report.counts[s] for s in _ROW_PROBLEMS):
+        if any(self.report.counts[s] for s in _ROW_PROBLEMS) or self.copies:
             return ExitCode.ROWS_FAILED
         return ExitCode.OK
 

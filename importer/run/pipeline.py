@@ -125,6 +125,7 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
         try:
             for chunk in _chunks(options, mapping):
                 await run.process(chunk)
+            await run.check_duplicates()
         except BaseException as exc:  # also asyncio's cancellation on Ctrl-C
             stopped_by = exc
             run.abort_reason = run.abort_reason or _describe(exc)
@@ -267,6 +268,7 @@ def _summary(
         "rows_per_second": round(rows / seconds, 1) if seconds else None,
         "counts": {status.value: report.counts[status] for status in RowStatus},
         "reconciled": report.reconciled,
+        "duplicates": len(run.copies),
         "requests": stats.requests if stats else 0,
         "retries": stats.retries if stats else 0,
         "throttled_429": stats.throttled if stats else 0,

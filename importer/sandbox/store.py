@@ -80,8 +80,12 @@ class IncidentStore:
         with self._lock:
             self._conn.close()
 
-    def add(self, fields: dict[str, Any], search_text: str) -> dict[str, Any]:
-        """Store a new incident made of the validated body `fields`; return it as GET shows it."""
+    def add(
+        self, fields: dict[str, Any], search_text: str, *, created_date: str | None = None
+    ) -> dict[str, Any]:
+        """Store a new incident made of the validated body `fields`; return it as GET shows it.
+
+        `created_date` backdates it (admin seeding of an org's history); default: now."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -91,7 +95,7 @@ class IncidentStore:
                 incident = {
                     "incidentId": str(uuid.uuid4()),
                     "number": number,
-                    "createdDate": _now(),
+                    "createdDate": created_date or _now(),
                     "lastModifiedDate": None,
                     **fields,
                 }

@@ -360,28 +360,27 @@ def test_a_naive_cutoff_means_utc():
     assert run(find_created(search, BODY, claimed=Claims(), created_after=naive)) is None
 
 
-def test_stops_paging_at_the_first_page_older_than_the_cutoff():
+def test_old_pages_never_end_the_search_early():
+    """Whatever order the register claims, every page is read until a short one."""
     recent = [
         found(incidentId=f"recent-{n}", description="other", createdDate=created(10 - n))
         for n in range(3)
     ]
-    old = [found(incidentId=f"old-{n}", createdDate=created(-1 - n)) for n in range(100)]
+    old = [found(incidentId=f"old-{n}", createdDate=created(-1 - n)) for n in range(5)]
     search = FakeSearch([*old, *recent])
     found_id = run(find_created(search, BODY, claimed=Claims(), created_after=SENT_AT, page_size=2))
     assert found_id is None
-    # page 0: recent-0, recent-1; page 1: recent-2 and old-0; page 2: all old, stop
-    assert [call[2] for call in search.calls] == [0, 1, 2]
+    assert [call[2] for call in search.calls] == [0, 1, 2, 3, 4]
 
 
-def test_many_old_lookalikes_are_not_ambiguous_with_a_cutoff():
+def test_many_old_lookalikes_past_the_page_limit_are_ambiguous():
     search = FakeSearch(incidents(10, createdDate=created(-30)))
-    result = run(
-        find_created(
-            search, BODY, claimed=Claims(), created_after=SENT_AT, page_size=3, max_pages=2
+    with pytest.raises(AmbiguousSendError):
+        run(
+            find_created(
+                search, BODY, claimed=Claims(), created_after=SENT_AT, page_size=3, max_pages=2
+            )
         )
-    )
-    assert result is None
-    assert len(search.calls) == 1
 
 
 def test_returns_none_when_only_near_misses_exist():
