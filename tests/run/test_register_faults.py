@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from e2e_helpers import incident_row, read_results, run_args, write_sheet
 
 from importer.ledger import Ledger
@@ -244,3 +245,51 @@ def test_search_answered_as_a_page_works_the_same(tmp_path, simple_mapping, regi
 
     assert json.loads(result.stdout)["reconciled"] == 5
     assert_each_row_once(register, rows, tmp_path)
+
+
+UUID_FORMS = {
+    "canonical": "d0a6e2ad-ce1e-469b-ab6f-0ff8c379b7d6",
+    "upper-no-hyphens": "D0A6E2ADCE1E469BAB6F0FF8C379B7D6",
+    "urn": "urn:uuid:d0a6e2ad-ce1e-469b-ab6f-0ff8c379b7d6",
+    "braces-upper": "{D0A6E2AD-CE1E-469B-AB6F-0FF8C379B7D6}",
+}
+
+
+@pytest.mark.parametrize("written", UUID_FORMS.values(), ids=UUID_FORMS.keys())
+def test_uuids_are_sent_in_canonical_form_and_the_strict_register_accepts_them(
+    tmp_path, register, cli, written
+):
+    """Situation 6: the sandbox validates with its own schema, so a non-canonical id fails there."""
+    mapping = tmp_path / "ids.yaml"
+    mapping.write_text(
+        "version: 1\nname: ids\nkey: [Ref]\n"
+        "fields:\n  name: Title\n  incidentTypeName: Type\n  orgGroupId: OrgId\n",
+        encoding="utf-8",
+    )
+    sheet = tmp_path / "ids.csv"
+    sheet.write_text(f"Ref,Title,Type,OrgId\nR-1,Laptop,Phishing,{written}\n", encoding="utf-8")
+
+    result = cli(run_args(sheet, mapping, tmp_path, "--log-format", "json"), register)
+
+    assert result.exit_code == 0, result.stdout
+    (incident,) = register.incidents()
+    assert incident["orgGroupId"] == FRANCE
+
+
+def test_an_id_that_is_no_uuid_is_a_located_row_error(tmp_path, register, cli):
+    mapping = tmp_path / "ids.yaml"
+    mapping.write_text(
+        "version: 1\nname: ids\nkey: [Ref]\n"
+        "fields:\n  name: Title\n  incidentTypeName: Type\n  orgGroupId: OrgId\n",
+        encoding="utf-8",
+    )
+    sheet = tmp_path / "ids.csv"
+    sheet.write_text("Ref,Title,Type,OrgId\nR-1,Laptop,Phishing,ORG-FR-42\n", encoding="utf-8")
+
+    result = cli(run_args(sheet, mapping, tmp_path, "--log-format", "json"), register)
+
+    (line,) = read_results(tmp_path / "reports")
+    assert result.exit_code == 1
+    assert line["status"] == "invalid"
+    assert "OrgId" in line["message"] and "ORG-FR-42" in line["message"]
+    assert register.incidents() == []
