@@ -72,6 +72,12 @@ def _parse_rate(text: str) -> float:
     return value * per[unit]
 
 
+def _check_register(text: str) -> str:
+    if text not in {"auto", "always", "never"}:
+        raise ConfigError(f"--check-register {text!r}: expected auto, always or never")
+    return text
+
+
 def _parse_lookups(items: list[str]) -> dict[str, Path]:
     lookups = {}
     for item in items:
@@ -133,6 +139,13 @@ def run(
         float,
         typer.Option(min=0, help="Seconds the register may take to show a new incident in search."),
     ] = 30.0,
+    check_register: Annotated[
+        str,
+        typer.Option(
+            help="auto, always or never: search the register before creating rows the ledger "
+            "has never seen (auto: when the ledger never ran this mapping's name and key)."
+        ),
+    ] = "auto",
     log_format: Annotated[str, typer.Option(help="text or json (structured, for cron).")] = "text",
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Debug logs, tracebacks.")
@@ -159,6 +172,7 @@ def run(
             reconcile_delay=reconcile_delay,
             request_timeout=timeout,
             search_lag=search_lag,
+            check_register=_check_register(check_register),
             lookup_files=_parse_lookups(lookup or []),
             command=sys.argv[:],
         )

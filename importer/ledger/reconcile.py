@@ -101,11 +101,7 @@ def same_incident(
 
 def unlisted_fields(body: dict[str, Any], found: dict[str, Any]) -> list[str]:
     """The compared fields `body` sets that the search result `found` does not list at all."""
-    return [
-        name
-        for name in COMPARED_FIELDS
-        if name not in found and not _is_blank(body.get(name))
-    ]
+    return [name for name in COMPARED_FIELDS if name not in found and not _is_blank(body.get(name))]
 
 
 def _is_blank(value: Any) -> bool:

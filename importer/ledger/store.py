@@ -20,6 +20,7 @@ from typing import Any
 
 import importer
 from importer.errors import LedgerError
+from importer.ledger.checks import RegisterChecks
 from importer.ledger.entries import (
     KEYS_PER_QUERY,
     EntryState,
@@ -51,7 +52,7 @@ _PAGE = 500
 _CREATED = EntryState.CREATED
 
 
-class Ledger:
+class Ledger(RegisterChecks):
     """An open, locked ledger. Use `Ledger.open(...)` as a context manager."""
 
     def __init__(
@@ -154,7 +155,7 @@ class Ledger:
             if row is None:
                 db.execute("INSERT INTO ledger_info (name, value) VALUES ('tenant', ?)", (tenant,))
                 return
-        if row[0] != tenant:
+        if tenant_origin(row[0]) != tenant:  # older ledgers stored the URL's own spelling
             raise LedgerError(
                 f"ledger {self.path} belongs to {row[0]}, not {tenant}",
                 hint="use that tenant's ledger, or choose another with --ledger",
@@ -221,16 +222,6 @@ class Ledger:
                     (key,),
                 ).fetchone()
         return None if row is None else _utc(row["at"])
-
-    def a_created_entry(self, *, before: datetime) -> LedgerEntry | None:
-        """The latest entry created before `before` (UTC), to check that search finds it."""
-        with self._mutex:
-            row = self._db.execute(
-                "SELECT * FROM entries WHERE state = 'created' AND updated_at < ?"
-                " ORDER BY updated_at DESC LIMIT 1",
-                (before.astimezone(UTC).isoformat(timespec="milliseconds"),),
-            ).fetchone()
-        return None if row is None else entry_from_row(row)
 
     def history(self, key: str) -> list[LedgerEvent]:
         """Every recorded state change of `key`, oldest first."""
@@ -309,15 +300,6 @@ class Ledger:
             )
             details = {"incident_id": row["incident_id"], "fingerprint": fingerprint}
             append_event(db, key, _CREATED, _CREATED, run_id, at, note="updated", **details)
-
-    def note_duplicate(self, key: str, copy_id: str, *, run_id: int) -> None:
-        """Record in the audit trail that incident `copy_id` is a second copy of `key`'s."""
-        at = utc_now()
-        with self._write() as db:
-            row = current_entry(db, key)
-            note = f"duplicate {copy_id}"
-            details = {"incident_id": row["incident_id"], "note": note}
-            append_event(db, key, row["state"], EntryState(row["state"]), run_id, at, **details)
 
     def mark_rejected(self, key: str, error: str, *, run_id: int) -> None:
         """The register refused the body (400)."""

@@ -22,10 +22,11 @@ from importer.errors import (
 )
 from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprint
 from importer.mapping import Lookups, Mapping, apply_mapping
-from importer.report import ReportWriter, write_duplicates
+from importer.report import ReportWriter
 from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
+from importer.run.adopt import adoption_mode, mapping_identity
 from importer.run.deliver import Deliverer, Job, is_unresolved
-from importer.run.duplicates import LateCopy, find_late_copies
+from importer.run.duplicates import LateCopy, after_the_last_chunk
 from importer.run.lookups import add_users
 from importer.run.settle import SettleWindow
 from importer.send import RegisterClient
@@ -86,6 +87,7 @@ class Settings:
     reconcile_delay: float = 2.0
     request_timeout: float = 30.0
     search_lag: float = 30.0
+    check_register: str = "auto"  # auto | always | never: search before creating new rows
     concurrency: int = 4
     users_from_register: bool = True
     command: list[str] = field(default_factory=list)
@@ -124,8 +126,14 @@ class ChunkProcessor:
     def start(self) -> None:
         if self.ledger is None or self.client is None:
             return
+        identity = mapping_identity(self.mapping.name, self.mapping.key_columns)
+        check_register = adoption_mode(self.ledger, identity, self.settings.check_register)
         self.run_id = self.ledger.start_run(
-            {"tool_version": __version__, "command": self.settings.command}
+            {
+                "tool_version": __version__,
+                "command": self.settings.command,
+                "mapping_identity": identity,
+            }
         )
         self.deliverer = Deliverer(
             self.client,
@@ -137,6 +145,8 @@ class ChunkProcessor:
                 self.settings.reconcile_delay,
             ),
             concurrency=self.settings.concurrency,
+            check_register=check_register,
+            identity=identity,
         )
 
     async def process(self, chunk: SheetChunk) -> None:
@@ -282,23 +292,9 @@ class ChunkProcessor:
             log.error("stopping the run: %s", self.abort_reason)
 
     async def check_duplicates(self) -> None:
-        """Once every ambiguous send has settled, find the copies a late commit made."""
-        deliverer, ledger = self.deliverer, self.ledger
-        if deliverer is None or ledger is None or self.run_id is None:
-            return
-        self.copies = await find_late_copies(
-            deliverer.client,
-            ledger,
-            deliverer.suspects,
-            self.run_id,
-            margin=deliverer.window.seconds,
-        )
-        if self.copies:
-            lines = [
-                (c.source.file, c.source.sheet, c.source.row, c.key, c.incident_id, c.copy_id)
-                for c in self.copies
-            ]
-            write_duplicates(self.report.folder, lines)
+        """After the last chunk: find the copies a late commit made (run/duplicates.py)."""
+        if self.deliverer is not None and self.run_id is not None:
+            self.copies = await after_the_last_chunk(self.deliverer, self.report, self.run_id)
 
     def exit_code(self) -> int:
         fatal = self.deliverer.fatal if self.deliverer else None

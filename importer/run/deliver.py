@@ -24,7 +24,8 @@ from importer.errors import (
     SendError,
 )
 from importer.ledger import EntryState, Ledger, LedgerEntry, find_created, lookalike_key
-from importer.rows import RowError, RowResult, RowStatus, SourceRef
+from importer.rows import RowError, RowResult, RowStatus
+from importer.run.adopt import Job, adopt_existing
 from importer.run.settle import SettleWindow, search_finds_known_incident, settled_search
 from importer.send import RegisterClient
 
@@ -48,16 +49,6 @@ class Suspect:
     settled_at: datetime  # when every send of the row has settled (see run/settle.py)
 
 
-@dataclass(slots=True)
-class Job:
-    """One valid row on its way to the register."""
-
-    source: SourceRef
-    key: str
-    fingerprint: str
-    body: dict[str, Any]
-
-
 def update_body(body: dict[str, Any]) -> dict[str, Any]:
     """PUT takes create's shape without the link fields."""
     return {k: v for k, v in body.items() if k not in _CREATE_ONLY_FIELDS}
@@ -72,6 +63,9 @@ class Deliverer:
     run_id: int
     window: SettleWindow = field(default_factory=SettleWindow)
     concurrency: int = 4
+    # Search the register before creating a row the ledger has never seen (adoption mode).
+    check_register: bool = False
+    identity: str | None = None  # the mapping's name and key columns (see ChunkProcessor)
     fatal: FatalSendError | None = None
     # Rows whose create was ambiguous in this run: checked for late copies after the run.
     suspects: list[Suspect] = field(default_factory=list)
@@ -96,6 +90,12 @@ class Deliverer:
                         return resolved
                 if update and entry is not None:
                     return await self.update(job, entry)
+                if self.check_register and (entry is None or entry.attempts == 0):
+                    adopted = await adopt_existing(
+                        self.client, self.ledger, job, identity=self.identity, run_id=self.run_id
+                    )
+                    if adopted is not None:
+                        return adopted
                 return await self.create(job)
             except LedgerError as exc:
                 # The ledger refused a transition (e.g. an id another key owns): never guess.

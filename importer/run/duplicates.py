@@ -17,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 
 from importer.errors import SendError
 from importer.ledger import EntryState, Ledger, find_matching
-from importer.rows import SourceRef
-from importer.run.deliver import CLOCK_SKEW, Suspect
+from importer.report import ReportWriter, write_duplicates
+from importer.rows import RowStatus, SourceRef
+from importer.run.deliver import CLOCK_SKEW, Deliverer, Suspect
 from importer.send import RegisterClient
 
-__all__ = ["LateCopy", "find_late_copies"]
+__all__ = ["LateCopy", "after_the_last_chunk", "find_late_copies"]
 
 log = logging.getLogger("importer.duplicates")
 
@@ -80,4 +81,25 @@ async def find_late_copies(
             ledger.note_duplicate(key, copy_id, run_id=run_id)
             log.warning("%s: incident %s has a copy %s", job.source, entry.incident_id, copy_id)
             copies.append(LateCopy(job.source, key, entry.incident_id, copy_id))
+    return copies
+
+
+async def after_the_last_chunk(
+    deliverer: Deliverer, report: ReportWriter, run_id: int
+) -> list[LateCopy]:
+    """Close a run that read every row: remember that adoption mode checked the register for
+    each (when no row failed), then look for late copies and write `duplicates.csv`."""
+    ledger = deliverer.ledger
+    unsure = report.counts[RowStatus.FAILED] + report.counts[RowStatus.UNKNOWN]
+    if deliverer.check_register and deliverer.identity and not unsure:
+        ledger.mapping_checked(deliverer.identity)
+    copies = await find_late_copies(
+        deliverer.client, ledger, deliverer.suspects, run_id, margin=deliverer.window.seconds
+    )
+    if copies:
+        lines = [
+            (c.source.file, c.source.sheet, c.source.row, c.key, c.incident_id, c.copy_id)
+            for c in copies
+        ]
+        write_duplicates(report.folder, lines)
     return copies

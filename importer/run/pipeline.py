@@ -59,6 +59,7 @@ class RunOptions:
     reconcile_delay: float = 2.0
     request_timeout: float = 30.0
     search_lag: float = 30.0
+    check_register: str = "auto"
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     count_rows_first: bool = False
@@ -72,6 +73,7 @@ class RunOptions:
             reconcile_delay=self.reconcile_delay,
             request_timeout=self.request_timeout,
             search_lag=self.search_lag,
+            check_register=self.check_register,
             concurrency=self.concurrency,
             users_from_register="users" not in self.lookup_files,
             command=self.command,

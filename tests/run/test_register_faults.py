@@ -227,7 +227,8 @@ def test_a_search_that_ignores_the_sort_still_finds_the_row_among_old_namesakes(
     sheet = write_sheet(tmp_path / "log.csv", [row])
     register.set_faults(search_ignore_sort=1.0, fail_after_commit=1.0)
 
-    first = cli(_args(sheet, simple_mapping, tmp_path), register)
+    # Not --check-register (which would adopt an identical old incident): the row's own send.
+    first = cli(_args(sheet, simple_mapping, tmp_path, "--check-register", "never"), register)
     register.set_faults(fail_after_commit=0.0)
     again = cli(_args(sheet, simple_mapping, tmp_path), register)
 
@@ -293,3 +294,51 @@ def test_an_id_that_is_no_uuid_is_a_located_row_error(tmp_path, register, cli):
     assert line["status"] == "invalid"
     assert "OrgId" in line["message"] and "ORG-FR-42" in line["message"]
     assert register.incidents() == []
+
+
+def test_a_lost_or_renamed_ledger_checks_the_register_before_creating(
+    tmp_path, simple_mapping, register, cli
+):
+    """Situation 5: ledger deleted, then the mapping's name changed: nothing is created twice.
+
+    After the loss the rows are adopted; after the rename the old keys still own the
+    incidents, so each row fails naming the key that holds it - never a silent copy."""
+    rows = [incident_row(n) for n in range(10)]
+    sheet = write_sheet(tmp_path / "log.csv", rows)
+    first = cli(_args(sheet, simple_mapping, tmp_path), register)
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
+
+    after_loss = cli(_args(sheet, simple_mapping, tmp_path), register)
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(
+        simple_mapping.read_text(encoding="utf-8").replace("name: test-log", "name: legacy"),
+        encoding="utf-8",
+    )
+    after_rename = cli(_args(sheet, renamed, tmp_path), register)
+    settled = cli(_args(sheet, renamed, tmp_path), register)
+
+    assert _statuses(first) == {"created": 10}
+    assert after_loss.exit_code == 0, after_loss.stderr
+    assert _statuses(after_loss) == {"created": 10}
+    assert json.loads(after_loss.stdout)["reconciled"] == 10  # adopted, not sent
+    assert after_rename.exit_code == 1
+    assert _statuses(after_rename) == {"failed": 10}
+    folder = min(f for f in (tmp_path / "reports").iterdir() if "-renamed" in f.name)
+    with (folder / "results.csv").open(encoding="utf-8") as fp:
+        messages = [line["message"] for line in csv.DictReader(fp)]
+    assert all("under key 'test-log:T-" in m for m in messages), messages[0]
+    assert _statuses(settled) == {"failed": 10}
+    assert len(register.incidents()) == 10
+
+
+def test_check_register_never_trusts_the_ledger_alone(tmp_path, simple_mapping, register, cli):
+    """The documented opt-out: a lost ledger then duplicates, as the operator chose."""
+    sheet = write_sheet(tmp_path / "log.csv", [incident_row(n) for n in range(3)])
+    cli(_args(sheet, simple_mapping, tmp_path), register)
+    (tmp_path / "ledger.sqlite").unlink()
+
+    result = cli(_args(sheet, simple_mapping, tmp_path, "--check-register", "never"), register)
+
+    assert _statuses(result) == {"created": 3}
+    assert len(register.incidents()) == 6
