@@ -17,7 +17,7 @@ from rich.console import Console
 
 from importer import __version__
 from importer.console import LogProgress, RichProgress, configure_logging, summary_table
-from importer.errors import ConfigError, ImporterError
+from importer.errors import ConfigError, ImporterError, is_storage_error
 from importer.report import default_report_dir
 from importer.run import ExitCode, ProgressSink, RunOptions, exit_code_for, run_import
 from importer.send import Credentials
@@ -44,6 +44,12 @@ def _one_line_errors(verbose: bool) -> Iterator[None]:
         _fail("interrupted", "run the same command again to resume", ExitCode.INTERRUPTED, verbose)
     except (typer.Exit, typer.Abort):
         raise
+    except OSError as exc:
+        if not is_storage_error(exc):
+            _fail(f"internal error: {exc}", "run with --verbose", ExitCode.INTERNAL, verbose)
+        where = f" {exc.filename}" if exc.filename else ""
+        hint = "free disk space or choose a writable folder (--report-dir, --ledger)"
+        _fail(f"cannot write{where}: {exc.strerror}", hint, ExitCode.CONFIG, verbose)
     except Exception as exc:  # a bug: still one line, and the way to see more
         message = f"internal error: {type(exc).__name__}: {exc}"
         _fail(message, "run with --verbose", ExitCode.INTERNAL, verbose)

@@ -19,6 +19,7 @@ from importer.errors import (
     ImporterError,
     LedgerLockedError,
     SendError,
+    is_storage_error,
 )
 from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprint
 from importer.mapping import Lookups, Mapping, apply_mapping
@@ -62,6 +63,8 @@ def exit_code_for(exc: BaseException) -> int:
         return ExitCode.AUTH
     if isinstance(exc, LedgerLockedError):
         return ExitCode.LOCKED
+    if is_storage_error(exc):
+        return ExitCode.CONFIG  # a full disk or read-only folder: a one-line error, not a bug
     if isinstance(exc, AbortedError | SendError):
         return ExitCode.ABORTED  # the register failed us: a wrong URL, 403, network down
     if isinstance(exc, ImporterError):
@@ -282,9 +285,12 @@ class ChunkProcessor:
 
     def _check_threshold(self, results: list[RowResult]) -> None:
         self.send_failures += sum(r.status in _SEND_FAILURES for r in results)
-        fatal = self.deliverer.fatal if self.deliverer else None
-        if self.abort_reason is None and fatal is not None:
-            self.abort_reason = fatal.message
+        deliverer = self.deliverer
+        stop: ImporterError | None = (
+            (deliverer.fatal or deliverer.storage_error) if deliverer else None
+        )
+        if self.abort_reason is None and stop is not None:
+            self.abort_reason = stop.message
         limit = self.settings.max_failures
         if self.abort_reason is None and limit is not None and self.send_failures > limit:
             self.abort_reason = f"more than {limit} rows failed to send (--max-failures)"
@@ -300,6 +306,8 @@ class ChunkProcessor:
         fatal = self.deliverer.fatal if self.deliverer else None
         if isinstance(fatal, AuthError):
             return ExitCode.AUTH
+        if self.deliverer is not None and self.deliverer.storage_error is not None:
+            return ExitCode.CONFIG
         if self.abort_reason is not None:
             return ExitCode.ABORTED
         if any(self.report.counts[s] for s in _ROW_PROBLEMS) or self.copies:

@@ -19,6 +19,7 @@ from importer.errors import (
     AmbiguousSendError,
     FatalSendError,
     LedgerError,
+    LedgerWriteError,
     RetryableSendError,
     RowRejectedError,
     SendError,
@@ -67,6 +68,8 @@ class Deliverer:
     check_register: bool = False
     identity: str | None = None  # the mapping's name and key columns (see ChunkProcessor)
     fatal: FatalSendError | None = None
+    # The first ledger write the disk refused: nothing more is sent after it.
+    storage_error: LedgerWriteError | None = None
     # Rows whose create was ambiguous in this run: checked for late copies after the run.
     suspects: list[Suspect] = field(default_factory=list)
 
@@ -97,6 +100,10 @@ class Deliverer:
                     if adopted is not None:
                         return adopted
                 return await self.create(job)
+            except LedgerWriteError as exc:
+                # After a send: the entry stays `sending`, so the next run searches first.
+                self.storage_error = self.storage_error or exc
+                return self._unknown(job, f"the ledger could not record the outcome: {exc}")
             except LedgerError as exc:
                 # The ledger refused a transition (e.g. an id another key owns): never guess.
                 log.error("%s: %s", job.source, exc.message)
@@ -124,15 +131,19 @@ class Deliverer:
     async def create(self, job: Job) -> RowResult:
         attempts = 0
         for _ in range(MAX_AMBIGUOUS_ROUNDS):
-            if self.fatal is not None:
+            if self.fatal is not None or self.storage_error is not None:
                 return self._not_sent(job)
-            self.ledger.mark_sending(
-                job.key,
-                fingerprint=job.fingerprint,
-                body=job.body,
-                source=str(job.source),
-                run_id=self.run_id,
-            )
+            try:
+                self.ledger.mark_sending(
+                    job.key,
+                    fingerprint=job.fingerprint,
+                    body=job.body,
+                    source=str(job.source),
+                    run_id=self.run_id,
+                )
+            except LedgerWriteError as exc:
+                self.storage_error = self.storage_error or exc
+                return self._not_sent(job)  # not in the ledger as sending: certainly not sent
             try:
                 created = await self.client.create_incident(job.body)
             except RowRejectedError as exc:
@@ -152,7 +163,12 @@ class Deliverer:
             except RetryableSendError as exc:
                 self.ledger.mark_failed(job.key, exc.message, run_id=self.run_id)
                 return self._result(job, RowStatus.FAILED, exc, attempts + exc.attempts)
-            self.ledger.mark_created(job.key, created.incident_id, run_id=self.run_id)
+            note = ""
+            try:
+                self.ledger.mark_created(job.key, created.incident_id, run_id=self.run_id)
+            except LedgerWriteError as exc:
+                self.storage_error = self.storage_error or exc
+                note = "created, but the ledger could not record it; the next run finds it"
             return RowResult(
                 job.source,
                 RowStatus.CREATED,
@@ -160,6 +176,7 @@ class Deliverer:
                 http_status=created.status_code,
                 attempts=attempts + created.attempts,
                 key=job.key,
+                note=note,
             )
         # Each search came back empty, but the register may index late: say so, and let the
         # next run search again before it sends.
@@ -290,7 +307,8 @@ class Deliverer:
         )
 
     def _not_sent(self, job: Job) -> RowResult:
-        reason = self.fatal.message if self.fatal else "run stopped"
+        stop = self.fatal or self.storage_error
+        reason = stop.message if stop else "run stopped"
         return RowResult(
             job.source,
             RowStatus.FAILED,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from importer import __version__
-from importer.errors import ConfigError, ImporterError, MappingError
+from importer.errors import ConfigError, ImporterError, LedgerError, MappingError
 from importer.ledger import Ledger, LedgerView, default_ledger_path
 from importer.mapping import Lookups, Mapping, load_mapping
 from importer.read import read_rows
@@ -127,6 +127,8 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
         try:
             for chunk in _chunks(options, mapping):
                 await run.process(chunk)
+            if run.deliverer is not None and run.deliverer.storage_error is not None:
+                raise run.deliverer.storage_error  # every row is reported; now say why, exit 2
             await run.check_duplicates()
         except BaseException as exc:  # also asyncio's cancellation on Ctrl-C
             stopped_by = exc
@@ -152,7 +154,10 @@ def _finish(
     summary = _summary(options, run, report, started_at, t0, exit_code)
     report.write_summary(summary)
     if ledger is not None and run.run_id is not None:
-        ledger.finish_run(run.run_id, summary["counts"])
+        try:
+            ledger.finish_run(run.run_id, summary["counts"])
+        except LedgerError as exc:  # the disk that stopped the run refuses this too
+            log.error("%s", exc.message)
     write_manifest(
         options.report_dir / "manifest.json",
         inputs=options.files,

@@ -342,3 +342,65 @@ def test_check_register_never_trusts_the_ledger_alone(tmp_path, simple_mapping, 
 
     assert _statuses(result) == {"created": 3}
     assert len(register.incidents()) == 6
+
+
+def _ledger_with_room_for(monkeypatch, pages: int) -> None:
+    """The ledger's SQLite file may grow by `pages` pages only: then SQLITE_FULL, as on a
+    full disk (a real SQLite limit, `PRAGMA max_page_count`)."""
+    from importer.ledger import store
+
+    real_connect = store.connect
+
+    def tight(path):
+        db = real_connect(path)
+        (count,) = db.execute("PRAGMA page_count").fetchone()
+        db.execute(f"PRAGMA max_page_count = {count + pages}")
+        return db
+
+    monkeypatch.setattr(store, "connect", tight)
+
+
+def test_a_full_disk_under_the_ledger_stops_the_run_and_reports_every_row_truthfully(
+    tmp_path, simple_mapping, register, cli, monkeypatch
+):
+    """Situation 7: exit 2 with one line; never-sent rows are `failed`, not `unknown`."""
+    rows = [incident_row(n, Details="x" * 900) for n in range(60)]
+    sheet = write_sheet(tmp_path / "log.csv", rows)
+    _ledger_with_room_for(monkeypatch, pages=12)
+
+    full = cli(_args(sheet, simple_mapping, tmp_path, "--check-register", "never"), register)
+
+    assert full.exit_code == 2, full.stderr
+    error_lines = [line for line in full.stderr.splitlines() if line.startswith("Error:")]
+    assert len(error_lines) == 1 and "cannot write the ledger" in error_lines[0]
+    assert "database or disk is full" in error_lines[0]
+    results = read_results(tmp_path / "reports")
+    assert len(results) == len(rows)  # nothing lost
+    stored = {i["incidentId"] for i in register.incidents()}
+    statuses = Counter(r["status"] for r in results)
+    assert statuses["failed"] > 0
+    for line in results:
+        if line["status"] == "failed":
+            assert line["message"].startswith("not sent"), line
+        if line["status"] == "created":
+            assert line["incident_id"] in stored
+    assert statuses["created"] + statuses["unknown"] >= len(stored)
+
+    monkeypatch.undo()
+    healed = cli(_args(sheet, simple_mapping, tmp_path), register)
+    assert healed.exit_code == 0, healed.stderr
+    assert_each_row_once(register, rows, tmp_path)
+
+
+def test_a_report_folder_that_cannot_be_written_is_a_one_line_error(
+    tmp_path, simple_mapping, register, cli
+):
+    sheet = write_sheet(tmp_path / "log.csv", [incident_row(1)])
+    args = _args(sheet, simple_mapping, tmp_path)
+    args[args.index("--report-dir") + 1] = "/sys/incident-import-reports"  # read-only, even as root
+
+    result = cli(args, register)
+
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.splitlines()[0].startswith("Error: cannot write /sys/incident-import")
+    assert register.incidents() == []
