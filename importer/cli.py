@@ -207,8 +207,10 @@ def _register(
             options.credentials = Credentials(
                 handle.base_url, handle.client_id, handle.client_secret
             )
-            # The sandbox forgets everything when it stops, so its ledger must too.
+            # The sandbox forgets everything when it stops, so its ledger must too; and it starts
+            # empty, so there is nothing to look for before creating.
             options.ledger_path = options.ledger_path or options.report_dir / "ledger.sqlite"
+            options.check_register = "never"
             yield
         return
     wants_register = not dry_run or base_url or "ONETRUST_BASE_URL" in os.environ

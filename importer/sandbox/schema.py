@@ -104,10 +104,7 @@ CREATE_SCHEMA: dict[str, Any] = {
         **_COMMON,
         "linkedInventories": {
             "type": "object",
-            "properties": {
-                key: _INVENTORY_LINK
-                for key in _LINK_KEYS
-            },
+            "properties": {key: _INVENTORY_LINK for key in _LINK_KEYS},
             "additionalProperties": False,
         },
         "autoAssessJurisdictions": {"type": "boolean"},
