@@ -99,6 +99,7 @@ class Settings:
 _SEND_FAILURES = (RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN)
 _ROW_PROBLEMS = (RowStatus.INVALID, *_SEND_FAILURES)
 _NOT_A_RETRY = "not sent: --retry-failed only re-sends rows that failed before"
+_ADOPTION_NOTE = "a real run searches the register first and adopts an exact match (adoption)"
 _INTERRUPTED = "interrupted while sending: may have been created; the next run checks"
 
 
@@ -125,6 +126,7 @@ class ChunkProcessor:
         self.send_failures = 0
         self.abort_reason: str | None = None
         self.copies: list[LateCopy] = []  # second incidents found after the run
+        self._dry_adoption: bool | None = None
 
     def start(self) -> None:
         if self.ledger is None or self.client is None:
@@ -250,8 +252,18 @@ class ChunkProcessor:
             note = "an earlier send may have created it: a real run searches the register first"
             return RowResult(job.source, RowStatus.WOULD_CREATE, note=note, key=job.key)
         if action is Action.CREATE:
-            return RowResult(job.source, RowStatus.WOULD_CREATE, key=job.key)
+            note = _ADOPTION_NOTE if self._dry_run_checks_register() else ""
+            return RowResult(job.source, RowStatus.WOULD_CREATE, key=job.key, note=note)
         return _answer_from_ledger(job, entry, action)
+
+    def _dry_run_checks_register(self) -> bool:
+        """Whether the real run would search before creating (adoption mode, run/adopt.py)."""
+        if self._dry_adoption is None:
+            mode = self.settings.check_register
+            identity = mapping_identity(self.mapping.name, self.mapping.key_columns)
+            unchecked = self.preview is None or not self.preview.knows_mapping(identity)
+            self._dry_adoption = mode == "always" or (mode == "auto" and unchecked)
+        return self._dry_adoption
 
     async def _tracked(self, job: Job, entry: LedgerEntry | None) -> RowResult:
         try:

@@ -404,3 +404,21 @@ def test_a_report_folder_that_cannot_be_written_is_a_one_line_error(
     assert result.exit_code == 2, result.stderr
     assert result.stderr.splitlines()[0].startswith("Error: cannot write /sys/incident-import")
     assert register.incidents() == []
+
+
+def test_a_dry_run_says_when_the_real_run_would_check_the_register_first(
+    tmp_path, simple_mapping, register, cli
+):
+    sheet = write_sheet(tmp_path / "log.csv", [incident_row(n) for n in range(2)])
+    write_sheet(tmp_path / "more.csv", [incident_row(n) for n in range(3)])
+
+    before = cli(_args(sheet, simple_mapping, tmp_path, "--dry-run"), register)
+    cli(_args(sheet, simple_mapping, tmp_path), register)
+    after = cli(_args(tmp_path / "more.csv", simple_mapping, tmp_path, "--dry-run"), register)
+
+    assert _statuses(before) == {"would create": 2} and _statuses(after)["would create"] == 1
+    first, *_, last = sorted((tmp_path / "reports").iterdir())
+    with (first / "results.csv").open(encoding="utf-8") as fp:
+        assert all("adopts an exact match" in r["message"] for r in csv.DictReader(fp))
+    with (last / "results.csv").open(encoding="utf-8") as fp:
+        assert not any("adopts" in r["message"] for r in csv.DictReader(fp))
