@@ -66,6 +66,6 @@ def run_args(sheet: Path, mapping: Path, workdir: Path, *extra: str) -> list[str
         "--search-lag",
         "0",
         "--timeout",
-        "5",
+        "3",
         *extra,
     ]

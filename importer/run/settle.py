@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from importer.errors import AmbiguousSendError
-from importer.ledger import Ledger
+from importer.ledger import Ledger, find_matching
 from importer.send import RegisterClient
 
 __all__ = ["SettleWindow", "search_finds_known_incident", "settled_search"]
@@ -107,9 +107,6 @@ async def search_finds_known_incident(
     known = ledger.a_created_entry(before=settled_before)
     if known is None or known.incident_id is None:
         return True
-    filters = {"incidentId": known.incident_id}
-    org = known.body.get("orgGroupId")
-    if org:
-        filters["orgGroupId"] = str(org)
-    results = await client.search_incidents(known.body.get("name"), filters, size=20)
-    return any(str(r.get("incidentId")) == known.incident_id for r in results)
+    # The same search reconciliation makes (name within the organization), so that a register
+    # whose search forgets is caught by exactly the query that would have been believed.
+    return known.incident_id in await find_matching(client, known.body)
