@@ -13,7 +13,8 @@
     ├── LedgerError                   the exactly-once ledger cannot be used
     │   ├── LedgerWriteError          its disk refuses writes: full, read-only (exit 2)
     │   └── LedgerLockedError         another run holds the ledger (exit 5)
-    └── AbortedError                  the run stopped itself, e.g. too many failures (exit 4)
+    ├── AbortedError                  the run stopped itself, e.g. too many failures (exit 4)
+    └── StoppedError                  SIGTERM/SIGHUP stopped the run (exit 128 + signal number)
 
 Row-level problems are *not* exceptions: they are `RowError` values (see `importer.rows`)
 collected per row, so one bad row never stops the file.
@@ -39,6 +40,7 @@ __all__ = [
     "RetryableSendError",
     "RowRejectedError",
     "SendError",
+    "StoppedError",
 ]
 
 
@@ -141,3 +143,11 @@ def is_storage_error(exc: BaseException) -> bool:
 
 class AbortedError(ImporterError):
     """The run stopped itself before the end (failure threshold reached)."""
+
+
+class StoppedError(ImporterError):
+    """A stop signal (SIGTERM, SIGHUP) ended the run after its report was written."""
+
+    def __init__(self, signal_name: str, signal_number: int) -> None:
+        super().__init__(f"stopped by {signal_name}", hint="run the same command again to resume")
+        self.signal_number = signal_number

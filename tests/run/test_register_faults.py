@@ -402,7 +402,8 @@ def test_a_report_folder_that_cannot_be_written_is_a_one_line_error(
     result = cli(args, register)
 
     assert result.exit_code == 2, result.stderr
-    assert result.stderr.splitlines()[0].startswith("Error: cannot write /sys/incident-import")
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert "/sys/incident-import-reports" in error
     assert register.incidents() == []
 
 
