@@ -99,6 +99,47 @@ def test_a_sparse_sheet_is_refused_from_its_cell_references_stored_or_deflated(
         list(read_rows(again))
 
 
+def _sheet_workbook(tmp_path: Path, rows: str) -> Path:
+    xml = make_hostile._SHEET_HEAD + rows + make_hostile._SHEET_TAIL
+    return make_hostile._workbook(tmp_path / "book.xlsx", xml)
+
+
+def _cells(row: int, values: list[str], *, named: bool = True) -> str:
+    cells = "".join(
+        (f'<c r="{"ABCD"[i]}{row}"' if named else "<c") + f' t="inlineStr"><is><t>{v}</t></is></c>'
+        for i, v in enumerate(values)
+    )
+    return f'<row r="{row}">{cells}</row>'
+
+
+@pytest.mark.parametrize(
+    "far",
+    [
+        '<row r="1048576" ht="30" customHeight="1"/>',  # a row whose height was changed
+        '<row r="1048576"><c r="XFD1048576" s="1"/></row>',  # a cell formatted, then cleared
+    ],
+    ids=["formatted-row", "formatted-cell"],
+)
+def test_formatting_far_away_does_not_widen_the_sheet(tmp_path, far):
+    # Calamine ranges over cells with values only; Excel leaves such styled stragglers behind.
+    book = _sheet_workbook(tmp_path, _cells(1, ["Ref", "Title"]) + _cells(2, ["A", "B"]) + far)
+    (chunk,) = read_rows(book, limits=ReadLimits(max_sheet_cells=4))
+    assert list(chunk.frame.columns) == ["Ref", "Title"] and len(chunk.frame) == 1
+
+
+def test_cells_without_references_count_where_they_land(tmp_path):
+    # OOXML lets a cell omit `r`: it follows the cell before it, in the row given or the next.
+    header = _cells(1, ["Ref", "Title", "Details", "Type"], named=False)
+    far = '<row r="2000"><c t="inlineStr"><is><t>x</t></is></c></row>'
+    book = _sheet_workbook(tmp_path, header + far)
+    with pytest.raises(ReadError, match=r"spans 2,000 rows x 4 columns \(8,000 cells\)"):
+        list(read_rows(book, limits=ReadLimits(max_sheet_cells=7_999)))
+    unnamed_rows = "<row>" + header[len('<row r="1">') :] + "<row><c/><c/><c/><c>x</c></row>"
+    with pytest.raises(ReadError, match=r"spans 2 rows x 4 columns"):
+        book = _sheet_workbook(tmp_path, unnamed_rows)
+        list(read_rows(book, limits=ReadLimits(max_sheet_cells=7)))
+
+
 def test_a_workbook_within_its_limits_reads_and_one_past_them_is_refused():
     path = FIXTURES / "two_sheets.xlsx"
     assert list(read_rows(path))
