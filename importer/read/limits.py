@@ -13,6 +13,9 @@ Every limit has a default that a real migration never meets and a one-line error
   from the `r="B7"` references (or, without them, after the row or cell before) while the entry
   is inflated; cells and rows without a value (formatting left behind) do not count: calamine allocates that whole rectangle,
   so two cells at A1 and XFD1048576 in a 2 KB file would otherwise ask for 17 billion cells.
+- `max_sparsity`: a rectangle of more than `sparse_grace_cells` cells must hold a value in one
+  cell of every `max_sparsity` (1 %), or a stray value far from the data (A1 and AX1000000: 50
+  million cells, 1.6 GB) makes a tiny file cost what a million full rows do.
 - `max_row_chars`: a CSV line longer than this is a row error (it is skipped without being split
   into cells, so memory stays bounded); a quoted record that runs on past it over many lines is
   a file error (an unclosed quote swallowing the file).
@@ -74,6 +77,8 @@ class ReadLimits:
     max_cell_chars: int = 131_072  # four times Excel's own cell limit of 32,767
     max_row_chars: int = 4 << 20
     max_sheet_cells: int = 50_000_000  # first to last used cell: 1M rows x 50 columns
+    max_sparsity: int = 100  # a rectangle past `sparse_grace_cells` needs a value in 100 cells
+    sparse_grace_cells: int = 1_000_000
 
 
 DEFAULT_LIMITS = ReadLimits()
@@ -286,6 +291,7 @@ class _Extent:
     def __init__(self, name: str) -> None:
         self.rows: list[int] = []  # lowest and highest, once a cell is seen
         self.columns: list[int] = []
+        self.values = 0
         self._name = name
         self._row = self._column = 0
         self._tail = b""  # a start tag cut by the block edge
@@ -302,6 +308,7 @@ class _Extent:
             self._follow(text, 0, cut, update=True)
             return
         cells = _VALUED_CELL.findall(text, 0, cut)
+        self.values += len(cells)
         if cells:
             numbers = {int(digits) for digits in {d for _, d in cells}}
             columns = {_column_number(c.upper()) for c in {c for c, _ in cells}}
@@ -323,6 +330,7 @@ class _Extent:
                 rows.append(row)
                 columns.append(column)
         self._row, self._column = row, column
+        self.values += len(rows) if update else 0
         if update and rows:
             self._widen(min(rows), max(rows), min(columns), max(columns))
 
@@ -343,6 +351,16 @@ class _Extent:
                 f"more than {limits.max_sheet_cells:,}",
                 path=self._name,
                 hint="is it the right file? raise --limit max_sheet_cells if it is",
+            )
+        if height * width > limits.sparse_grace_cells and height * width > (
+            limits.max_sparsity * self.values
+        ):
+            raise ReadError(
+                f"{entry} spans {height:,} rows x {width:,} columns ({height * width:,} cells) "
+                f"but holds {self.values:,} values, fewer than one in {limits.max_sparsity} "
+                "(a stray value far from the data?)",
+                path=self._name,
+                hint="delete the stray cells, or raise --limit max_sparsity",
             )
 
 

@@ -155,3 +155,15 @@ def test_the_widest_allowed_header_of_one_repeated_name_gets_unique_names():
     names = list(chunk.frame.columns)
     assert names[:3] == ["x", "x (2)", "x (3)"] and names[-1] == f"x ({width})"
     assert len(set(names)) == width
+
+
+def test_a_sheet_almost_empty_over_a_wide_rectangle_is_refused_and_the_limit_can_be_raised(
+    tmp_path,
+):
+    far = '<row r="2000"><c r="A2000" t="inlineStr"><is><t>x</t></is></c></row>'
+    book = _sheet_workbook(tmp_path, _cells(1, ["Ref"]) + far)
+    limits = ReadLimits(sparse_grace_cells=100)
+    with pytest.raises(ReadError, match=r"\(2,000 cells\) but holds 2 values, fewer than one in"):
+        list(read_rows(book, limits=limits))
+    (chunk,) = read_rows(book, limits=parse_limits(["max_sparsity=1000"], limits))
+    assert list(chunk.frame.index) == [2000]
