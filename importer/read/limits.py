@@ -11,8 +11,9 @@ Every limit has a default that a real migration never meets and a one-line error
 - `max_cell_chars`: a longer cell is a row error; the rest of the file goes on.
 - `max_sheet_cells`: the rectangle from a worksheet's first to its last cell with a value, placed
   from the `r="B7"` references (or, without them, after the row or cell before) while the entry
-  is inflated; cells and rows without a value (formatting left behind) do not count: calamine allocates that whole rectangle,
-  so two cells at A1 and XFD1048576 in a 2 KB file would otherwise ask for 17 billion cells.
+  is inflated; cells and rows without a value (formatting left behind) do not count: calamine
+  allocates that whole rectangle, so two cells at A1 and XFD1048576 in a 2 KB file would
+  otherwise ask for 17 billion cells.
 - `max_sparsity`: a rectangle of more than `sparse_grace_cells` cells must hold a value in one
   cell of every `max_sparsity` (1 %), or a stray value far from the data (A1 and AX1000000: 50
   million cells, 1.6 GB) makes a tiny file cost what a million full rows do.
