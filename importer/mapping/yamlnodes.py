@@ -68,9 +68,7 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     return data, root
 
 
-def _construct(
-    loader: yaml.SafeLoader, node: yaml.Node, budget: list[int], depth: int = 0
-) -> Any:
+def _construct(loader: yaml.SafeLoader, node: yaml.Node, budget: list[int], depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
         raise YamlProblem(_TOO_DEEP, node.start_mark.line + 1)
     budget[0] -= 1
