@@ -43,6 +43,7 @@ __all__ = [
     "RowGuard",
     "RowTooLong",
     "Suspect",
+    "UnclosedQuote",
     "check_archive",
     "parse_limits",
 ]
@@ -114,6 +115,16 @@ class RowTooLong:
         self.chars = chars
 
 
+class UnclosedQuote:
+    """Stands for the cells of a CSV record whose quote is never closed: it ran to the end of
+    the file, and the `lines` after its first were never read as rows of their own."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: int) -> None:
+        self.lines = lines
+
+
 _is_text = functools.partial(type.__instancecheck__, str)
 
 
@@ -135,6 +146,8 @@ class LineFeed:
         self._pending = 0
         self.chars = 0  # of the record just finished, after `record_done()`
         self.cut: int | None = None
+        # Set when the reader asked past the last line: only a record inside a quote does that.
+        self.eof = False
 
     def __iter__(self) -> Iterator[str]:
         # The hot loop of CSV reading: locals only, one length test per line.
@@ -153,6 +166,7 @@ class LineFeed:
                     hint="fix the quoting, or raise --limit max_row_chars",
                 )
             yield line
+        self.eof = True
 
     def _drain(self) -> int:
         chars = 0
@@ -179,6 +193,13 @@ class RowGuard:
 
     def check_header(self, cells: list[Any], *, where: str = "") -> None:
         """Raise ReadError for a header wider than `max_columns`."""
+        if cells and isinstance(cells[0], UnclosedQuote):
+            raise ReadError(
+                f"{where}the header opens a quote that is never closed (it runs to the end of "
+                "the file)",
+                path=self._name,
+                hint='close the quote, or write a literal quote as two: ""',
+            )
         if cells and isinstance(cells[0], RowTooLong):
             raise ReadError(
                 f"{where}the header line has {cells[0].chars:,} characters, more than "
@@ -198,6 +219,14 @@ class RowGuard:
         """Problems of one row; cells past a limit are blanked or dropped in place."""
         if self._csv and type(cells) is list and len(cells) <= self._limits.max_columns:
             return []  # csv_records marks every row that could be too long as Suspect
+        if len(cells) == 1 and isinstance(cells[0], UnclosedQuote):
+            lines = cells.pop().lines
+            return [
+                RowError(
+                    f"a quote opened in this row is never closed: the {lines:,} lines after it, "
+                    "to the end of the file, were not read as rows"
+                )
+            ]
         if len(cells) == 1 and isinstance(cells[0], RowTooLong):
             chars = cells.pop().chars
             return [
@@ -240,8 +269,10 @@ def check_archive(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
 
     try:
         entries = zipfile.ZipFile(fp).infolist()
-    except (zipfile.BadZipFile, ValueError) as exc:
-        if isinstance(exc.__context__, OSError):  # zipfile hides a failing disk as "not a zip"
+    # NotImplementedError: a directory asking for a zip version or feature Python lacks
+    except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError) as exc:
+        # zipfile hides a failing disk as "not a zip"
+        if isinstance(exc.__context__, OSError) and not isinstance(exc, NotImplementedError):
             raise exc.__context__ from None  # the caller translates OSError
         reason = f"is not a valid xlsx workbook (broken zip archive: {exc})"
         raise ReadError(reason, path=name) from exc
