@@ -24,6 +24,7 @@ from importer.errors import ReadError
 from importer.read.limits import (
     DEFAULT_LIMITS,
     LineFeed,
+    NulByte,
     ReadLimits,
     RowTooLong,
     Suspect,
@@ -185,6 +186,9 @@ def csv_records(
                     yield number, Suspect([UnclosedQuote(reader.line_num - line - 1)])
                     break
                 line = reader.line_num
+                if feed.took_nul():  # past the sample (a NUL in it refuses the file)
+                    yield number, Suspect([NulByte()])
+                    continue
                 if cut is not None:
                     yield number, Suspect([RowTooLong(cut)])
                     continue

@@ -39,6 +39,7 @@ from importer.rows import RowError
 __all__ = [
     "DEFAULT_LIMITS",
     "LineFeed",
+    "NulByte",
     "ReadLimits",
     "RowGuard",
     "RowTooLong",
@@ -125,6 +126,12 @@ class UnclosedQuote:
         self.lines = lines
 
 
+class NulByte:
+    """Stands for the cells of a CSV record that holds a NUL byte (no sheet shows one)."""
+
+    __slots__ = ()
+
+
 _is_text = functools.partial(type.__instancecheck__, str)
 
 
@@ -148,6 +155,7 @@ class LineFeed:
         self.cut: int | None = None
         # Set when the reader asked past the last line: only a record inside a quote does that.
         self.eof = False
+        self._nul = False
 
     def __iter__(self) -> Iterator[str]:
         # The hot loop of CSV reading: locals only, one length test per line.
@@ -159,6 +167,8 @@ class LineFeed:
                 self.cut = chars + self._drain()
                 line, chars = "\n", 1
             self._pending += chars
+            if "\x00" in line:
+                self._nul = True
             if self._pending > limit:
                 raise ReadError(
                     f"a record runs on past {self._max:,} characters (an unclosed quote?)",
@@ -175,6 +185,11 @@ class LineFeed:
             if more.endswith(("\n", "\r")):
                 break
         return chars
+
+    def took_nul(self) -> bool:
+        """Whether the record just finished held a NUL byte (call after `record_done()`)."""
+        nul, self._nul = self._nul, False
+        return nul
 
     def record_done(self) -> int | None:
         """Start counting the next record; the length of a cut line in this one, if any."""
@@ -219,6 +234,13 @@ class RowGuard:
         """Problems of one row; cells past a limit are blanked or dropped in place."""
         if self._csv and type(cells) is list and len(cells) <= self._limits.max_columns:
             return []  # csv_records marks every row that could be too long as Suspect
+        if len(cells) == 1 and isinstance(cells[0], NulByte):
+            cells.pop()
+            return [
+                RowError(
+                    "the line holds a NUL byte (binary data, or UTF-16 text?); it was not read"
+                )
+            ]
         if len(cells) == 1 and isinstance(cells[0], UnclosedQuote):
             lines = cells.pop().lines
             return [

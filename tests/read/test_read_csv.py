@@ -353,3 +353,15 @@ def test_a_quote_never_closed_is_its_rows_error_not_rows_swallowed(tail, swallow
 def test_a_header_whose_quote_is_never_closed_refuses_the_file():
     with pytest.raises(ReadError, match=r"the header opens a quote that is never closed"):
         list(rows_from_file(io.BytesIO(b'Ref,"Title\nH-1,T1\n'), name="q.csv", format="csv"))
+
+
+def test_a_nul_byte_past_the_sampled_head_is_that_rows_error():
+    # In the first MiB a NUL marks the file binary; further on it reached the request body.
+    head = b"Ref,Title\n" + b"".join(b"H-%d,T\n" % n for n in range(200_000))
+    data = head + b"H-x,T\x00x\nH-y,T\n"
+    chunks = list(rows_from_file(io.BytesIO(data), name="n.csv", format="csv"))
+    last = chunks[-1]
+    bad = len(head.splitlines()) + 1
+    (error,) = last.row_errors[bad]
+    assert error.message.startswith("the line holds a NUL byte (binary data, or UTF-16 text?)")
+    assert not last.frame.loc[bad].notna().any() and last.frame.loc[bad + 1, "Ref"] == "H-y"
