@@ -127,6 +127,23 @@ def test_formatting_far_away_does_not_widen_the_sheet(tmp_path, far):
     assert list(chunk.frame.columns) == ["Ref", "Title"] and len(chunk.frame) == 1
 
 
+@pytest.mark.parametrize("space", ["\n", "\t", "\r\n"], ids=["newline", "tab", "crlf"])
+def test_cells_without_references_count_whatever_space_follows_their_name(tmp_path, space):
+    cell = f'<c{space}t="inlineStr"><is><t>x</t></is></c>'
+    rows = f'<row r="1">{cell * 40}</row><row r="2000">{cell}</row>'
+    with pytest.raises(ReadError, match=r"spans 2,000 rows x 40 columns"):
+        list(read_rows(_sheet_workbook(tmp_path, rows), limits=ReadLimits(max_sheet_cells=100)))
+
+
+def test_references_on_other_tags_do_not_vouch_for_cells_without_them(tmp_path):
+    # Counting every ` r="A1"` let decoy elements balance the count of unreferenced cells.
+    cell = '<c t="inlineStr"><is><t>x</t></is></c>'
+    decoys = '<x r="A1"/>' * 41
+    rows = f'<row r="1">{cell * 40}</row><row r="2000">{cell}</row>{decoys}'
+    with pytest.raises(ReadError, match=r"spans 2,000 rows x 40 columns"):
+        list(read_rows(_sheet_workbook(tmp_path, rows), limits=ReadLimits(max_sheet_cells=100)))
+
+
 def test_cells_without_references_count_where_they_land(tmp_path):
     # OOXML lets a cell omit `r`: it follows the cell before it, in the row given or the next.
     header = _cells(1, ["Ref", "Title", "Details", "Type"], named=False)
