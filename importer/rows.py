@@ -127,6 +127,11 @@ class SheetChunk:
     file: str
     sheet: str | None
     frame: pd.DataFrame
+    # What the reader saw but the frame cannot hold (see docs/cells.md): rows it refuses (a row
+    # wider than its header, a formula without a value...), a hidden sheet, the 1904 date system.
+    refused: dict[int, list[RowError]] = field(default_factory=dict)
+    hidden: bool = False
+    date1904: bool = False
 
     def ref(self, row: int) -> SourceRef:
         return SourceRef(self.file, self.sheet, int(row))

@@ -3,7 +3,10 @@
 Each row keeps the number a spreadsheet shows for it (header row counted; a CSV record with
 quoted newlines is one row). What the reader decides for the stages after it:
 - Header: the first non-empty row. Names are stripped; a blank one becomes `Column C` (the
-  spreadsheet column letter, as Excel shows the file), a repeated one `Name (2)`.
+  spreadsheet column letter, as Excel shows the file); every copy of a repeated one is numbered,
+  `Name (1)`, `Name (2)`, so that no mapping silently takes the first.
+- Rows the reader refuses (wider than the header, merged across columns, a formula without a
+  value) are in `SheetChunk.refused`; hidden sheets read without being named are flagged.
 - Cells: CSV cells are `str` exactly as in the file; XLSX cells are `str`, `int` (whole numbers),
   `float`, `bool`, `datetime`/`date` (and `time`/`timedelta` for time-only and duration cells).
   Empty cells are `None`.
@@ -11,7 +14,8 @@ quoted newlines is one row). What the reader decides for the stages after it:
 - A row longer than the header keeps its extra cells under `Column F`-style names, in the chunks
   that have such rows; trailing empty cells are dropped, so `a,b,,` has two columns.
 - A sheet with a header and no rows yields one empty chunk, so callers still see its columns.
-- XLSX with `sheets=None`: every worksheet in order (hidden ones too), skipping empty ones.
+- XLSX with `sheets=None`: every worksheet in order (hidden ones too, flagged `hidden`),
+  skipping empty ones.
   `sheets` is ignored for CSV.
 Every failure to read surfaces as `ReadError` with a one-line reason. How encodings and
 delimiters are detected: `importer.read.delimited`; what XLSX cells give: `importer.read.workbook`.
@@ -20,6 +24,7 @@ delimiters are detected: `importer.read.delimited`; what XLSX cells give: `impor
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -39,12 +44,15 @@ from importer.read.delimited import csv_records, detect_encoding, sniff_delimite
 from importer.read.workbook import (
     OLE2_MAGIC,
     ZIP_MAGIC,
+    SheetFacts,
+    is_hidden,
     open_workbook,
     select_sheets,
     sheet_records,
     worksheet_names,
 )
-from importer.rows import SheetChunk
+from importer.read.xlsx_parts import WorkbookParts, workbook_parts
+from importer.rows import RowError, SheetChunk
 
 __all__ = [
     "Format",
@@ -69,9 +77,14 @@ _Record = tuple[int, list[Any]]
 
 
 def read_rows(
-    path: Path, *, sheets: Sequence[str] | None = None, chunk_size: int = 5000
+    path: Path,
+    *,
+    sheets: Sequence[str] | None = None,
+    chunk_size: int = 5000,
+    encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
     """Stream `path` as chunks; the format comes from the extension, else from the first bytes.
+    `encoding` overrides the detected encoding of CSV text (ignored for workbooks).
 
     A missing file or a directory fails here; anything else on the first `next()`.
     """
@@ -79,7 +92,8 @@ def read_rows(
     name = str(path)
     _check_chunk_size(chunk_size)
     file_format = _format_of(path, name)
-    return _translated(_path_chunks(path, name, file_format, sheets, chunk_size), name)
+    chunks = _path_chunks(path, name, file_format, sheets, chunk_size, encoding)
+    return _translated(chunks, name)
 
 
 def rows_from_file(
@@ -89,12 +103,13 @@ def rows_from_file(
     format: Format,
     sheets: Sequence[str] | None = None,
     chunk_size: int = 5000,
+    encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
     """`read_rows` over an open binary file; `name` labels the chunks and errors."""
     _check_chunk_size(chunk_size)
     if format == "xlsx":
         return _translated(_fp_workbook_chunks(fp, name, sheets, chunk_size), name)
-    return _translated(_csv_chunks(fp, name, chunk_size), name)
+    return _translated(_csv_chunks(fp, name, chunk_size, encoding), name)
 
 
 def list_sheets(path: Path) -> list[str]:
@@ -172,49 +187,87 @@ def _format_of(path: Path, name: str) -> Format:
 
 
 def _path_chunks(
-    path: Path, name: str, file_format: Format, sheets: Sequence[str] | None, chunk_size: int
+    path: Path,
+    name: str,
+    file_format: Format,
+    sheets: Sequence[str] | None,
+    chunk_size: int,
+    encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
     if file_format == "xlsx":
         with open_workbook(path, name=name) as workbook:
-            yield from _workbook_chunks(workbook, name, sheets, chunk_size)
+            yield from _workbook_chunks(workbook, name, sheets, chunk_size, workbook_parts(path))
     else:
         with path.open("rb") as fp:
-            yield from _csv_chunks(fp, name, chunk_size)
+            yield from _csv_chunks(fp, name, chunk_size, encoding)
 
 
 def _fp_workbook_chunks(
     fp: BinaryIO, name: str, sheets: Sequence[str] | None, chunk_size: int
 ) -> Iterator[SheetChunk]:
     with open_workbook(fp, name=name) as workbook:
-        yield from _workbook_chunks(workbook, name, sheets, chunk_size)
+        yield from _workbook_chunks(workbook, name, sheets, chunk_size, workbook_parts(fp))
 
 
 def _workbook_chunks(
-    workbook: CalamineWorkbook, name: str, sheets: Sequence[str] | None, chunk_size: int
+    workbook: CalamineWorkbook,
+    name: str,
+    sheets: Sequence[str] | None,
+    chunk_size: int,
+    parts: WorkbookParts,
 ) -> Iterator[SheetChunk]:
     any_header = False
     for sheet in select_sheets(workbook, sheets, name=name):
-        first_column, records = sheet_records(workbook, sheet)
+        facts = SheetFacts(empty_formulas=parts.empty_formulas(sheet))
+        first_column, records = sheet_records(workbook, sheet, facts)
         header = next(records, None)
         if header is None:
             if sheets is not None:
                 raise ReadError(f"sheet {sheet!r} is empty: no header row", path=name)
             continue
         any_header = True
-        yield from _chunks(
+        for chunk in _chunks(
             header,
             records,
             file=name,
             sheet=sheet,
             first_column=first_column,
             chunk_size=chunk_size,
-        )
+        ):
+            for row in chunk.frame.index:
+                found = [_named(e, chunk, first_column) for e in facts.refused.pop(row, [])]
+                if found:
+                    chunk.refused.setdefault(row, []).extend(found)
+            # A hidden sheet is read only when named (`sheets`); else its rows are reported.
+            chunk.hidden = sheets is None and is_hidden(workbook, sheet)
+            chunk.date1904 = parts.date1904
+            yield chunk
     if not any_header:
         raise ReadError("every sheet of the workbook is empty: no header row", path=name)
 
 
-def _csv_chunks(fp: BinaryIO, name: str, chunk_size: int) -> Iterator[SheetChunk]:
-    records = csv_records(fp, name=name)
+def _named(error: RowError, chunk: SheetChunk, first_column: int) -> RowError:
+    """A refusal located by column letter (`C`) → the header's name for that column."""
+    if error.column is None or not error.column.isalpha():
+        return error
+    position = _column_index(error.column) - first_column
+    names = chunk.frame.columns
+    name = str(names[position]) if 0 <= position < len(names) else f"Column {error.column}"
+    return RowError(error.message, field=error.field, column=name, value=error.value)
+
+
+def _column_index(letters: str) -> int:
+    """`A` → 0, `AA` → 26."""
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def _csv_chunks(
+    fp: BinaryIO, name: str, chunk_size: int, encoding: str | None = None
+) -> Iterator[SheetChunk]:
+    records = csv_records(fp, name=name, encoding=encoding)
     header = next(records, None)
     if header is None:
         raise ReadError("empty file: no header row", path=name)
@@ -233,17 +286,39 @@ def _chunks(
     chunk_size: int,
 ) -> Iterator[SheetChunk]:
     columns = _Columns(header[1], first_column)
+    width = len(header[1])
     numbers: list[int] = []
     rows: list[list[Any]] = []
+    refused: dict[int, list[RowError]] = {}
     yielded = False
     for number, cells in records:
         numbers.append(number)
         rows.append(cells)
+        if len(cells) > width:
+            _refuse_wide(number, cells, width, columns, refused)
         if len(rows) == chunk_size:
-            yield SheetChunk(file, sheet, columns.frame(rows, numbers))
-            numbers, rows, yielded = [], [], True
+            yield SheetChunk(file, sheet, columns.frame(rows, numbers), refused)
+            numbers, rows, refused, yielded = [], [], {}, True
     if rows or not yielded:
-        yield SheetChunk(file, sheet, columns.frame(rows, numbers))
+        yield SheetChunk(file, sheet, columns.frame(rows, numbers), refused)
+
+
+def _refuse_wide(
+    number: int, cells: list[Any], width: int, columns: _Columns, refused: dict[int, list[RowError]]
+) -> None:
+    """A row with filled cells right of its header is refused: its cells may have shifted."""
+    extra = [
+        f"{columns.letter(position)} {str(cell)[:40]!r}"
+        for position, cell in enumerate(cells[width:], start=width)
+        if cell is not None and str(cell).strip()
+    ]
+    if extra:
+        refused[number] = [
+            RowError(
+                f"{len(extra)} cell(s) right of the header's last column: {', '.join(extra)}; "
+                "cells may have shifted (an unquoted separator, like 1,200 in a comma CSV?)"
+            )
+        ]
 
 
 class _Columns:
@@ -255,8 +330,16 @@ class _Columns:
         texts = ["" if cell is None else str(cell).strip() for cell in header]
         self._taken.update(texts)
         self.names: list[str] = []
+        # Every copy of a repeated name is numbered, the first too: a mapping that names the
+        # bare `Country` of `Country,Country` is refused at start instead of taking the first.
+        repeated = {text for text, count in Counter(texts).items() if text and count > 1}
+        copies: Counter[str] = Counter()
         for position, text in enumerate(texts):
-            self._add(text or self._letter_name(position))
+            if text in repeated:
+                copies[text] += 1
+                self._add(text, copies[text])
+            else:
+                self._add(text or self._letter_name(position))
         self._header_width = len(self.names)
 
     def frame(self, rows: list[list[Any]], numbers: list[int]) -> pd.DataFrame:
@@ -272,11 +355,14 @@ class _Columns:
         )
 
     def _letter_name(self, position: int) -> str:
-        return f"Column {_column_letters(self._first_column + position)}"
+        return f"Column {self.letter(position)}"
 
-    def _add(self, name: str) -> None:
-        if name in self.names:
-            suffix = 2
+    def letter(self, position: int) -> str:
+        return _column_letters(self._first_column + position)
+
+    def _add(self, name: str, copy: int | None = None) -> None:
+        if copy is not None or name in self.names:
+            suffix = copy or 2
             while f"{name} ({suffix})" in self._taken:
                 suffix += 1
             name = f"{name} ({suffix})"
