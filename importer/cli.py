@@ -97,6 +97,9 @@ def run(
         list[str] | None, typer.Option(help="Sheet to read (repeatable); default: all.")
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Map and validate only; send nothing.")] = False,
+    encoding: Annotated[
+        str | None, typer.Option(help="Encoding of CSV text, e.g. cp1250; default: detected.")
+    ] = None,
     sandbox: Annotated[
         bool, typer.Option(help="Import into a built-in sandbox register (no credentials).")
     ] = False,
@@ -143,6 +146,7 @@ def run(
             report_dir=folder,
             sheets=sheet or None,
             dry_run=dry_run,
+            encoding=encoding,
             rate_per_minute=_parse_rate(rate),
             concurrency=concurrency,
             ledger_path=ledger,

@@ -56,9 +56,22 @@ def draft_mapping(
     )
     plan = plan_mapping(columns, tenant)
     lines = _head(Path(path), len(frame), sheet_line, plan.key, sample.notes)
+    lines += _tenant_names(columns.known_types, [a.name for a in tenant.attributes])
     lines += render_fields(plan.drafts)
     lines += _tail(columns, plan)
     return "\n".join(lines) + "\n"
+
+
+def _tenant_names(types: Sequence[str], attributes: Sequence[str]) -> list[str]:
+    """The tenant's names a dry run checks rows against (the register lists neither)."""
+    lines = [
+        "# The tenant's incident types and custom attributes, as the register spells them: a row",
+        "# with another type fails before anything is sent. Check them in the Incident Register.",
+        f"incident_types: {flow(list(types))}",
+    ]
+    if attributes:
+        lines.append(f"attributes: {flow(list(attributes))}")
+    return lines
 
 
 @cache

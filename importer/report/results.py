@@ -25,6 +25,7 @@ from typing import IO, Any, cast
 
 import pandas as pd
 
+from importer.mapping.cells import cell_text
 from importer.redact import scrub_text
 from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
 
@@ -115,7 +116,9 @@ class ReportWriter:
             self.failed_files.append(path)
         writer = self._failed[source][1]
         values = cast("pd.Series[Any]", chunk.frame.loc[result.source.row])
-        cells = ["" if v is None else v for v in values.to_list()]
+        # The text the mapping reads the cell as (true, 2024-01-05, 17), so the file re-imports
+        # with the same mapping: not Python's `True` or `2024-01-05 00:00:00`.
+        cells = [cell_text(v) or "" for v in values.to_list()]
         message = scrub_text(result.message, self._secrets)
         # Sheets with the same header share this file, so say which sheet the row came from.
         where = f"sheet {chunk.sheet} row" if chunk.sheet else "row"

@@ -113,6 +113,7 @@ class ChunkProcessor:
         self.run_id: int | None = None
         self.deliverer: Deliverer | None = None
         self.seen: dict[str, SourceRef] = {}
+        self.first_values: dict[str, str] = {}  # row key -> its first row's fingerprint prefix
         self.send_failures = 0
         self.abort_reason: str | None = None
 
@@ -189,14 +190,23 @@ class ChunkProcessor:
                 key = row_key or f"{self.mapping.name}:sha256:{fingerprint}"
                 first = self.seen.setdefault(key, ref)
                 if first != ref:
-                    error = RowError(f"same row key as {first} in this run: {key}")
-                    results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=key))
+                    results.append(self._repeated(ref, first, key, fingerprint))
                 else:
+                    self.first_values[key] = fingerprint[:16]  # enough to tell values apart
                     jobs.append(Job(ref, key, fingerprint, body))
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))
         return jobs
+
+    def _repeated(self, ref: SourceRef, first: SourceRef, key: str, fingerprint: str) -> RowResult:
+        """A row key seen before in this run: the same values are a copy (another file of the
+        same export), not sent; different values are a conflict, a row error."""
+        if self.first_values.get(key) == fingerprint[:16]:
+            note = f"duplicate of {first} (same row key and values): not sent again"
+            return RowResult(ref, RowStatus.SKIPPED, note=note, key=key)
+        error = RowError(f"same row key as {first} in this run, with different values: {key}")
+        return RowResult(ref, RowStatus.INVALID, errors=[error], key=key)
 
     async def _send(self, jobs: list[Job], results: list[RowResult]) -> None:
         if self.abort_reason is not None or self.deliverer is None or self.ledger is None:

@@ -60,6 +60,7 @@ class RunOptions:
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     count_rows_first: bool = False
+    encoding: str | None = None  # CSV text encoding; else the mapping's `encoding`, else detected
 
     @property
     def settings(self) -> Settings:
@@ -173,10 +174,17 @@ def _selected_sheets(options: RunOptions, mapping: Mapping) -> list[str] | None:
     return options.sheets or mapping.sheets
 
 
+def _encoding(options: RunOptions, mapping: Mapping) -> str | None:
+    return options.encoding or mapping.spec.encoding
+
+
 def _chunks(options: RunOptions, mapping: Mapping) -> Iterator[SheetChunk]:
     for path in options.files:
         yield from read_rows(
-            path, sheets=_selected_sheets(options, mapping), chunk_size=options.chunk_size
+            path,
+            sheets=_selected_sheets(options, mapping),
+            chunk_size=options.chunk_size,
+            encoding=_encoding(options, mapping),
         )
 
 
@@ -184,8 +192,10 @@ def _check_headers(options: RunOptions, mapping: Mapping) -> None:
     """Before anything is sent: every selected sheet has the columns the mapping reads."""
     for path in options.files:
         seen: set[str | None] = set()
-        for chunk in read_rows(path, sheets=_selected_sheets(options, mapping), chunk_size=1):
-            if chunk.sheet in seen:
+        sheets = _selected_sheets(options, mapping)
+        encoding = _encoding(options, mapping)
+        for chunk in read_rows(path, sheets=sheets, chunk_size=1, encoding=encoding):
+            if chunk.sheet in seen or chunk.hidden:  # a hidden sheet's rows are only reported
                 continue
             seen.add(chunk.sheet)
             try:
@@ -199,7 +209,12 @@ def _count_rows(options: RunOptions, mapping: Mapping) -> int:
     return sum(
         len(chunk.frame)
         for path in options.files
-        for chunk in read_rows(path, sheets=_selected_sheets(options, mapping), chunk_size=50_000)
+        for chunk in read_rows(
+            path,
+            sheets=_selected_sheets(options, mapping),
+            chunk_size=50_000,
+            encoding=_encoding(options, mapping),
+        )
     )
 
 
@@ -267,4 +282,6 @@ def _summary(
         "throttled_429": stats.throttled if stats else 0,
         "aborted": run.abort_reason,
         "exit_code": exit_code,
+        # free-form date columns: the order every row was read in, and the value that decided
+        "date_orders": {name: list(decided) for name, decided in run.mapping.date_orders.items()},
     }
