@@ -52,10 +52,11 @@ def is_blank_cell(value: Any) -> bool:
 
 
 def number_text(value: float) -> str:
-    """17.0 → "17", 0.1 → "0.1", 1e21 → "1e+21": what a person typed, without `.0` artefacts."""
+    """17.0 → "17", 0.1 → "0.1", 1e21 → "1e+21": what Excel shows in General format, without
+    `.0` artefacts; at most 15 significant digits, as Excel keeps (0.1 + 0.2 → "0.3")."""
     if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
-    return repr(float(value))
+    return f"{float(value):.15g}"
 
 
 def cell_text(value: Any) -> str | None:

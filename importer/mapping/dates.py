@@ -178,10 +178,10 @@ class _Order:
     def decide(self, parts: pd.DataFrame) -> tuple[str | None, str]:
         """("day" | "month" | None, what decided it) for the numeric dates in `parts`."""
         if self.spec.dayfirst is not None:
-            return ("day" if self.spec.dayfirst else "month"), "the mapping's dayfirst"
+            return ("day" if self.spec.dayfirst else "month"), "set by the mapping's dayfirst"
         if self.field in self.context.orders:
             order, example = self.context.orders[self.field]
-            return order, f"{example!r} earlier in this column"
+            return order, f"decided by {example!r} earlier in this column"
         first, second = parts["first"], parts["second"]
         days = parts["text"][(first > 12) & (second <= 12)]
         months = parts["text"][(second > 12) & (first <= 12)]
@@ -194,7 +194,7 @@ class _Order:
         for order, found in sorted((("day", days), ("month", months)), key=lambda p: -len(p[1])):
             if len(found):
                 self.context.orders[self.field] = (order, str(found.iloc[0]))
-                return order, f"{found.iloc[0]!r} in this column"
+                return order, f"decided by {found.iloc[0]!r} in this column"
         return None, (
             "day and month could be either way round and no value in this column tells; "
             "set dayfirst: true (31/12) or false (12/31) in the mapping"
@@ -235,7 +235,8 @@ def _parse_in_order(text: pd.Series, order: _Order, parsed: _Parsed) -> None:
         stamp = _lenient_one(f"{year:04d}-{month:02d}-{day:02d}{rest}", False)
         if stamp is None or stamp.tzinfo is not None:
             order.why[int(position)] = (
-                f"not a date when read {decided or 'day'} first, as this column is ({reason})"
+                f"not a date when read {decided or 'day'} first, the order of this column "
+                f"({reason})"
             )
             continue
         local[value] = stamp
@@ -301,13 +302,15 @@ def _parse_numbers(
     days = numbers.where(numbers.abs() < 1e6)
     values = pd.to_datetime(days, unit="D", origin=epoch, errors="coerce").dt.round("s")
     plausible = (values >= SERIAL_FIRST) & (values < SERIAL_END)
-    for position, value, stamp in zip(numbers.index, numbers, values, strict=True):
-        if not plausible.loc[position]:
-            shown = "" if pd.isna(stamp) else f" (as an Excel serial it would be {stamp.date()})"
-            why[int(position)] = (
-                f"the number {value:g} is not a plausible Excel date serial{shown}: serials "
-                f"are read only for {SERIAL_FIRST.year}-{SERIAL_END.year - 1}; write the date"
-            )
+    refused = ~plausible.to_numpy()
+    for position, value, stamp in zip(
+        numbers.index[refused], numbers[refused], values[refused], strict=True
+    ):
+        shown = "" if pd.isna(stamp) else f" (as an Excel serial it would be {stamp.date()})"
+        why[int(position)] = (
+            f"the number {value:g} is not a plausible Excel date serial{shown}: serials "
+            f"are read only for {SERIAL_FIRST.year}-{SERIAL_END.year - 1}; write the date"
+        )
     usable = values[plausible]
     parsed.put(usable, date_only=numbers[plausible] == numbers[plausible].round())
 

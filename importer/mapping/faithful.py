@@ -27,6 +27,14 @@ __all__ = [
 ]
 
 PLACEHOLDER_PREFIX = "TODO-"  # what init-mapping writes where only the user can decide
+_NO_FLOATS = {
+    "string": True,
+    "empty": True,
+    "integer": True,
+    "boolean": True,
+    "datetime": True,
+    "date": True,
+}
 _EXACT = 2.0**53  # a float from 2**53 on no longer holds every whole number: ids lose digits
 
 
@@ -78,8 +86,8 @@ def check_inexact_numbers(
         if column in dates or header not in frame.columns:
             continue
         raw = frame[header]
-        if isinstance(raw, pd.DataFrame):
-            continue
+        if isinstance(raw, pd.DataFrame) or _NO_FLOATS.get(pd.api.types.infer_dtype(raw), False):
+            continue  # the common case (text, whole numbers, dates), judged at C speed
         floats = raw.map(lambda v: isinstance(v, float | np.floating))
         if not floats.any():
             continue

@@ -123,9 +123,9 @@ def _legacy_code_page(sample: bytes) -> str:
     if text is not None and _non_ascii_letter_share(text) < _NON_LATIN_SHARE:
         return "cp1250" if looks_central_european(sample) else "cp1252"
     best = charset_normalizer.from_bytes(sample).best()
-    return (
-        best.encoding if best is not None and best.encoding in _NON_LATIN_CODE_PAGES else "cp1252"
-    )
+    if best is not None and best.encoding in _NON_LATIN_CODE_PAGES:
+        return best.encoding
+    return "cp1250" if looks_central_european(sample) else "cp1252"  # Polish is rich in ł ą ż
 
 
 def looks_central_european(sample: bytes) -> bool:

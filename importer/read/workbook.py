@@ -133,7 +133,7 @@ def sheet_records(
     if start is None:  # no cell at all
         return 0, iter(())
     records = _records(data)
-    if facts is not None:
+    if facts is not None and (facts.empty_formulas or data.merged_cell_ranges):
         records = _with_merges_and_formulas(records, data, start[1], facts)
     return start[1], records
 
