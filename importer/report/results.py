@@ -25,7 +25,7 @@ from typing import IO, Any, cast
 
 import pandas as pd
 
-from importer.mapping.cells import cell_text
+from importer.mapping import cell_text
 from importer.redact import scrub_text
 from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
 
