@@ -20,7 +20,7 @@ from importer.draft.plan import Plan, plan_mapping
 from importer.draft.render import comment, flow, render_fields, scalar
 from importer.draft.values import distinct_texts
 from importer.errors import ReadError
-from importer.read import list_sheets, read_rows
+from importer.read import hidden_sheets, list_sheets, read_rows
 from importer.rows import SheetChunk
 from importer.sandbox import Tenant, load_seed
 
@@ -86,6 +86,12 @@ def _read_sample(path: Path, sheets: list[str] | None, sample_rows: int) -> _Sam
         sample.frames[None] = _first_rows(read_rows(path, chunk_size=sample_rows), sample_rows)
         return sample
     problems: list[ReadError] = []
+    hidden = hidden_sheets(path) if sheets is None else []
+    if hidden and len(hidden) < len(workbook_sheets):  # a run skips them unless named: so here
+        workbook_sheets = [name for name in workbook_sheets if name not in hidden]
+        sample.notes += [
+            f"left out: sheet {name!r} is hidden (name it to use it)" for name in hidden
+        ]
     for name in sheets if sheets is not None else workbook_sheets:
         try:
             sample.frames[name] = _first_rows(

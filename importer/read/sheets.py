@@ -57,6 +57,7 @@ from importer.rows import RowError, SheetChunk
 __all__ = [
     "Format",
     "detect_encoding",
+    "hidden_sheets",
     "list_sheets",
     "read_rows",
     "rows_from_file",
@@ -121,6 +122,19 @@ def list_sheets(path: Path) -> list[str]:
     try:
         with open_workbook(path, name=name) as workbook:
             return worksheet_names(workbook)
+    except _FOREIGN as exc:
+        raise to_read_error(exc, name) from exc
+
+
+def hidden_sheets(path: Path) -> list[str]:
+    """The worksheets Excel hides (hidden or very hidden), in order; `[]` for CSV."""
+    path = Path(path)
+    name = str(path)
+    if _format_of(path, name) == "csv":
+        return []
+    try:
+        with open_workbook(path, name=name) as workbook:
+            return [s for s in worksheet_names(workbook) if is_hidden(workbook, s)]
     except _FOREIGN as exc:
         raise to_read_error(exc, name) from exc
 
