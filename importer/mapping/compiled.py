@@ -90,7 +90,7 @@ class Mapping:
     def user_emails(self, chunk: SheetChunk) -> set[str]:
         """Distinct e-mails that `lookup: user` blocks will look up in this chunk (pure)."""
         specs = [s for s in self.spec.fields.incidentAssigneeRequests or [] if s.lookup == "user"]
-        if not specs:
+        if not specs or chunk.hidden:  # a hidden sheet's rows are skipped, its columns unread
             return set()
         cols = ChunkColumns(chunk.frame, self.resolve_columns(chunk.frame.columns))
         found: set[str] = set()

@@ -126,3 +126,28 @@ def test_failed_rows_of_a_workbook_reimport_with_the_same_mapping(tmp_path, regi
     assert created["Fixed"]["autoAssessJurisdictions"] is False
     assert created["Fixed"]["dateOccurred"] == "2024-03-02T09:15:00.000Z"
     assert created["Fixed"]["description"] == "7.5"
+
+
+def test_a_hidden_sheet_with_other_columns_is_reported_not_read(tmp_path, register, cli):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    log = workbook.active
+    assert log is not None
+    log.title = "Log"
+    log.append(["Ref", "Title", "Owner"])
+    log.append(["H-1", "Visible", "alice.martin@example.com"])
+    lists = workbook.create_sheet("Lists")
+    lists.sheet_state = "hidden"
+    lists.append(["Type"])
+    lists.append(["Phishing"])
+    sheet = tmp_path / "hidden.xlsx"
+    workbook.save(sheet)
+    mapping = _mapping(tmp_path, "  incidentAssigneeRequests: {column: Owner, lookup: user}")
+
+    result = cli(run_args(sheet, mapping, tmp_path), register=register)
+
+    assert result.exit_code == 0, result.stderr
+    rows = _rows(_folder(tmp_path / "reports") / "results.csv")
+    assert [(r["sheet"], r["status"]) for r in rows] == [("Log", "created"), ("Lists", "skipped")]
+    assert "sheet 'Lists' is hidden in the workbook" in rows[1]["message"]
