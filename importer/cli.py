@@ -238,6 +238,9 @@ def init_mapping_command(
     sheet: Annotated[
         list[str] | None, typer.Option(help="Sheet to read (repeatable); default: all.")
     ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Encoding of CSV text, e.g. cp1250; the draft keeps it.")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Print a draft mapping for FILE: matched columns, date formats, proposed value maps."""
@@ -246,7 +249,7 @@ def init_mapping_command(
     with _one_line_errors(verbose):
         if not file.is_file():
             raise ConfigError(f"{file}: no such file")
-        sys.stdout.write(draft_mapping(file, sheets=sheet or None))
+        sys.stdout.write(draft_mapping(file, sheets=sheet or None, encoding=encoding))
 
 
 @app.command("schema")

@@ -41,13 +41,15 @@ def draft_mapping(
     sheets: list[str] | None = None,
     sample_rows: int = 2000,
     known_types: Sequence[str] | None = None,
+    encoding: str | None = None,
 ) -> str:
     """YAML text (with comments) of a draft mapping for `path`, from its first `sample_rows` rows.
 
     `known_types` are the tenant's incident type names (default: the sandbox's default tenant).
+    `encoding` (CSV text) is used to read the sample and written into the draft.
     """
     tenant = _default_tenant()
-    sample = _read_sample(Path(path), sheets, max(1, sample_rows))
+    sample = _read_sample(Path(path), sheets, max(1, sample_rows), encoding)
     frame, sheet_line = _choose_sheets(sample, explicit=sheets)
     columns = SampleColumns(
         frame,
@@ -56,6 +58,8 @@ def draft_mapping(
     )
     plan = plan_mapping(columns, tenant)
     lines = _head(Path(path), len(frame), sheet_line, plan.key, sample.notes)
+    if encoding:
+        lines.append(f"encoding: {scalar(encoding)}  # of the CSV text, as given to init-mapping")
     lines += _tenant_names(columns.known_types, [a.name for a in tenant.attributes])
     lines += render_fields(plan.drafts)
     lines += _tail(columns, plan)
@@ -79,11 +83,14 @@ def _default_tenant() -> Tenant:
     return load_seed()
 
 
-def _read_sample(path: Path, sheets: list[str] | None, sample_rows: int) -> _Sample:
+def _read_sample(
+    path: Path, sheets: list[str] | None, sample_rows: int, encoding: str | None = None
+) -> _Sample:
     sample = _Sample()
     workbook_sheets = list_sheets(path)
     if not workbook_sheets:  # CSV: one sheet, no name
-        sample.frames[None] = _first_rows(read_rows(path, chunk_size=sample_rows), sample_rows)
+        chunks = read_rows(path, chunk_size=sample_rows, encoding=encoding)
+        sample.frames[None] = _first_rows(chunks, sample_rows)
         return sample
     problems: list[ReadError] = []
     hidden = hidden_sheets(path) if sheets is None else []

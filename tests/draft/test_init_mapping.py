@@ -637,3 +637,11 @@ def test_the_draft_lists_the_tenants_incident_types_and_attributes_for_dry_runs(
     text = draft_mapping(sheet, known_types=["Phishing", "Data Breach"])
     assert "incident_types: [Phishing, Data Breach]" in text
     assert "attributes: [Severity, " in text
+
+
+def test_an_encoding_given_reads_the_sample_and_stays_in_the_draft(tmp_path):
+    sheet = tmp_path / "hu.csv"
+    sheet.write_bytes("Név;Leírás\nŐrző;űrlap\n".encode("cp1250"))
+    text = draft_mapping(sheet, encoding="cp1250")
+    assert "encoding: cp1250" in text
+    assert "Név" in text and "Õ" not in text
