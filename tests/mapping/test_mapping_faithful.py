@@ -112,3 +112,20 @@ def test_the_date_order_decided_in_one_chunk_holds_for_the_next(tmp_path):
     assert "not a date when read day first" in error.message
     assert "'13.07.2024' earlier in this column" in error.message
     assert mapping.date_orders == {"dateOccurred": ("day", "13.07.2024")}
+
+
+@pytest.mark.parametrize(
+    ("key", "old"),
+    [
+        ("0042", "42"),
+        ("17.0", "17"),
+        ("A|1.5E+03", "A|1500"),
+        ("9007199254740993", "9007199254740992"),
+        ("1234567890123456789", "1.2345678901234568e+18"),
+        ("LEG-0042", "LEG-0042"),
+    ],
+)
+def test_legacy_key_text_is_what_earlier_versions_wrote(key, old):
+    from importer.mapping import legacy_key_text
+
+    assert legacy_key_text(key) == old

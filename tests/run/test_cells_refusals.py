@@ -151,3 +151,28 @@ def test_a_hidden_sheet_with_other_columns_is_reported_not_read(tmp_path, regist
     rows = _rows(_folder(tmp_path / "reports") / "results.csv")
     assert [(r["sheet"], r["status"]) for r in rows] == [("Log", "created"), ("Lists", "skipped")]
     assert "sheet 'Lists' is hidden in the workbook" in rows[1]["message"]
+
+
+def test_a_row_the_ledger_knows_only_by_its_old_numeric_key_is_refused_not_created_again(
+    tmp_path, register, cli
+):
+    # Versions before this one keyed `0042` as `42`: a ledger entry `cells:42` stands for it.
+    old = tmp_path / "old.csv"
+    old.write_text("Ref,Title\n42,Imported long ago\n", encoding="utf-8")
+    mapping = _mapping(tmp_path, "")
+    assert cli(run_args(old, mapping, tmp_path), register=register).exit_code == 0
+    rerun = tmp_path / "rerun.csv"
+    rerun.write_text("Ref,Title\n0042,Imported long ago\n17.0,New row\n", encoding="utf-8")
+
+    for extra in (["--dry-run"], []):
+        args = run_args(rerun, mapping, tmp_path, *extra)
+        args[args.index("--report-dir") + 1] = str(tmp_path / f"again{len(extra)}")
+        result = cli(args, register=register)
+        assert result.exit_code == 1, result.stderr
+        rows = _rows(_folder(tmp_path / f"again{len(extra)}") / "results.csv")
+        assert [r["status"] for r in rows] == [
+            "invalid",
+            "would create" if extra else "created",
+        ]
+        assert "an earlier version of the importer keyed a row 'cells:42'" in rows[0]["message"]
+    assert sorted(i["name"] for i in register.incidents()) == ["Imported long ago", "New row"]
