@@ -65,8 +65,8 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
     hidden = hidden_sheet_reason(chunk)
     if hidden is not None:  # its columns may differ: nothing of it is read
         return MappedChunk(skipped={int(row): hidden for row in chunk.frame.index})
-    frame = without_no_value_tokens(chunk.frame, mapping.spec.no_value)
-    resolved = mapping.resolve_columns(frame.columns)
+    resolved = mapping.resolve_columns(chunk.frame.columns)
+    frame = without_no_value_tokens(chunk.frame, mapping.spec.no_value, set(resolved.values()))
     everything = ChunkColumns(frame, resolved)
     result = MappedChunk()
     keys = row_keys(mapping.key_columns, everything)

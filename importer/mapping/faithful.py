@@ -6,7 +6,7 @@ Each works on the whole chunk and adds located row errors; none guesses a value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,24 +56,32 @@ def add_reader_refusals(chunk: SheetChunk, rows: pd.Index, sink: ErrorSink) -> N
             sink.add(row, error)
 
 
-def without_no_value_tokens(frame: pd.DataFrame, tokens: Sequence[str]) -> pd.DataFrame:
+def without_no_value_tokens(
+    frame: pd.DataFrame, tokens: Sequence[str], columns: Iterable[str]
+) -> pd.DataFrame:
     """Cells whose trimmed text is exactly one of `tokens` (`\\N`, `NULL`, `N/A`, `-`) become
-    empty, in every column, before anything else reads them. Case counts: a title `Null` stays."""
+    empty in `columns` (the ones the mapping reads), before anything else reads them. Case
+    counts: a title `Null` stays. Each distinct text is looked at once."""
     if not tokens or frame.empty:
         return frame
     wanted = {token.strip() for token in tokens}
-    columns = {}
-    for position in range(frame.shape[1]):
+    emptied = {}
+    for position, name in enumerate(frame.columns):
+        if name not in columns:
+            continue
         column = frame.iloc[:, position]
-        text = column.map(lambda v: v.strip() if isinstance(v, str) else None)
-        hit = text.isin(wanted).to_numpy()
-        if hit.any():
-            columns[position] = column.mask(hit, None)
-    if not columns:
+        try:
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        except TypeError:  # an unhashable cell: leave the column as it is
+            continue
+        hits = [i for i, v in enumerate(uniques) if isinstance(v, str) and v.strip() in wanted]
+        if hits:
+            emptied[position] = column.mask(np.isin(codes, hits), None).to_numpy(copy=True)
+    if not emptied:
         return frame
     frame = frame.copy()
-    for position, column in columns.items():
-        frame.isetitem(position, column.to_numpy())
+    for position, values in emptied.items():
+        frame.isetitem(position, values)
     return frame
 
 
