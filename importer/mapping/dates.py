@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from importer.mapping.cells import Distinct, ErrorSink, is_blank_cell
+from importer.mapping.date_order import NUMERIC_DATE, ColumnOrder, DateContext, in_column_order
 from importer.mapping.spec import DateSpec
 
 __all__ = ["EARLIEST", "LATEST", "DateContext", "date_example", "iso_utc", "parse_dates"]
@@ -28,24 +28,12 @@ SERIAL_FIRST = pd.Timestamp("1970-01-01")
 SERIAL_END = pd.Timestamp("2100-01-01")
 _EXCEL_EPOCH = "1899-12-30"  # the 1900 date system (with Lotus's leap-day bug folded in)
 _EPOCH_1904 = "1904-01-01"
-# d/m/y or m/d/y with one-or-two-digit parts, then an optional time: read by our own code, in
-# the column's one order, so dateutil never swaps day and month to rescue a value.
-_NUMERIC_DATE = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?=$|[ T])(.*)$")
 _NUMERIC = re.compile(r"^\d+(?:\.\d+)?$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _ISO_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _TWO_NUMBERS = re.compile(r"\d+\D+\d+")
 _TIME_OF_DAY = re.compile(r"\d:\d")
 _EXAMPLE = datetime(2024, 12, 31, 14, 30)
-
-
-@dataclass
-class DateContext:
-    """What a date column's parse needs beyond its cells: the run's decided orders of free-form
-    columns (field → ("day"|"month", the value that decided)) and the workbook's date system."""
-
-    orders: dict[str, tuple[str, str]] = field(default_factory=dict)
-    date1904: bool = False
 
 
 class _Parsed:
@@ -115,7 +103,7 @@ def _parse_distinct(
     with warnings.catch_warnings():  # dateutil warns on odd strings; the row error says enough
         warnings.simplefilter("ignore")
         text = raw[kinds == "text"].astype(str).str.strip()
-        _parse_text(text, spec, parsed, _Order(spec, field, context, why), epoch)
+        _parse_text(text, spec, parsed, ColumnOrder(spec, field, context, why), epoch)
         serial_cells = spec.excel_serial is not False
         _parse_numbers(raw[kinds == "number"].astype(float), serial_cells, parsed, epoch, why)
         _parse_datetimes(raw[kinds == "datetime"], parsed)
@@ -143,7 +131,7 @@ def _kind(value: Any) -> str:
 
 
 def _parse_text(
-    text: pd.Series, spec: DateSpec, parsed: _Parsed, order: _Order, epoch: str
+    text: pd.Series, spec: DateSpec, parsed: _Parsed, order: ColumnOrder, epoch: str
 ) -> None:
     for fmt in spec.formats:
         if text.empty:
@@ -161,94 +149,24 @@ def _parse_text(
         _parse_numbers(text[numeric].astype(float), True, parsed, epoch, order.why)
         text = text[~parsed.done()[text.index]]
     if spec.dayfirst is not None or not spec.formats:
-        numeric_dates = text.str.match(_NUMERIC_DATE)
+        numeric_dates = text.str.match(NUMERIC_DATE)
         _parse_in_order(text[numeric_dates], order, parsed)
         rest = text[~numeric_dates]
         _parse_lenient(rest[rest.str.contains(_TWO_NUMBERS)], bool(spec.dayfirst), parsed)
 
 
-class _Order:
-    """The one order (day or month first) of a free-form date column: the mapping's `dayfirst`,
-    else the run's earlier decision, else the majority of this chunk's unambiguous values
-    (13.07.2024 is day first). Values that contradict the order are refused, never swapped."""
-
-    def __init__(self, spec: DateSpec, field: str, context: DateContext, why: dict[int, str]):
-        self.spec, self.field, self.context, self.why = spec, field, context, why
-
-    def decide(self, parts: pd.DataFrame) -> tuple[str | None, str]:
-        """("day" | "month" | None, what decided it) for the numeric dates in `parts`."""
-        if self.spec.dayfirst is not None:
-            return ("day" if self.spec.dayfirst else "month"), "set by the mapping's dayfirst"
-        if self.field in self.context.orders:
-            order, example = self.context.orders[self.field]
-            return order, f"decided by {example!r} earlier in this column"
-        first, second = parts["first"], parts["second"]
-        days = parts["text"][(first > 12) & (second <= 12)]
-        months = parts["text"][(second > 12) & (first <= 12)]
-        if len(days) == len(months) and len(days):
-            return None, (
-                f"this column has as many dates written day first ({days.iloc[0]!r}) as month "
-                f"first ({months.iloc[0]!r}); fix them or set dayfirst"
-            )
-        # The majority of distinct unambiguous values decides; the others contradict it.
-        for order, found in sorted((("day", days), ("month", months)), key=lambda p: -len(p[1])):
-            if len(found):
-                self.context.orders[self.field] = (order, str(found.iloc[0]))
-                return order, f"decided by {found.iloc[0]!r} in this column"
-        return None, (
-            "day and month could be either way round and no value in this column tells; "
-            "set dayfirst: true (31/12) or false (12/31) in the mapping"
-        )
-
-
-def _parse_in_order(text: pd.Series, order: _Order, parsed: _Parsed) -> None:
-    if text.empty:
-        return
-    parts = text.str.extract(_NUMERIC_DATE)
-    parts = pd.DataFrame(
-        {
-            "text": text,
-            "first": parts[0].astype(int),
-            "second": parts[2].astype(int),
-            "year": parts[3],
-            "rest": parts[4].fillna(""),
-        }
-    )
-    decided, reason = order.decide(parts)
+def _parse_in_order(text: pd.Series, order: ColumnOrder, parsed: _Parsed) -> None:
     local: dict[str, pd.Timestamp] = {}
-    rows = zip(
-        text.index.tolist(),
-        text.tolist(),
-        parts["first"].tolist(),
-        parts["second"].tolist(),
-        parts["year"].tolist(),
-        parts["rest"].tolist(),
-        strict=True,
-    )
-    for position, value, first, second, year_text, rest in rows:
-        ambiguous = first != second and first <= 12 and second <= 12
-        if decided is None and (ambiguous or first > 12 or second > 12):
-            order.why[int(position)] = f"not read: {reason}"
-            continue
-        day, month = (first, second) if decided == "day" else (second, first)
-        year = int(year_text) if len(year_text) == 4 else _century(int(year_text))
-        stamp = _lenient_one(f"{year:04d}-{month:02d}-{day:02d}{rest}", False)
+    for position, value, candidate in in_column_order(text, order):
+        stamp = _lenient_one(candidate, False)
         if stamp is None or stamp.tzinfo is not None:
-            order.why[int(position)] = (
-                f"not a date when read {decided or 'day'} first, the order of this column "
-                f"({reason})"
-            )
-            continue
-        local[value] = stamp
+            order.contradicted(position)
+        else:
+            local[value] = stamp
     if local:
         sub = text[text.isin(list(local))]
         values = pd.to_datetime(sub.map(local), errors="coerce")
         parsed.put(values, date_only=~sub.str.contains(_TIME_OF_DAY))
-
-
-def _century(year: int) -> int:
-    """Two-digit years as strptime's %y reads them: 69-99 → 1900s, 00-68 → 2000s."""
-    return year + (1900 if year >= 69 else 2000)
 
 
 def _parse_iso(text: pd.Series, parsed: _Parsed) -> None:

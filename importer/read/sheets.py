@@ -24,12 +24,10 @@ delimiters are detected: `importer.read.delimited`; what XLSX cells give: `impor
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-import pandas as pd
 from python_calamine import (
     CalamineError,
     CalamineWorkbook,
@@ -40,6 +38,7 @@ from python_calamine import (
 )
 
 from importer.errors import ReadError
+from importer.read.columns import Columns, located, refuse_wide
 from importer.read.delimited import csv_records, detect_encoding, sniff_delimiter
 from importer.read.workbook import (
     OLE2_MAGIC,
@@ -249,7 +248,7 @@ def _workbook_chunks(
             chunk_size=chunk_size,
         ):
             for row in chunk.frame.index:
-                found = [_named(e, chunk, first_column) for e in facts.refused.pop(row, [])]
+                found = [located(e, chunk, first_column) for e in facts.refused.pop(row, [])]
                 if found:
                     chunk.refused.setdefault(row, []).extend(found)
             # A hidden sheet is read only when named (`sheets`); else its rows are reported.
@@ -258,24 +257,6 @@ def _workbook_chunks(
             yield chunk
     if not any_header:
         raise ReadError("every sheet of the workbook is empty: no header row", path=name)
-
-
-def _named(error: RowError, chunk: SheetChunk, first_column: int) -> RowError:
-    """A refusal located by column letter (`C`) → the header's name for that column."""
-    if error.column is None or not error.column.isalpha():
-        return error
-    position = _column_index(error.column) - first_column
-    names = chunk.frame.columns
-    name = str(names[position]) if 0 <= position < len(names) else f"Column {error.column}"
-    return RowError(error.message, field=error.field, column=name, value=error.value)
-
-
-def _column_index(letters: str) -> int:
-    """`A` → 0, `AA` → 26."""
-    index = 0
-    for letter in letters.upper():
-        index = index * 26 + ord(letter) - ord("A") + 1
-    return index - 1
 
 
 def _csv_chunks(
@@ -299,7 +280,7 @@ def _chunks(
     first_column: int,
     chunk_size: int,
 ) -> Iterator[SheetChunk]:
-    columns = _Columns(header[1], first_column)
+    columns = Columns(header[1], first_column)
     width = len(header[1])
     numbers: list[int] = []
     rows: list[list[Any]] = []
@@ -309,86 +290,9 @@ def _chunks(
         numbers.append(number)
         rows.append(cells)
         if len(cells) > width:
-            _refuse_wide(number, cells, width, columns, refused)
+            refuse_wide(number, cells, width, columns, refused)
         if len(rows) == chunk_size:
             yield SheetChunk(file, sheet, columns.frame(rows, numbers), refused)
             numbers, rows, refused, yielded = [], [], {}, True
     if rows or not yielded:
         yield SheetChunk(file, sheet, columns.frame(rows, numbers), refused)
-
-
-def _refuse_wide(
-    number: int, cells: list[Any], width: int, columns: _Columns, refused: dict[int, list[RowError]]
-) -> None:
-    """A row with filled cells right of its header is refused: its cells may have shifted."""
-    extra = [
-        f"{columns.letter(position)} {str(cell)[:40]!r}"
-        for position, cell in enumerate(cells[width:], start=width)
-        if cell is not None and str(cell).strip()
-    ]
-    if extra:
-        refused[number] = [
-            RowError(
-                f"{len(extra)} cell(s) right of the header's last column: {', '.join(extra)}; "
-                "cells may have shifted (an unquoted separator, like 1,200 in a comma CSV?)"
-            )
-        ]
-
-
-class _Columns:
-    """Column names of one sheet: the header's, made unique, then `Column X` for extra cells."""
-
-    def __init__(self, header: list[Any], first_column: int) -> None:
-        self._first_column = first_column
-        self._taken: set[str] = set()
-        texts = ["" if cell is None else str(cell).strip() for cell in header]
-        self._taken.update(texts)
-        self.names: list[str] = []
-        # Every copy of a repeated name is numbered, the first too: a mapping that names the
-        # bare `Country` of `Country,Country` is refused at start instead of taking the first.
-        repeated = {text for text, count in Counter(texts).items() if text and count > 1}
-        copies: Counter[str] = Counter()
-        for position, text in enumerate(texts):
-            if text in repeated:
-                copies[text] += 1
-                self._add(text, copies[text])
-            else:
-                self._add(text or self._letter_name(position))
-        self._header_width = len(self.names)
-
-    def frame(self, rows: list[list[Any]], numbers: list[int]) -> pd.DataFrame:
-        width = max(self._header_width, max(map(len, rows), default=0))
-        while len(self.names) < width:
-            self._add(self._letter_name(len(self.names)))
-        padded = [row if len(row) == width else row + [None] * (width - len(row)) for row in rows]
-        return pd.DataFrame(
-            padded,
-            columns=pd.Index(self.names[:width], dtype=object),
-            index=pd.Index(numbers, dtype="int64", name="row"),
-            dtype=object,
-        )
-
-    def _letter_name(self, position: int) -> str:
-        return f"Column {self.letter(position)}"
-
-    def letter(self, position: int) -> str:
-        return _column_letters(self._first_column + position)
-
-    def _add(self, name: str, copy: int | None = None) -> None:
-        if copy is not None or name in self.names:
-            suffix = copy or 2
-            while f"{name} ({suffix})" in self._taken:
-                suffix += 1
-            name = f"{name} ({suffix})"
-        self._taken.add(name)
-        self.names.append(name)
-
-
-def _column_letters(index: int) -> str:
-    """0 → `A`, 25 → `Z`, 26 → `AA`, as spreadsheets label columns."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters

@@ -21,11 +21,12 @@ from importer.errors import (
     SendError,
 )
 from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprint
-from importer.mapping import Lookups, Mapping, apply_mapping, legacy_key_text
+from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
 from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.lookups import add_users
+from importer.run.oldkeys import held_by_old_keys
 from importer.send import RegisterClient
 from importer.validate import validate_chunk
 
@@ -155,34 +156,8 @@ class ChunkProcessor:
         self._check_threshold(results)
 
     def _held_by_old_keys(self, jobs: list[Job], results: list[RowResult]) -> list[Job]:
-        """Rows whose key an earlier version wrote as a number (`0042` as `42`) and that the ledger
-        knows only by that old key: refused, never created twice nor matched by a guess (the old
-        key may be another row's: `9007199254740993` was `9007199254740992`)."""
         store = self.ledger if self.ledger is not None else self.preview
-        prefix = f"{self.mapping.name}:"
-        old = {
-            job.key: prefix + legacy_key_text(job.key[len(prefix) :])
-            for job in jobs
-            if job.key.startswith(prefix) and not job.key.startswith(prefix + "sha256:")
-        }
-        old = {key: legacy for key, legacy in old.items() if legacy != key}
-        if store is None or not old:
-            return jobs
-        known = store.get_many(old)
-        found = store.get_many(v for k, v in old.items() if k not in known)
-        kept, held = [], []
-        for job in jobs:
-            legacy = old.get(job.key)
-            entry = found.get(legacy) if legacy is not None and job.key not in known else None
-            if entry is None:
-                kept.append(job)
-                continue
-            error = RowError(
-                f"an earlier version of the importer keyed a row {legacy!r} (incident "
-                f"{entry.incident_id or 'unknown'}); keys are now read as written ({job.key!r}), "
-                "so this may be that row or another one: check it in the register, not sent"
-            )
-            held.append(RowResult(job.source, RowStatus.INVALID, errors=[error], key=job.key))
+        kept, held = held_by_old_keys(jobs, self.mapping.name, store)
         self.progress.advance(held)
         results.extend(held)
         return kept
