@@ -11,10 +11,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from importer.mapping.cells import ErrorSink
+from importer.mapping.cells import ErrorSink, number_text
 from importer.mapping.matching import expected_one_of
 from importer.mapping.spec import MappingSpec
-from importer.rows import SheetChunk
+from importer.rows import RowError, SheetChunk
 
 __all__ = [
     "PLACEHOLDER_PREFIX",
@@ -100,15 +100,17 @@ def check_inexact_numbers(
         if not floats.any():
             continue
         values = raw[floats.to_numpy()].astype(float)
-        bad = pd.Series(np.isinf(values) | (values.abs() >= _EXACT), index=values.index)
-        sink.add_where(
-            bad,
-            values,
-            "a number this large is not stored exactly in a workbook (Excel keeps 15 digits); "
-            "format the column as Text in Excel and type the value again",
-            field="cell",
-            column=column,
-        )
+        bad = np.isinf(values) | (values.abs() >= _EXACT)
+        for row, value in values[bad].items():
+            sink.add(
+                row,
+                RowError(
+                    "a number this large is not stored exactly in a workbook (Excel keeps 15 "
+                    "digits); format the column as Text in Excel and type the value again",
+                    column=column,
+                    value=number_text(value),
+                ),
+            )
 
 
 def check_placeholders(spec: MappingSpec, index: pd.Index, sink: ErrorSink) -> None:

@@ -51,8 +51,8 @@ def test_a_workbook_number_too_large_to_be_exact_is_refused(tmp_path):
     cells = {"Title": ["a", "b", "c"], "Ticket": [17, 1.2345678901234568e18, 12.5]}
     mapped = apply_mapping(mapping, chunk(cells), Lookups())
     assert [mapped.bodies[r]["description"] for r in (2, 4)] == ["17", "12.5"]
-    (error,) = [e for e in mapped.errors[3] if e.field == "cell"]
-    assert error.column == "Ticket"
+    (error,) = mapped.errors[3]
+    assert (error.column, error.value) == ("Ticket", "1.23456789012346e+18")
     assert "not stored exactly in a workbook" in error.message
 
 

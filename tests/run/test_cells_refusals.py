@@ -43,11 +43,17 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def test_a_mapping_naming_a_repeated_header_stops_before_anything_is_sent(tmp_path, register, cli):
     mapping = _mapping(tmp_path, "  description: {column: Country}")
-    result = cli(run_args(CELLS / "repeated.csv", mapping, tmp_path), register=register)
+    for extra in (["--dry-run"], []):
+        args = run_args(CELLS / "repeated.csv", mapping, tmp_path, *extra)
+        result = cli(args, register=register)
 
-    assert result.exit_code == 2
-    assert "column 'Country' appears 3 times in the sheet's header" in result.stderr
-    assert "'Country (1)', 'Country (2)', 'Country (3)'" in result.stderr
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"Error: {CELLS / 'repeated.csv'}: {mapping}: column 'Country' appears 3 times in "
+            "the sheet's header; the reader names the copies 'Country (1)', 'Country (2)', "
+            "'Country (3)'\nHint: name the copy you mean, e.g. 'Country (1)', or rename the "
+            "headers in the sheet\n"
+        )
     assert register.incidents() == []
 
 
