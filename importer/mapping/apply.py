@@ -77,7 +77,7 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
     cols = ChunkColumns(frame.loc[~skipped.to_numpy()], resolved, chunk.date1904)
     sink = ErrorSink()
     add_reader_refusals(chunk, cols.frame.index, sink)
-    check_inexact_numbers(cols.frame, resolved, sink, dates=_date_columns(mapping))
+    check_inexact_numbers(cols.frame, resolved, sink, fields=_fields_by_column(mapping))
     check_placeholders(mapping.spec, cols.frame.index, sink)
     if mapping.key_columns:
         _check_keys(keys[~skipped.to_numpy()], mapping.key_columns, sink)
@@ -87,8 +87,15 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
     return result
 
 
-def _date_columns(mapping: Mapping) -> set[str]:
-    return {c for name in DATE_FIELDS for c in mapping.columns_for(name)}
+def _fields_by_column(mapping: Mapping) -> dict[str, str]:
+    """Source column → the first field it feeds (`key` for key columns); dates left out."""
+    found = {column: "key" for column in mapping.key_columns}
+    dates = {c for name in DATE_FIELDS for c in mapping.columns_for(name)}
+    for name in type(mapping.spec.fields).model_fields:
+        for column in mapping.columns_for(name):
+            if column not in dates:
+                found.setdefault(column, name)
+    return found
 
 
 def _check_keys(keys: pd.Series, columns: list[str], sink: ErrorSink) -> None:

@@ -86,12 +86,13 @@ def without_no_value_tokens(
 
 
 def check_inexact_numbers(
-    frame: pd.DataFrame, columns: dict[str, str], sink: ErrorSink, *, dates: set[str]
+    frame: pd.DataFrame, columns: dict[str, str], sink: ErrorSink, *, fields: dict[str, str]
 ) -> None:
     """A workbook number cell too large to be exact (a 19-digit id typed into Excel is stored
-    with 15-16 significant digits) is refused in every column the mapping reads but dates."""
+    with 15-16 significant digits) is refused in the columns of `fields` (column → the field it
+    feeds; date columns are left to the date parser)."""
     for column, header in columns.items():
-        if column in dates or header not in frame.columns:
+        if column not in fields or header not in frame.columns:
             continue
         raw = frame[header]
         if isinstance(raw, pd.DataFrame) or _NO_FLOATS.get(pd.api.types.infer_dtype(raw), False):
@@ -107,6 +108,7 @@ def check_inexact_numbers(
                 RowError(
                     "a number this large is not stored exactly in a workbook (Excel keeps 15 "
                     "digits); format the column as Text in Excel and type the value again",
+                    field=fields[column],
                     column=column,
                     value=number_text(value),
                 ),

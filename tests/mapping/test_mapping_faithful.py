@@ -52,7 +52,7 @@ def test_a_workbook_number_too_large_to_be_exact_is_refused(tmp_path):
     mapped = apply_mapping(mapping, chunk(cells), Lookups())
     assert [mapped.bodies[r]["description"] for r in (2, 4)] == ["17", "12.5"]
     (error,) = mapped.errors[3]
-    assert (error.column, error.value) == ("Ticket", "1.23456789012346e+18")
+    assert (error.field, error.column, error.value) == ("key", "Ticket", "1.23456789012346e+18")
     assert "not stored exactly in a workbook" in error.message
 
 

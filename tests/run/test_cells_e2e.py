@@ -79,9 +79,9 @@ CASES = [
         refused={
             _at("ids.xlsx", 3, "Ids"): (
                 "invalid",
-                "column 'Ref' value '1.23456789012346e+18': a number this large is not stored "
-                "exactly in a workbook (Excel keeps 15 digits); format the column as Text in "
-                "Excel and type the value again",
+                "column 'Ref' (key) value '1.23456789012346e+18': a number this large is not "
+                "stored exactly in a workbook (Excel keeps 15 digits); format the column as "
+                "Text in Excel and type the value again",
             )
         },
     ),
