@@ -12,7 +12,6 @@ from importer.mapping.compiled import Mapping
 from importer.mapping.dates import DateContext, iso_utc, parse_dates
 from importer.mapping.durations import parse_duration
 from importer.mapping.faithful import (
-    add_reader_refusals,
     check_incident_types,
     check_inexact_numbers,
     check_placeholders,
@@ -76,7 +75,6 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
     result.skipped = {int(r): str(why) for r, why in reasons[skipped].items()}  # type: ignore[call-overload]
     cols = ChunkColumns(frame.loc[~skipped.to_numpy()], resolved, chunk.date1904)
     sink = ErrorSink()
-    add_reader_refusals(chunk, cols.frame.index, sink)
     check_inexact_numbers(cols.frame, resolved, sink, fields=_fields_by_column(mapping))
     check_placeholders(mapping.spec, cols.frame.index, sink)
     if mapping.key_columns:

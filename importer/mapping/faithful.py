@@ -1,5 +1,6 @@
-"""Checks that keep a body faithful to the sheet: what the reader refused, "no value" tokens,
-numbers a workbook cannot hold exactly, placeholders left by init-mapping, unknown incident types.
+"""Checks that keep a body faithful to the sheet: "no value" tokens, numbers a workbook cannot
+hold exactly, placeholders left by init-mapping, unknown incident types. (Rows the reader
+refused come with `SheetChunk.row_errors`; the run reports them invalid.)
 
 Each works on the whole chunk and adds located row errors; none guesses a value.
 """
@@ -18,7 +19,6 @@ from importer.rows import RowError, SheetChunk
 
 __all__ = [
     "PLACEHOLDER_PREFIX",
-    "add_reader_refusals",
     "check_incident_types",
     "check_inexact_numbers",
     "check_placeholders",
@@ -46,14 +46,6 @@ def hidden_sheet_reason(chunk: SheetChunk) -> str | None:
         f"sheet {chunk.sheet!r} is hidden in the workbook; name it in the mapping's `sheets` "
         "(or --sheet) to import its rows"
     )
-
-
-def add_reader_refusals(chunk: SheetChunk, rows: pd.Index, sink: ErrorSink) -> None:
-    """Rows the reader refused (wider than the header, merged across columns, formula without
-    a value) get its errors."""
-    for row in rows.intersection(pd.Index(list(chunk.refused), dtype="int64")):
-        for error in chunk.refused[int(row)]:
-            sink.add(row, error)
 
 
 def without_no_value_tokens(

@@ -59,6 +59,8 @@ class Columns:
     def __init__(self, header: list[Any], first_column: int) -> None:
         self._first_column = first_column
         self._taken: set[str] = set()
+        self._used: set[str] = set()  # the names given so far; a set, or naming is quadratic
+        self._suffixes: dict[str, int] = {}  # next suffix to try for a repeated name
         texts = ["" if cell is None else str(cell).strip() for cell in header]
         self._taken.update(texts)
         self.names: list[str] = []
@@ -93,12 +95,17 @@ class Columns:
         return _column_letters(self._first_column + position)
 
     def _add(self, name: str, copy: int | None = None) -> None:
-        if copy is not None or name in self.names:
-            suffix = copy or 2
+        if copy is not None or name in self._used:
+            # Names only get taken, so the first free suffix never goes down: start from the
+            # last one given to this name (or its copy number), or naming is quadratic.
+            start = self._suffixes.get(name, 1 if copy is not None else 2)
+            suffix = max(copy, start) if copy is not None else start
             while f"{name} ({suffix})" in self._taken:
                 suffix += 1
+            self._suffixes[name] = suffix + 1
             name = f"{name} ({suffix})"
         self._taken.add(name)
+        self._used.add(name)
         self.names.append(name)
 
 

@@ -5,17 +5,20 @@ quoted newlines is one row). What the reader decides for the stages after it:
 - Header: the first non-empty row. Names are stripped; a blank one becomes `Column C` (the
   spreadsheet column letter, as Excel shows the file); every copy of a repeated one is numbered,
   `Name (1)`, `Name (2)`, so that no mapping silently takes the first.
-- Rows the reader refuses (wider than the header, merged across columns, a formula without a
-  value) are in `SheetChunk.refused`; hidden sheets read without being named are flagged.
+- Rows the reader refuses (past a limit, wider than the header, merged across columns, a formula
+  without a value) come with `SheetChunk.row_errors`; hidden sheets read without being named
+  are flagged `hidden`, and a workbook on the 1904 date system `date1904` (docs/cells.md).
 - Cells: CSV cells are `str` exactly as in the file; XLSX cells are `str`, `int` (whole numbers),
   `float`, `bool`, `datetime`/`date` (and `time`/`timedelta` for time-only and duration cells).
   Empty cells are `None`.
-- Rows with no cell, or only blank text, are not yielded; later rows keep their numbers.
+- Empty lines and xlsx rows with no cell or only blank text are not yielded; later rows keep
+  their numbers. A CSV row of only delimiters or blank text is yielded (all cells `None` or
+  blank), so the mapping reports it as `skipped: blank row`.
 - A row longer than the header keeps its extra cells under `Column F`-style names, in the chunks
   that have such rows; trailing empty cells are dropped, so `a,b,,` has two columns.
 - A sheet with a header and no rows yields one empty chunk, so callers still see its columns.
-- XLSX with `sheets=None`: every worksheet in order (hidden ones too, flagged `hidden`),
-  skipping empty ones.
+- XLSX with `sheets=None`: every worksheet in order (hidden ones too, flagged), skipping empty
+  ones.
   `sheets` is ignored for CSV.
 Every failure to read surfaces as `ReadError` with a one-line reason. How encodings and
 delimiters are detected: `importer.read.delimited`; what XLSX cells give: `importer.read.workbook`.
@@ -40,6 +43,8 @@ from python_calamine import (
 from importer.errors import ReadError
 from importer.read.columns import Columns, located, refuse_wide
 from importer.read.delimited import csv_records, detect_encoding, sniff_delimiter
+from importer.read.limits import DEFAULT_LIMITS, ReadLimits, RowGuard
+from importer.read.restore import is_failed_rows_header, restored, restored_header
 from importer.read.workbook import (
     OLE2_MAGIC,
     ZIP_MAGIC,
@@ -55,6 +60,7 @@ from importer.rows import RowError, SheetChunk
 
 __all__ = [
     "Format",
+    "check_input",
     "detect_encoding",
     "hidden_sheets",
     "list_sheets",
@@ -81,18 +87,20 @@ def read_rows(
     *,
     sheets: Sequence[str] | None = None,
     chunk_size: int = 5000,
+    limits: ReadLimits = DEFAULT_LIMITS,
     encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
     """Stream `path` as chunks; the format comes from the extension, else from the first bytes.
     `encoding` overrides the detected encoding of CSV text (ignored for workbooks).
 
-    A missing file or a directory fails here; anything else on the first `next()`.
+    A missing file or a directory fails here; anything else on the first `next()`. Rows past
+    a limit (`importer.read.limits`) come with `SheetChunk.row_errors`.
     """
     path = Path(path)
     name = str(path)
     _check_chunk_size(chunk_size)
     file_format = _format_of(path, name)
-    chunks = _path_chunks(path, name, file_format, sheets, chunk_size, encoding)
+    chunks = _path_chunks(path, name, file_format, sheets, chunk_size, limits, encoding)
     return _translated(chunks, name)
 
 
@@ -103,13 +111,14 @@ def rows_from_file(
     format: Format,
     sheets: Sequence[str] | None = None,
     chunk_size: int = 5000,
+    limits: ReadLimits = DEFAULT_LIMITS,
     encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
     """`read_rows` over an open binary file; `name` labels the chunks and errors."""
     _check_chunk_size(chunk_size)
     if format == "xlsx":
-        return _translated(_fp_workbook_chunks(fp, name, sheets, chunk_size), name)
-    return _translated(_csv_chunks(fp, name, chunk_size, encoding), name)
+        return _translated(_fp_workbook_chunks(fp, name, sheets, chunk_size, limits), name)
+    return _translated(_csv_chunks(fp, name, chunk_size, limits, encoding), name)
 
 
 def list_sheets(path: Path) -> list[str]:
@@ -183,11 +192,19 @@ def _check_chunk_size(chunk_size: int) -> None:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
 
 
-def _format_of(path: Path, name: str) -> Format:
+def check_input(path: Path) -> None:
+    """Raise ReadError (one line) unless `path` is a regular file: missing, a folder, a device."""
+    name = str(path)
     if path.is_dir():
         raise ReadError("is a directory, not a file", path=name)
     if not path.exists():
         raise ReadError("file not found", path=name)
+    if not path.is_file():
+        raise ReadError("is not a regular file (a device, pipe or socket)", path=name)
+
+
+def _format_of(path: Path, name: str) -> Format:
+    check_input(path)
     known = _SUFFIXES.get(path.suffix.lower())
     if known is not None:
         return known
@@ -205,21 +222,24 @@ def _path_chunks(
     file_format: Format,
     sheets: Sequence[str] | None,
     chunk_size: int,
+    limits: ReadLimits,
     encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
     if file_format == "xlsx":
-        with open_workbook(path, name=name) as workbook:
-            yield from _workbook_chunks(workbook, name, sheets, chunk_size, workbook_parts(path))
+        with open_workbook(path, name=name, limits=limits) as workbook:
+            parts = workbook_parts(path)
+            yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)
     else:
         with path.open("rb") as fp:
-            yield from _csv_chunks(fp, name, chunk_size, encoding)
+            yield from _csv_chunks(fp, name, chunk_size, limits, encoding)
 
 
 def _fp_workbook_chunks(
-    fp: BinaryIO, name: str, sheets: Sequence[str] | None, chunk_size: int
+    fp: BinaryIO, name: str, sheets: Sequence[str] | None, chunk_size: int, limits: ReadLimits
 ) -> Iterator[SheetChunk]:
-    with open_workbook(fp, name=name) as workbook:
-        yield from _workbook_chunks(workbook, name, sheets, chunk_size, workbook_parts(fp))
+    with open_workbook(fp, name=name, limits=limits) as workbook:
+        parts = workbook_parts(fp)
+        yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)
 
 
 def _workbook_chunks(
@@ -227,13 +247,14 @@ def _workbook_chunks(
     name: str,
     sheets: Sequence[str] | None,
     chunk_size: int,
+    limits: ReadLimits,
     parts: WorkbookParts,
 ) -> Iterator[SheetChunk]:
     any_header = False
     for sheet in select_sheets(workbook, sheets, name=name):
         facts = SheetFacts(empty_formulas=parts.empty_formulas(sheet))
         first_column, records = sheet_records(workbook, sheet, facts)
-        header = next(records, None)
+        header = _first_filled(records)
         if header is None:
             if sheets is not None:
                 raise ReadError(f"sheet {sheet!r} is empty: no header row", path=name)
@@ -246,11 +267,12 @@ def _workbook_chunks(
             sheet=sheet,
             first_column=first_column,
             chunk_size=chunk_size,
+            guard=RowGuard(limits, name=name),
         ):
             for row in chunk.frame.index:
                 found = [located(e, chunk, first_column) for e in facts.refused.pop(row, [])]
                 if found:
-                    chunk.refused.setdefault(row, []).extend(found)
+                    chunk.row_errors.setdefault(row, []).extend(found)
             # A hidden sheet is read only when named (`sheets`); else its rows are reported.
             chunk.hidden = sheets is None and is_hidden(workbook, sheet)
             chunk.date1904 = parts.date1904
@@ -260,15 +282,40 @@ def _workbook_chunks(
 
 
 def _csv_chunks(
-    fp: BinaryIO, name: str, chunk_size: int, encoding: str | None = None
+    fp: BinaryIO,
+    name: str,
+    chunk_size: int,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
-    records = csv_records(fp, name=name, encoding=encoding)
-    header = next(records, None)
-    if header is None:
-        raise ReadError("empty file: no header row", path=name)
-    yield from _chunks(
-        header, records, file=name, sheet=None, first_column=0, chunk_size=chunk_size
-    )
+    raw = csv_records(fp, name=name, limits=limits, encoding=encoding)
+    records: Iterator[_Record] = raw
+    try:  # close it before the caller closes fp: its cleanup needs the file open
+        header = _first_filled(records)
+        if header is None:
+            raise ReadError("empty file: no header row", path=name)
+        if is_failed_rows_header(header[1]):  # a report of ours: undo its formula escaping
+            header, records = restored_header(header), restored(records)
+        guard = RowGuard(limits, name=name, csv=True)
+        yield from _chunks(
+            header,
+            records,
+            file=name,
+            sheet=None,
+            first_column=0,
+            chunk_size=chunk_size,
+            guard=guard,
+        )
+    finally:
+        raw.close()
+
+
+def _first_filled(records: Iterator[_Record]) -> _Record | None:
+    """The header: the first record with a non-blank cell (blank rows above it are not data)."""
+    for record in records:
+        if not all(cell is None or (type(cell) is str and cell.isspace()) for cell in record[1]):
+            return record
+    return None
 
 
 def _chunks(
@@ -279,20 +326,24 @@ def _chunks(
     sheet: str | None,
     first_column: int,
     chunk_size: int,
+    guard: RowGuard,
 ) -> Iterator[SheetChunk]:
+    guard.check_header(header[1], where=f"sheet {sheet!r}: " if sheet else "")
     columns = Columns(header[1], first_column)
     width = len(header[1])
     numbers: list[int] = []
     rows: list[list[Any]] = []
-    refused: dict[int, list[RowError]] = {}
+    errors: dict[int, list[RowError]] = {}
     yielded = False
     for number, cells in records:
+        if problems := guard.check_row(cells, columns.names):
+            errors[number] = problems
+        elif len(cells) > width:
+            refuse_wide(number, cells, width, columns, errors)
         numbers.append(number)
         rows.append(cells)
-        if len(cells) > width:
-            refuse_wide(number, cells, width, columns, refused)
         if len(rows) == chunk_size:
-            yield SheetChunk(file, sheet, columns.frame(rows, numbers), refused)
-            numbers, rows, refused, yielded = [], [], {}, True
+            yield SheetChunk(file, sheet, columns.frame(rows, numbers), errors)
+            numbers, rows, errors, yielded = [], [], {}, True
     if rows or not yielded:
-        yield SheetChunk(file, sheet, columns.frame(rows, numbers), refused)
+        yield SheetChunk(file, sheet, columns.frame(rows, numbers), errors)

@@ -25,8 +25,8 @@ def _one(name: str, **options: object):
 def test_a_row_wider_than_its_header_is_refused_naming_the_extra_cells():
     (chunk,) = _one("wide.csv")
     assert list(chunk.frame.columns) == ["Ref", "Title", "Records", "Occurred", "Column E"]
-    assert set(chunk.refused) == {2}  # W-3 ends in empty cells: nothing shifted
-    (error,) = chunk.refused[2]
+    assert set(chunk.row_errors) == {2}  # W-3 ends in empty cells: nothing shifted
+    (error,) = chunk.row_errors[2]
     assert "1 cell(s) right of the header's last column: E '2024-01-02'" in error.message
 
 
@@ -44,11 +44,11 @@ def test_every_copy_of_a_repeated_header_is_numbered():
 def test_merged_cells_formulas_and_hidden_sheets():
     log, old = _one("workbook_cells.xlsx")
     assert log.frame["Occurred"].tolist()[:2] == [date(2024, 5, 6), date(2024, 5, 6)]  # merge down
-    assert [e.message.split(" span")[0] for e in log.refused[4]] == ["merged cells A4:B4"]
-    (formula,) = log.refused[5]
+    assert [e.message.split(" span")[0] for e in log.row_errors[4]] == ["merged cells A4:B4"]
+    (formula,) = log.row_errors[5]
     assert formula.column == "Title"
     assert formula.message.startswith("cell B5 is a formula saved without its value")
-    assert set(log.refused) == {4, 5}
+    assert set(log.row_errors) == {4, 5}
     assert (log.hidden, old.hidden, old.sheet) == (False, True, "Old")
 
 
