@@ -72,6 +72,7 @@ class RunOptions:
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     count_rows_first: bool = False
+    encoding: str | None = None  # CSV text encoding; else the mapping's `encoding`, else detected
     limits: ReadLimits = DEFAULT_LIMITS
     validation_report: bool = False  # also write problems.csv, validation.xlsx, report.html
     max_invalid: InvalidLimit | None = None
@@ -250,12 +251,17 @@ def _selected_sheets(options: RunOptions, mapping: Mapping) -> list[str] | None:
     return options.sheets or mapping.sheets
 
 
+def _encoding(options: RunOptions, mapping: Mapping) -> str | None:
+    return options.encoding or mapping.spec.encoding
+
+
 def _chunks(options: RunOptions, mapping: Mapping) -> Iterator[SheetChunk]:
     for path in options.files:
         yield from read_rows(
             path,
             sheets=_selected_sheets(options, mapping),
             chunk_size=options.chunk_size,
+            encoding=_encoding(options, mapping),
             limits=options.limits,
         )
 
@@ -265,16 +271,25 @@ def _check_headers(options: RunOptions, mapping: Mapping) -> None:
     for path in options.files:
         seen: set[str | None] = set()
         sheets = _selected_sheets(options, mapping)
-        for chunk in read_rows(path, sheets=sheets, chunk_size=1, limits=options.limits):
-            if chunk.sheet in seen:
+        encoding = _encoding(options, mapping)
+        for chunk in read_rows(
+            path, sheets=sheets, chunk_size=1, limits=options.limits, encoding=encoding
+        ):
+            if chunk.sheet in seen or chunk.hidden:  # a hidden sheet's rows are only reported
                 continue
             seen.add(chunk.sheet)
             try:
                 mapping.resolve_columns(chunk.frame.columns)
             except MappingError as exc:
                 where = f"{path}" + (f" [sheet {chunk.sheet}]" if chunk.sheet else "")
-                drift = header_drift(mapping.columns, chunk.frame.columns)
+                # A column that is simply absent: list every missing and unexpected one. Other
+                # refusals (a repeated header the mapping must name) keep their own message.
+                drift = None
+                if "is not in the sheet" in exc.message:
+                    drift = header_drift(mapping.columns, chunk.frame.columns)
                 hint = "fix the sheet's header row, or the column names in the mapping"
+                if exc.hint and not exc.hint.startswith(("did you mean", "fix the column")):
+                    hint = exc.hint  # e.g. the header looks mis-decoded: the encoding to give
                 if drift is None:
                     drift, hint = exc.message, exc.hint or hint
                 raise ConfigError(f"{where}: {drift}", hint=hint) from exc
@@ -288,6 +303,7 @@ def _count_rows(options: RunOptions, mapping: Mapping) -> int:
             path,
             sheets=_selected_sheets(options, mapping),
             chunk_size=50_000,
+            encoding=_encoding(options, mapping),
             limits=options.limits,
         )
     )
@@ -365,4 +381,6 @@ def _summary(
         "problems": run.problems.tally.most_common(10),
         "problem_kinds": run.problems.tally.by_kind(),
         "exit_code": exit_code,
+        # free-form date columns: the order every row was read in, and the value that decided
+        "date_orders": {name: list(decided) for name, decided in run.mapping.date_orders.items()},
     }
