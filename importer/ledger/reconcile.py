@@ -23,6 +23,7 @@ from importer.models import parse_api_datetime
 
 __all__ = [
     "COMPARED_FIELDS",
+    "COMPARED_LISTS",
     "SEARCH_SORT",
     "IncidentSearch",
     "find_created",
@@ -46,6 +47,10 @@ COMPARED_FIELDS: tuple[str, ...] = (
     "notificationNeeded",
     "attributeValues",
 )
+# Lists a body may set, compared as multisets when the register's incident carries them (the
+# vendor publishes no read shape for them; a register that never echoes them is compared on
+# the rest). Not part of `lookalike_key`: coarser is safe there.
+COMPARED_LISTS: tuple[str, ...] = ("incidentAssigneeRequests", "jurisdictions")
 _DATE_FIELDS = frozenset({"dateOccurred", "dateDiscovered", "deadline"})
 # Fields the register fills with a default when the body leaves them out.
 _REGISTER_DEFAULTS = {"sourceType": "MANUAL", "notificationNeeded": "UNKNOWN"}
@@ -90,18 +95,60 @@ def same_incident(
     `unlisted_fields`) this is False, and the caller fetches the whole incident (GET) before
     deciding: a search result that omits empty fields must never make two rows look alike.
     With `only_listed`, fields `found` leaves out are skipped (a cheap pre-filter only).
-    Not compared: assignees, jurisdictions and linked inventories, which the vendor does not
-    list among search results, and the register's own fields (incidentId, createdDate, ...).
+    - incidentAssigneeRequests (assignee id as a UUID, type with USER as default; not the
+      e-mail) and jurisdictions (id as a UUID, country and state codes in any case), each as a
+      multiset, when `found` carries the field (`COMPARED_LISTS`): search results may leave them
+      out - `unlisted_fields` names them, so the caller fetches the incident - and the vendor
+      publishes no read shape for them, so an incident that never carries them is compared on
+      the rest rather than never found.
+    Not compared: linked inventories (the update body cannot even set them) and the register's
+    own fields (incidentId, createdDate, ...).
     """
-    return _scalars_match(body, found, only_listed) and (
-        (only_listed and "attributeValues" not in found)
-        or _attributes_match(body.get("attributeValues"), found.get("attributeValues"))
+    return (
+        _scalars_match(body, found, only_listed)
+        and (
+            (only_listed and "attributeValues" not in found)
+            or _attributes_match(body.get("attributeValues"), found.get("attributeValues"))
+        )
+        and all(
+            _entries(name, body.get(name)) == _entries(name, found.get(name))
+            for name in COMPARED_LISTS
+            if name in found
+        )
     )
 
 
 def unlisted_fields(body: dict[str, Any], found: dict[str, Any]) -> list[str]:
     """The compared fields `body` sets that the search result `found` does not list at all."""
-    return [name for name in COMPARED_FIELDS if name not in found and not _is_blank(body.get(name))]
+    return [
+        name
+        for name in (*COMPARED_FIELDS, *COMPARED_LISTS)
+        if name not in found and not _is_blank(body.get(name))
+    ]
+
+
+def _entries(field: str, values: Any) -> Counter[tuple[Any, ...]]:
+    """The multiset of an assignee or jurisdiction list in comparable form."""
+    counted: Counter[tuple[Any, ...]] = Counter()
+    for item in values if isinstance(values, list) else []:
+        entry = item if isinstance(item, dict) else {}
+        if field == "incidentAssigneeRequests":
+            kind = entry.get("type") or "USER"
+            counted[(_uuid_or_text(entry.get("assigneeId")), str(kind).upper())] += 1
+        else:
+            place = entry.get("jurisdictionId")
+            counted[
+                (
+                    None if _is_blank(place) else _uuid_or_text(place),
+                    _code(entry.get("countryCode")),
+                    _code(entry.get("stateProvinceCode")),
+                )
+            ] += 1
+    return counted
+
+
+def _code(value: Any) -> str | None:
+    return None if _is_blank(value) else str(value).strip().upper()
 
 
 def _is_blank(value: Any) -> bool:

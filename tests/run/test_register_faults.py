@@ -332,6 +332,70 @@ def test_a_lost_or_renamed_ledger_checks_the_register_before_creating(
     assert len(register.incidents()) == 10
 
 
+ASSIGNED_MAPPING = """\
+version: 1
+name: assigned
+key: [Ref]
+fields:
+  name: Title
+  incidentTypeName: Type
+  orgGroupId: {column: Org, lookup: organization}
+  dateOccurred: {column: Occurred, formats: ["%Y-%m-%d %H:%M"]}
+  incidentAssigneeRequests: {column: Owner, lookup: user}
+  jurisdictions: {country: Country, state: State}
+"""
+
+
+def test_a_lost_ledger_never_adopts_the_incident_of_a_row_assigned_elsewhere(
+    tmp_path, register, cli
+):
+    """Rows alike but for their assignee or jurisdiction: after the ledger is lost, each row
+    adopts its own incident, not its neighbour's (the search answers newest first)."""
+    mapping = tmp_path / "assigned.yaml"
+    mapping.write_text(ASSIGNED_MAPPING, encoding="utf-8")
+    alike = {
+        "Title": "Laptop lost",
+        "Type": "Phishing",
+        "Org": "France",
+        "Occurred": "2024-01-01 10:00",
+        "Country": "USA",
+        "State": "CA",
+    }
+    rows = [
+        {"Ref": "A", **alike, "Owner": "alice.martin@example.com"},
+        {"Ref": "B", **alike, "Owner": "bob.schneider@example.com"},
+        {"Ref": "C", **alike, "Owner": "bob.schneider@example.com", "State": "NY"},
+    ]
+    sheet = tmp_path / "log.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as fp:
+        writer = csv.DictWriter(fp, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    args = _args(sheet, mapping, tmp_path, "--concurrency", "1")
+    assert cli(args, register).exit_code == 0
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
+
+    again = cli(args, register)
+
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["reconciled"] == 3
+    incidents = {i["incidentId"]: i for i in register.incidents()}
+    assert len(incidents) == 3
+    emails = {
+        "alice.martin@example.com": "bde33237-912d-4bbe-89f4-1f74000b13d3",
+        "bob.schneider@example.com": "1ef7e00d-982a-4107-9e10-592a99ef9679",
+    }
+    with Ledger.open(tmp_path / "ledger.sqlite", command="check") as ledger:
+        entries = ledger.get_many(f"assigned:{r['Ref']}" for r in rows)
+    for row in rows:
+        incident = incidents[entries[f"assigned:{row['Ref']}"].incident_id]
+        assert [a["assigneeId"] for a in incident["incidentAssigneeRequests"]] == [
+            emails[row["Owner"]]
+        ], row["Ref"]
+        assert incident["jurisdictions"][0]["stateProvinceCode"] == row["State"], row["Ref"]
+
+
 def test_check_register_never_trusts_the_ledger_alone(tmp_path, simple_mapping, register, cli):
     """The documented opt-out: a lost ledger then duplicates, as the operator chose."""
     sheet = write_sheet(tmp_path / "log.csv", [incident_row(n) for n in range(3)])
