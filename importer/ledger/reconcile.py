@@ -30,6 +30,7 @@ __all__ = [
     "find_matching",
     "lookalike_key",
     "same_incident",
+    "same_occurrence",
     "unlisted_fields",
 ]
 
@@ -289,18 +290,37 @@ async def find_matching(
     created_after: datetime | None = None,
     page_size: int = SEARCH_PAGE_SIZE,
     max_pages: int = MAX_SEARCH_PAGES,
+    near: list[str] | None = None,
+    near_before: datetime | None = None,
 ) -> list[str]:
     """Every incident created after `created_after` that matches `body`, claimed or not.
 
     For the duplicate check after a run: more than one id means a late commit made a copy.
-    Same search, comparison and errors as `find_created`.
+    Same search, comparison and errors as `find_created`. With `near`, the ids of incidents
+    that are the same occurrence (`same_occurrence`) but differ in another field are appended
+    to it - only those created before `near_before`, when given: what an earlier import of a
+    since-edited row looks like.
     """
     return [
         incident_id
         async for incident_id in _matches(
-            search, body, lambda ids: (), created_after, page_size, max_pages
+            search, body, lambda ids: (), created_after, page_size, max_pages, near, near_before
         )
     ]
+
+
+_OCCURRENCE = ("name", "orgGroupId", "dateOccurred", "dateDiscovered")
+
+
+def same_occurrence(body: dict[str, Any], found: dict[str, Any]) -> bool:
+    """True when `found` has the body's name, organization and dates, and the body sets a date:
+    the same event, perhaps with other values (a row edited since it was imported)."""
+    if all(_is_blank(body.get(name)) for name in ("dateOccurred", "dateDiscovered")):
+        return False
+    return all(
+        _normalized(name, body.get(name)) == _normalized(name, found.get(name))
+        for name in _OCCURRENCE
+    )
 
 
 async def _matches(
@@ -310,6 +330,8 @@ async def _matches(
     created_after: datetime | None,
     page_size: int,
     max_pages: int,
+    near: list[str] | None = None,
+    near_before: datetime | None = None,
 ) -> AsyncIterator[str]:
     cutoff = _aware(created_after) if created_after is not None else None
     org = body.get("orgGroupId")
@@ -329,6 +351,16 @@ async def _matches(
             incident_id = str(result["incidentId"])
             if incident_id not in owned and await _confirmed(search, body, result, cutoff):
                 yield incident_id
+            elif near is not None and _earlier_version(body, result, near_before):
+                near.append(incident_id)
+        if near is not None:
+            near.extend(
+                str(r["incidentId"])
+                for r in fresh
+                if r not in candidates
+                and _recent(r, cutoff)
+                and _earlier_version(body, r, near_before)
+            )
         if len(results) < page_size:
             return  # a short page is the last one
         if not fresh:
@@ -351,6 +383,12 @@ async def _confirmed(
         return same_incident(body, result)
     details = await search.get_incident(str(result["incidentId"]))
     return details is not None and _recent(details, cutoff) and same_incident(body, details)
+
+
+def _earlier_version(body: dict[str, Any], found: dict[str, Any], before: datetime | None) -> bool:
+    created = _created(found)
+    old = before is None or created is None or created < _aware(before)
+    return old and same_occurrence(body, found)
 
 
 def _recent(found: dict[str, Any], cutoff: datetime | None) -> bool:

@@ -95,7 +95,12 @@ class Deliverer:
                     return await self.update(job, entry)
                 if self.check_register and (entry is None or entry.attempts == 0):
                     adopted = await adopt_existing(
-                        self.client, self.ledger, job, identity=self.identity, run_id=self.run_id
+                        self.client,
+                        self.ledger,
+                        job,
+                        identity=self.identity,
+                        run_id=self.run_id,
+                        started=self._started,
                     )
                     if adopted is not None:
                         return adopted

@@ -396,6 +396,42 @@ def test_a_lost_ledger_never_adopts_the_incident_of_a_row_assigned_elsewhere(
         assert incident["jurisdictions"][0]["stateProvinceCode"] == row["State"], row["Ref"]
 
 
+def test_a_lost_ledger_never_silently_duplicates_a_row_edited_since_its_import(
+    tmp_path, simple_mapping, register, cli
+):
+    """With the ledger a changed row is "changed since import"; without it, it used to be
+    created again (exit 0). A namesake of another occurrence is still created."""
+    rows = [incident_row(n) for n in range(3)]
+    sheet = write_sheet(tmp_path / "log.csv", rows)
+    assert cli(_args(sheet, simple_mapping, tmp_path), register).exit_code == 0
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
+    edited = [
+        {**rows[0], "Details": "rewritten since the import"},
+        rows[1],
+        {**rows[2], "Ref": "T-99999", "Occurred": "2025-01-01 09:00"},  # another event, same name
+    ]
+    write_sheet(sheet, edited)
+
+    after_loss = cli(_args(sheet, simple_mapping, tmp_path), register)
+    stored = len(register.incidents())
+    chosen = cli(_args(sheet, simple_mapping, tmp_path, "--check-register", "never"), register)
+
+    assert after_loss.exit_code == 1, after_loss.stderr
+    assert _statuses(after_loss) == {"created": 2, "failed": 1}
+    assert json.loads(after_loss.stdout)["reconciled"] == 1  # rows[1] adopted
+    assert stored == 4  # three imported + the namesake's own
+    failed = []
+    for folder in (tmp_path / "reports").iterdir():
+        with (folder / "results.csv").open(encoding="utf-8") as fp:
+            failed += [line for line in csv.DictReader(fp) if line["status"] == "failed"]
+    (line,) = failed
+    assert line["key"] == "test-log:T-00000"
+    assert "row edited since an import whose ledger is lost" in line["message"]
+    assert _statuses(chosen) == {"created": 1, "already imported": 2}
+    assert len(register.incidents()) == 5  # as the operator chose
+
+
 def test_check_register_never_trusts_the_ledger_alone(tmp_path, simple_mapping, register, cli):
     """The documented opt-out: a lost ledger then duplicates, as the operator chose."""
     sheet = write_sheet(tmp_path / "log.csv", [incident_row(n) for n in range(3)])
