@@ -93,6 +93,31 @@ def test_a_kill_while_slow_commits_are_in_flight_never_resends_them(tmp_path, si
         assert register.counts()["duplicates"] == 0
 
 
+def test_a_rerun_with_a_shorter_timeout_still_waits_out_the_killed_runs_sends(
+    tmp_path, simple_mapping, cli
+):
+    """A send's lifetime is the --timeout of the run that made it, which the ledger keeps:
+    a rerun with `--timeout 0.5` must not resend a POST the killed `--timeout 5` run left
+    in flight (the register stores it 4 s after it arrived)."""
+    rows = [incident_row(n) for n in range(4)]
+    sheet = write_sheet(tmp_path / "log.csv", rows)
+    with running_sandbox(SandboxConfig(faults=Faults(commit_delay_ms=4000))) as register:
+        process = _spawn(sheet, simple_mapping, tmp_path, register, "--timeout", "5")
+        _wait_for_requests(register, 4)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        killed = time.monotonic()
+        assert register.counts()["incidents"] == 0  # every POST still in flight
+        register.set_faults(commit_delay_ms=0)  # the rerun's own sends commit at once
+
+        rerun = cli(_args(sheet, simple_mapping, tmp_path, "--timeout", "0.5"), register)
+        time.sleep(max(0.0, killed + 4.5 - time.monotonic()))  # every orphan has landed
+
+        assert rerun.exit_code == 0, rerun.stderr
+        assert_each_row_once(register, rows, tmp_path)
+        assert register.counts()["duplicates"] == 0
+
+
 def test_a_commit_slower_than_the_read_timeout_is_found_not_resent(
     tmp_path, simple_mapping, register, cli
 ):
