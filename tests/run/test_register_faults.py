@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -184,6 +185,8 @@ def test_a_lag_longer_than_promised_makes_a_copy_that_is_found_and_reported(
     (folder,) = (tmp_path / "reports").iterdir()
     with (folder / "duplicates.csv").open(encoding="utf-8") as fp:
         reported = list(csv.DictReader(fp))
+    # it repeats the sheet's keys: owner-only, like every report file
+    assert stat.S_IMODE((folder / "duplicates.csv").stat().st_mode) == 0o600
     by_id = {i["incidentId"]: i for i in incidents}
     results = {r["key"]: r for r in read_results(tmp_path / "reports")}
     assert len(reported) == sum(n - 1 for n in per_name.values())
