@@ -76,8 +76,10 @@ def _parse_lookups(items: list[str]) -> dict[str, Path]:
     lookups = {}
     for item in items:
         kind, sep, path = item.partition("=")
-        if not sep or kind not in {"organizations", "users"}:
-            raise ConfigError(f"--lookup {item!r}: expected organizations=FILE or users=FILE")
+        if not sep or kind not in {"organizations", "users", "stages"}:
+            raise ConfigError(
+                f"--lookup {item!r}: expected organizations=FILE, users=FILE or stages=FILE"
+            )
         lookups[kind] = Path(path)
     return lookups
 

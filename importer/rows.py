@@ -7,6 +7,7 @@ header row counted) from the reader to the report, so every result joins back to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -76,6 +77,7 @@ class RowStatus(StrEnum):
     REJECTED = "rejected"  # the register answered 400
     FAILED = "failed"  # sending gave up (retries exhausted, 403, run aborted)
     UNKNOWN = "unknown"  # may have been created; could not be reconciled
+    STAGE_NOT_REACHED = "stage not reached"  # the incident exists; moving it to its stage failed
 
     @property
     def is_ok(self) -> bool:
@@ -93,6 +95,10 @@ _OK = {
 }
 
 
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 @dataclass(slots=True)
 class RowResult:
     """What happened to one source row."""
@@ -106,6 +112,8 @@ class RowResult:
     note: str = ""  # e.g. "reconciled: found in register after a 500"
     key: str | None = None
     reconciled: bool = False  # the incident was found by searching, not answered by a 201
+    stage: str | None = None  # the workflow stage the incident is in, as far as the run knows
+    decided_at: str = field(default_factory=_utc_now)  # when this outcome was decided (UTC)
 
     @property
     def message(self) -> str:
@@ -141,3 +149,4 @@ class MappedChunk:
     errors: dict[int, list[RowError]] = field(default_factory=dict)
     skipped: dict[int, str] = field(default_factory=dict)  # row -> reason
     keys: dict[int, str] = field(default_factory=dict)  # row -> row key from key columns
+    stages: dict[int, str] = field(default_factory=dict)  # row -> workflow stage to end in

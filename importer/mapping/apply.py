@@ -21,6 +21,7 @@ from importer.mapping.nested import (
 )
 from importer.mapping.rowfilters import row_keys, skip_reasons
 from importer.mapping.spec import DateSpec, FieldsSpec, OrgSpec, ValueSpec
+from importer.mapping.stages import stage_targets
 from importer.mapping.values import (
     ChunkColumns,
     source_label,
@@ -69,7 +70,11 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
         _check_keys(keys[~skipped.to_numpy()], mapping.key_columns, sink)
     merged = lookups.with_inline(mapping.inline_groups, mapping.inline_options)
     scalars, nested = _map_fields(mapping, cols, merged, sink)
+    stages = stage_targets(mapping.spec, cols, merged, sink) if mapping.spec.stage else None
     _assemble(cols.frame.index, scalars, nested, sink, result)
+    if stages is not None:
+        found = stages.dropna()
+        result.stages = {int(r): str(s) for r, s in found.items() if r in result.bodies}
     return result
 
 

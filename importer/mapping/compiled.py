@@ -40,12 +40,14 @@ class Mapping:
     def columns(self) -> list[str]:
         """Every source column the mapping reads, in file order."""
         found = list(self.key_columns) + [rule.column for rule in self.spec.skip_rows]
-        found += _columns_in(self.spec.fields)
+        found += _columns_in(self.spec.fields) + _columns_in(self.spec.stage)
         return list(dict.fromkeys(found))
 
     def columns_for(self, field: str) -> list[str]:
         """Source columns feeding an API field; `jurisdictions.0.countryCode` works too."""
         top, _, rest = field.partition(".")
+        if top == "stage":
+            return _columns_in(self.spec.stage)
         spec = (
             getattr(self.spec.fields, top, None)
             if top in type(self.spec.fields).model_fields

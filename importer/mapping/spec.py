@@ -107,6 +107,7 @@ class LookupFilesSpec(Block):
     users: str | None = None
     groups: str | None = None
     options: str | None = None
+    stages: str | None = None
 
 
 class MappingSpec(Block):
@@ -124,6 +125,9 @@ class MappingSpec(Block):
     lookups: LookupFilesSpec | None = None
     groups: dict[str, UUID] = {}  # noqa: RUF012
     options: dict[str, dict[Text, UUID]] = {}  # noqa: RUF012
+    # The workflow stage each incident must end in (not a create field: a move after it).
+    stage: ValueSpec | None = None
+    stages: list[Text] = []  # noqa: RUF012  # stage names the register knows, for validation
 
     @field_validator("timezone")
     @classmethod

@@ -40,8 +40,16 @@ RESULT_COLUMNS = [
     "http_status",
     "attempts",
     "message",
+    "stage",
+    "decided_at",
 ]
-NEEDS_A_PERSON = {RowStatus.INVALID, RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN}
+NEEDS_A_PERSON = {
+    RowStatus.INVALID,
+    RowStatus.REJECTED,
+    RowStatus.FAILED,
+    RowStatus.UNKNOWN,
+    RowStatus.STAGE_NOT_REACHED,
+}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -102,6 +110,8 @@ class ReportWriter:
             r.http_status or "",
             r.attempts,
             safe_cell(scrub_text(r.message, self._secrets)),
+            safe_cell(r.stage or ""),
+            r.decided_at,
         ]
 
     def _write_failed(self, chunk: SheetChunk, result: RowResult) -> None:

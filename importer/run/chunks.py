@@ -26,6 +26,7 @@ from importer.report import ReportWriter
 from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.lookups import add_users
+from importer.run.stages import StageMover, preview_stage
 from importer.send import RegisterClient
 from importer.validate import validate_chunk
 
@@ -88,7 +89,7 @@ class Settings:
 
 
 _SEND_FAILURES = (RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN)
-_ROW_PROBLEMS = (RowStatus.INVALID, *_SEND_FAILURES)
+_ROW_PROBLEMS = (RowStatus.INVALID, RowStatus.STAGE_NOT_REACHED, *_SEND_FAILURES)
 _NOT_A_RETRY = "not sent: --retry-failed only re-sends rows that failed before"
 _INTERRUPTED = "interrupted while sending: may have been created; the next run checks"
 
@@ -112,6 +113,7 @@ class ChunkProcessor:
         self.preview = preview  # dry runs: the ledger, read-only
         self.run_id: int | None = None
         self.deliverer: Deliverer | None = None
+        self.stages: StageMover | None = None
         self.seen: dict[str, SourceRef] = {}
         self.send_failures = 0
         self.abort_reason: str | None = None
@@ -129,6 +131,7 @@ class ChunkProcessor:
             reconcile_delay=self.settings.reconcile_delay,
             concurrency=self.settings.concurrency,
         )
+        self.stages = StageMover(self.client, self.ledger, self.run_id, self.deliverer)
 
     async def process(self, chunk: SheetChunk) -> None:
         """Decide and deliver every row of `chunk`, then write its results in row order."""
@@ -148,7 +151,7 @@ class ChunkProcessor:
         self.progress.advance(results)  # rows decided without the register, at once
         await self._send(jobs, results)
         for result in results:
-            if result.status is RowStatus.REJECTED:
+            if result.status in (RowStatus.REJECTED, RowStatus.STAGE_NOT_REACHED):
                 result.errors = [self._locate(e) for e in result.errors]
         self._check_threshold(results)
 
@@ -192,7 +195,7 @@ class ChunkProcessor:
                     error = RowError(f"same row key as {first} in this run: {key}")
                     results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=key))
                 else:
-                    jobs.append(Job(ref, key, fingerprint, body))
+                    jobs.append(Job(ref, key, fingerprint, body, mapped.stages.get(row)))
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))
@@ -201,7 +204,13 @@ class ChunkProcessor:
     async def _send(self, jobs: list[Job], results: list[RowResult]) -> None:
         if self.abort_reason is not None or self.deliverer is None or self.ledger is None:
             known = self.preview.get_many(j.key for j in jobs) if self.preview else {}
-            done = [self._without_sending(job, known.get(job.key)) for job in jobs]
+            steps = self.preview.stage_steps(j.key for j in jobs) if self.preview else {}
+            done = [
+                preview_stage(
+                    job, self._without_sending(job, known.get(job.key)), steps.get(job.key)
+                )
+                for job in jobs
+            ]
             self.progress.advance(done)
             results.extend(done)
             return
@@ -234,6 +243,8 @@ class ChunkProcessor:
     async def _tracked(self, job: Job, entry: LedgerEntry | None) -> RowResult:
         try:
             result = await self._deliver(job, entry)
+            if self.stages is not None:
+                result = await self.stages.settle(job, result)
         except Exception as exc:  # a bug must cost one row, not the run
             log.exception("%s: unexpected error", job.source)
             message = (

@@ -47,6 +47,7 @@ class Job:
     key: str
     fingerprint: str
     body: dict[str, Any]
+    stage: str | None = None  # the workflow stage the incident must end in (run/stages.py)
 
 
 def update_body(body: dict[str, Any]) -> dict[str, Any]:

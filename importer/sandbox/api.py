@@ -23,6 +23,7 @@ from importer.sandbox.directory import organization_tree, scim_groups, scim_user
 from importer.sandbox.protocol import drop_connection_of
 from importer.sandbox.search import page_body, parse_search
 from importer.sandbox.state import ApiError, SandboxState, error_body, sandbox_of
+from importer.sandbox.workflows import stage_fields_of, start_fields
 
 __all__ = ["router"]
 
@@ -132,6 +133,7 @@ async def create_incident(request: Request, state: CreateCall) -> Response:
     if state.faults.fires("fail_before_commit"):
         raise _server_error()
     fields = incident_fields(parsed)
+    fields |= start_fields(state.tenant.workflow_for(parsed.incidentTypeName))
     incident = state.store.add(fields, search_text(fields, state.tenant))
     if state.faults.fires("drop_after_commit"):
         drop = drop_connection_of(request.scope)
@@ -159,7 +161,7 @@ async def update_incident(incidentId: str, request: Request, state: UpdateCall) 
     parsed, problems = check_body(await _json_body(request), IncidentUpdateRequest, state.tenant)
     if parsed is None:
         raise _invalid(problems)
-    fields = incident_fields(parsed)
+    fields = incident_fields(parsed) | stage_fields_of(_existing(state, incidentId))
     incident = state.store.replace(str(UUID(incidentId)), fields, search_text(fields, state.tenant))
     if incident is None:  # deleted meanwhile by an admin reset
         raise _not_found(incidentId)
