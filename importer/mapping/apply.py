@@ -64,7 +64,7 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
     reasons = skip_reasons(mapping.spec.skip_rows, everything)
     skipped = reasons.notna()
     result.skipped = {int(r): str(why) for r, why in reasons[skipped].items()}  # type: ignore[call-overload]
-    cols = ChunkColumns(frame.loc[~skipped.to_numpy()], resolved)
+    cols = ChunkColumns(frame.loc[~skipped.to_numpy()], resolved, mapping.date_specs)
     sink = ErrorSink()
     if mapping.key_columns:
         _check_keys(keys[~skipped.to_numpy()], mapping.key_columns, sink)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from importer.errors import MappingError
 from importer.mapping.lookups import is_uuid, normalise_email
 from importer.mapping.matching import did_you_mean
-from importer.mapping.spec import DateSpec, MappingSpec
+from importer.mapping.spec import DATE_FIELDS, DateSpec, MappingSpec
 from importer.mapping.spec_blocks import Source
 from importer.mapping.values import ChunkColumns, cell_items, template_columns
 from importer.rows import SheetChunk
@@ -103,6 +103,16 @@ class Mapping:
                 if not is_uuid(value.strip()):
                     found.add(normalise_email(value))
         return {email for email in found if "@" in email}
+
+    @cached_property
+    def date_specs(self) -> dict[str, DateSpec]:
+        """Column → the date field block reading it (the first such field wins)."""
+        found: dict[str, DateSpec] = {}
+        for name in DATE_FIELDS:
+            spec: DateSpec | None = getattr(self.spec.fields, name)
+            if spec is not None and spec.column:
+                found.setdefault(spec.column, spec)
+        return found
 
     @property
     def inline_groups(self) -> dict[str, str]:
