@@ -137,6 +137,9 @@ def _columns_in(node: Any) -> list[str]:
         if node.template:
             found += [name for name, _optional in template_columns(node.template)]
     if isinstance(node, BaseModel):
+        condition = getattr(node, "when_present", None)
+        if isinstance(condition, str):
+            found.append(condition)
         for name in type(node).model_fields:
             found += _columns_in(getattr(node, name))
     elif isinstance(node, dict):
