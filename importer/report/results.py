@@ -89,6 +89,15 @@ class ReportWriter:
     def results_path(self) -> Path:
         return self.folder / "results.csv"
 
+    @property
+    def written_files(self) -> list[Path]:
+        """Every file this writer has written so far (the manifest hashes them)."""
+        files = [self.results_path, *self.failed_files]
+        if self._bodies_fp is not None:
+            files.append(self.folder / "would_send.jsonl")
+        summary = self.folder / "summary.json"
+        return [*files, summary] if summary.is_file() else files
+
     def write_chunk(self, chunk: SheetChunk, results: list[RowResult]) -> None:
         """Write the results of one chunk (in row order) and its failed rows."""
         for result in sorted(results, key=lambda r: r.source.row):

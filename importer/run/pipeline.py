@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from importer import __version__
 from importer.errors import ConfigError, ImporterError, MappingError
@@ -145,6 +146,7 @@ def _finish(
     report.write_summary(summary)
     if ledger is not None and run.run_id is not None:
         ledger.finish_run(run.run_id, summary["counts"])
+    report.close()  # flushed and closed, so the manifest hashes what is on disk
     write_manifest(
         options.report_dir / "manifest.json",
         inputs=options.files,
@@ -157,8 +159,25 @@ def _finish(
         extra={"dry_run": options.dry_run, "aborted": run.abort_reason},
         argv=options.command,
         secrets=_secrets(options),
+        written=report.written_files,
+        **where_it_went(options, ledger),
     )
     return RunOutcome(options.report_dir, summary["counts"], exit_code, summary)
+
+
+def where_it_went(options: RunOptions, ledger: Ledger | None) -> dict[str, Any]:
+    """The manifest's record of the register (host, client id; never the secret) and ledger."""
+    written_ledger = ledger.path if ledger is not None else None
+    credentials = options.credentials
+    if credentials is None:
+        return {"register": None, "ledger": written_ledger}
+    register = {
+        "host": urlsplit(credentials.base_url).netloc,
+        "base_url": credentials.base_url,
+        "client_id": credentials.client_id,
+    }
+    preview = options.ledger_path or default_ledger_path(credentials.base_url)
+    return {"register": register, "ledger": written_ledger or preview}
 
 
 def _describe(exc: BaseException) -> str:
