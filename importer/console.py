@@ -117,6 +117,8 @@ def summary_table(summary: dict[str, Any]) -> Table:
     table.add_row("total rows", str(summary["rows"]))
     if summary.get("reconciled"):
         table.add_row("reconciled after ambiguous sends", str(summary["reconciled"]))
+    for stage, count in (summary.get("stages") or {}).items():
+        table.add_row(f"in stage {stage}", str(count))
     if not summary["dry_run"]:
         table.add_row("requests / retries / 429s", _requests(summary))
     table.add_row("duration", f"{summary['duration_seconds']:.1f} s")

@@ -83,6 +83,7 @@ class ReportWriter:
         self._failed: dict[tuple[str, ...], tuple[IO[str], Any]] = {}
         self.failed_files: list[Path] = []
         self.reconciled = 0
+        self.stages: Counter[str] = Counter()  # stage → rows whose incident is in it
         self._bodies_fp: IO[str] | None = None
 
     @property
@@ -103,6 +104,8 @@ class ReportWriter:
         for result in sorted(results, key=lambda r: r.source.row):
             self.counts[result.status] += 1
             self.reconciled += result.reconciled
+            if result.stage:
+                self.stages[result.stage] += 1
             self._results.writerow(self._result_line(result))
             if result.status in NEEDS_A_PERSON:
                 self._write_failed(chunk, result)

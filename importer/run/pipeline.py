@@ -281,6 +281,7 @@ def _summary(
         "rows_per_second": round(rows / seconds, 1) if seconds else None,
         "counts": {status.value: report.counts[status] for status in RowStatus},
         "reconciled": report.reconciled,
+        "stages": dict(sorted(report.stages.items())),
         "requests": stats.requests if stats else 0,
         "retries": stats.retries if stats else 0,
         "throttled_429": stats.throttled if stats else 0,

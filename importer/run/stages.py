@@ -76,9 +76,9 @@ class StageMover:
         self, job: Job, result: RowResult, incident: str, target: str, exc: RowRejectedError
     ) -> RowResult:
         current = await self._current_stage(incident)
-        if current == target:  # an earlier, unanswered move had already done it
+        if current == target:  # already there: an earlier, unanswered move, or its first stage
             self.ledger.stages.mark_moved(job.key, target, run_id=self.run_id)
-            _reached(result, target)
+            _reached(result, target, f"in stage {target}")
             return result
         prefix = "rejected by the register: "
         detail = "; ".join(e.message.removeprefix(prefix) for e in rejection_errors(exc))
@@ -96,9 +96,9 @@ class StageMover:
         return stage if isinstance(stage, str) else None
 
 
-def _reached(result: RowResult, stage: str) -> None:
+def _reached(result: RowResult, stage: str, note: str | None = None) -> None:
     result.stage = stage
-    moved = f"moved to stage {stage}"
+    moved = note or f"moved to stage {stage}"
     result.note = f"{result.note}; {moved}" if result.note else moved
     result.decided_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

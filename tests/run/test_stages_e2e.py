@@ -256,3 +256,20 @@ def test_chaos_sigkill_between_create_and_move_ends_once_and_in_stage(tmp_path, 
     assert duplicates == 0 and len(stored) == 60
     by_name = {i["name"]: i["incidentStageName"] for i in stored}
     assert by_name == {f"Test incident {n}": stage for n, stage in enumerate(wanted)}
+
+
+def test_the_quickstart_sample_lands_its_history_closed(tmp_path, register, cli):
+    repo = Path(__file__).resolve().parents[2]
+    sheet = repo / "samples" / "legacy_incidents.csv"
+    mapping = repo / "mappings" / "legacy_incidents.yaml"
+
+    result = cli(run_args(sheet, mapping, tmp_path, "--log-format", "json"), register)
+    summary = json.loads(result.stdout)
+    stored = Counter(i["incidentStageName"] for i in register.incidents())
+
+    assert result.exit_code == 1  # the seven rows that are wrong on purpose
+    assert summary["counts"]["created"] == 43
+    assert summary["stages"] == {"Closed": 30, "Investigating": 10, "New": 3}
+    assert stored == summary["stages"]
+    closed = [i for i in register.incidents() if i["incidentStageName"] == "Closed"]
+    assert {i["incidentStatus"] for i in closed} == {"CLOSED"}
