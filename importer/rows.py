@@ -6,8 +6,8 @@ header row counted) from the reader to the report, so every result joins back to
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -95,10 +95,6 @@ _OK = {
 }
 
 
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 @dataclass(slots=True)
 class RowResult:
     """What happened to one source row."""
@@ -113,7 +109,8 @@ class RowResult:
     key: str | None = None
     reconciled: bool = False  # the incident was found by searching, not answered by a 201
     stage: str | None = None  # the workflow stage the incident is in, as far as the run knows
-    decided_at: str = field(default_factory=_utc_now)  # when this outcome was decided (UTC)
+    # When this outcome was decided: seconds since the epoch (cheap per row; reports format it).
+    decided_at: float = field(default_factory=time.time)
 
     @property
     def message(self) -> str:

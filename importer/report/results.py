@@ -84,6 +84,7 @@ class ReportWriter:
         self.failed_files: list[Path] = []
         self.reconciled = 0
         self.stages: Counter[str] = Counter()  # stage → rows whose incident is in it
+        self._clock = _Rfc3339()
         self._bodies_fp: IO[str] | None = None
 
     @property
@@ -123,7 +124,7 @@ class ReportWriter:
             r.attempts,
             safe_cell(scrub_text(r.message, self._secrets)),
             safe_cell(r.stage or ""),
-            r.decided_at,
+            self._clock.rfc3339(r.decided_at),
         ]
 
     def _write_failed(self, chunk: SheetChunk, result: RowResult) -> None:
@@ -168,6 +169,23 @@ class ReportWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Rfc3339:
+    """Epoch seconds → `2026-11-30T00:33:41.597Z`; the date part is formatted once a second,
+    since a million rows must not pay for a million `datetime` objects."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def rfc3339(self, moment: float) -> str:
+        millis = int(moment * 1000)
+        second, milli = divmod(millis, 1000)
+        if second != self._second:
+            self._second = second
+            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{self._prefix}.{milli:03d}Z"
 
 
 def _failed_name(index: int, chunk: SheetChunk) -> str:

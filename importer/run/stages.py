@@ -14,8 +14,8 @@ before a refusal is believed.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from importer.errors import FatalSendError, RowRejectedError, SendError
 from importer.ledger import Ledger, StageStep
@@ -100,7 +100,7 @@ def _reached(result: RowResult, stage: str, note: str | None = None) -> None:
     result.stage = stage
     moved = note or f"moved to stage {stage}"
     result.note = f"{result.note}; {moved}" if result.note else moved
-    result.decided_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    result.decided_at = time.time()
 
 
 def _not_reached(result: RowResult, target: str, reason: str, current: str | None) -> RowResult:

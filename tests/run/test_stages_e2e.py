@@ -273,3 +273,22 @@ def test_the_quickstart_sample_lands_its_history_closed(tmp_path, register, cli)
     assert stored == summary["stages"]
     closed = [i for i in register.incidents() if i["incidentStageName"] == "Closed"]
     assert {i["incidentStatus"] for i in closed} == {"CLOSED"}
+
+
+def test_moves_are_paced_on_their_own_endpoints_quota(tmp_path, cli):
+    """A re-run whose rows all need a move sends them in a burst unless they are paced: the
+    register allows 6 requests a second per endpoint, the importer 5/s, so none is refused."""
+    sheet = _sheet(tmp_path / "log.csv", ["Closed", "Investigating"] * 6)
+    before = _mapping(tmp_path, SIMPLE_MAPPING, name="before")
+    with running_sandbox(SandboxConfig(rate_limit=6, window_seconds=1.0)) as register:
+        _run(cli, register, sheet, before, tmp_path, "--rate", "5/s")
+        result, counts = _run(cli, register, sheet, _mapping(tmp_path), tmp_path, "--rate", "5/s")
+        traffic = register.counts()
+        stages = Counter(_stages_by_name(register).values())
+
+    moves = "POST /api/incident/v1/assignments/entities/{incidentId}/stage"
+    assert result.exit_code == 0 and counts == {"already imported": 12}
+    assert stages == {"Closed": 6, "Investigating": 6}
+    assert json.loads(result.stdout)["throttled_429"] == 0
+    assert traffic["rate_limited"] == {}
+    assert traffic["requests"][moves] == 12
