@@ -292,3 +292,29 @@ def test_moves_are_paced_on_their_own_endpoints_quota(tmp_path, cli):
     assert json.loads(result.stdout)["throttled_429"] == 0
     assert traffic["rate_limited"] == {}
     assert traffic["requests"][moves] == 12
+
+
+def test_a_changed_row_whose_stage_changed_is_moved_and_reported_changed(tmp_path, register, cli):
+    mapping = _mapping(tmp_path)
+    sheet = _sheet(tmp_path / "log.csv", ["Investigating", "Investigating"])
+    _run(cli, register, sheet, mapping, tmp_path)
+    _sheet(sheet, ["Closed", "Investigating"], Details="edited in the legacy tool")
+
+    preview, preview_counts = _run(cli, register, sheet, mapping, tmp_path, "--dry-run")
+    preview_lines = _latest_results(tmp_path)
+    result, counts = _run(cli, register, sheet, mapping, tmp_path)
+    lines = _latest_results(tmp_path)
+    updated, updated_counts = _run(cli, register, sheet, mapping, tmp_path, "--update-changed")
+
+    assert preview.exit_code == 0 and preview_counts == {"changed since import": 2}
+    assert "would move to stage Closed" in preview_lines[0]["message"]
+    assert preview_lines[1]["stage"] == "Investigating"
+    assert "would move" not in preview_lines[1]["message"]
+    assert result.exit_code == 0 and counts == {"changed since import": 2}
+    assert [line["stage"] for line in lines] == ["Closed", "Investigating"]
+    assert "moved to stage Closed" in lines[0]["message"]
+    assert updated.exit_code == 0 and updated_counts == {"updated": 2}
+    incidents = {i["name"]: i for i in register.incidents()}
+    assert incidents["Test incident 0"]["incidentStageName"] == "Closed"  # a PUT keeps it
+    assert incidents["Test incident 0"]["description"] == "edited in the legacy tool"
+    assert len(incidents) == 2
