@@ -121,7 +121,11 @@ def run(
         typer.Option(metavar="URL", help="Register URL; default from ONETRUST_BASE_URL/HOSTNAME."),
     ] = None,
     rate: Annotated[
-        str, typer.Option(metavar="RATE", help="Create requests per minute, e.g. 900/min.")
+        str,
+        typer.Option(
+            metavar="RATE",
+            help="Requests per minute on each endpoint (creates, moves), e.g. 900/min.",
+        ),
     ] = "900",
     concurrency: Annotated[
         int, typer.Option(metavar="N", min=1, max=64, help="Requests in flight.")

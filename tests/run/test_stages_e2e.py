@@ -189,17 +189,20 @@ def test_a_move_that_failed_is_finished_by_the_next_run(tmp_path, register, cli)
     ]
 
 
-@pytest.mark.parametrize("listed_in", ["mapping", "lookup-file"])
+@pytest.mark.parametrize("listed_in", ["mapping", "lookup-file", "lookup-option"])
 def test_stage_names_from_a_lookup_file_catch_typos_like_inline_ones(
     tmp_path, register, cli, listed_in
 ):
-    text = STAGE_MAPPING + KNOWN
+    text, extra = STAGE_MAPPING + KNOWN, ["--dry-run"]
+    (tmp_path / "stages.csv").write_text("name\nNew\nClosed\n", encoding="utf-8")
     if listed_in == "lookup-file":
-        (tmp_path / "stages.csv").write_text("name\nNew\nClosed\n", encoding="utf-8")
         text = STAGE_MAPPING + "lookups: {stages: stages.csv}\n"
+    elif listed_in == "lookup-option":
+        text = STAGE_MAPPING
+        extra.append(f"--lookup=stages={tmp_path / 'stages.csv'}")
     sheet = _sheet(tmp_path / "log.csv", ["Closed", "closed"])
 
-    result, counts = _run(cli, register, sheet, _mapping(tmp_path, text), tmp_path, "--dry-run")
+    result, counts = _run(cli, register, sheet, _mapping(tmp_path, text), tmp_path, *extra)
 
     assert result.exit_code == 1 and counts == {"would create": 1, "invalid": 1}
     assert register.incidents() == []
