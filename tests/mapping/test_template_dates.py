@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-from mapping_helpers import outcome
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mapping_helpers import chunk, mapping_text, outcome
 
 from importer.errors import MappingError
+from importer.mapping import Lookups, apply_mapping, mapping_from_text
 
 NAME = 'name: {template: "%s"}\n'
 SUBMITTED_MDY = 'dateOccurred: {column: Submitted, formats: ["%m/%d/%Y"]}\n'
@@ -114,3 +118,23 @@ def test_the_column_of_a_formatted_placeholder_is_a_mapping_column(load):
     mapping = load(NAME % "{Clinic} {Submitted?:%Y-%m-%d}")
 
     assert mapping.columns == ["Clinic", "Submitted"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    days=st.lists(st.dates(min_value=date(1900, 1, 1), max_value=date(2199, 12, 31)), max_size=8),
+    day_first=st.booleans(),
+)
+def test_any_date_written_in_the_fields_format_comes_back_as_that_day(days, day_first):
+    """Round trip: a day written as the date field reads it shows as that same day."""
+    written = "%d/%m/%Y" if day_first else "%m/%d/%Y"
+    fields = NAME % "{Submitted:%Y-%m-%d}" + (
+        f'dateOccurred: {{column: Submitted, formats: ["{written}"]}}\n'
+    )
+    mapping = mapping_from_text(mapping_text(fields), Path("prop.yaml"))
+    mapped = apply_mapping(
+        mapping, chunk({"Submitted": [d.strftime(written) for d in days]}), Lookups()
+    )
+
+    got = [outcome(mapped, row, "name") for row in range(2, 2 + len(days))]
+    assert got == [d.isoformat() for d in days]
