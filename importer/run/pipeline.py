@@ -160,12 +160,12 @@ def _finish(
         argv=options.command,
         secrets=_secrets(options),
         written=report.written_files,
-        **where_it_went(options, ledger),
+        **_where_it_went(options, ledger),
     )
     return RunOutcome(options.report_dir, summary["counts"], exit_code, summary)
 
 
-def where_it_went(options: RunOptions, ledger: Ledger | None) -> dict[str, Any]:
+def _where_it_went(options: RunOptions, ledger: Ledger | None) -> dict[str, Any]:
     """The manifest's record of the register (host, client id; never the secret) and ledger."""
     written_ledger = ledger.path if ledger is not None else None
     credentials = options.credentials
