@@ -26,7 +26,7 @@ from importer.report import ReportWriter
 from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.lookups import add_users
-from importer.run.stages import StageMover, preview_stage
+from importer.run.stages import StageMover, interrupted_move, preview_stage
 from importer.send import RegisterClient
 from importer.validate import validate_chunk
 
@@ -114,6 +114,7 @@ class ChunkProcessor:
         self.run_id: int | None = None
         self.deliverer: Deliverer | None = None
         self.stages: StageMover | None = None
+        self.moving: dict[str, RowResult] = {}  # key → its create's result while it is moved
         self.seen: dict[str, SourceRef] = {}
         self.send_failures = 0
         self.abort_reason: str | None = None
@@ -219,9 +220,13 @@ class ChunkProcessor:
         try:
             await asyncio.gather(*tasks)
         finally:
-            # Also on Ctrl-C: rows that finished keep their result, the others are `unknown`.
+            # Also on Ctrl-C: rows that finished keep their result, the others are `unknown`
+            # (or `stage not reached`, when only their move was in flight).
             for job, task in zip(jobs, tasks, strict=True):
-                results.append(_outcome(job, task))
+                ended = task.done() and not task.cancelled() and task.exception() is None
+                result = _outcome(job, task)
+                moving = self.moving.pop(job.key, None)
+                results.append(moving if moving is not None and not ended else result)
 
     def _without_sending(self, job: Job, entry: LedgerEntry | None) -> RowResult:
         if self.abort_reason is not None:
@@ -244,7 +249,10 @@ class ChunkProcessor:
         try:
             result = await self._deliver(job, entry)
             if self.stages is not None:
+                # Interrupted during the move, the row is not "maybe created": it was.
+                self.moving[job.key] = interrupted_move(result, job.stage)
                 result = await self.stages.settle(job, result)
+                self.moving.pop(job.key, None)
         except Exception as exc:  # a bug must cost one row, not the run
             log.exception("%s: unexpected error", job.source)
             message = (

@@ -23,7 +23,7 @@ from importer.rows import RowError, RowResult, RowStatus
 from importer.run.deliver import Deliverer, Job, rejection_errors
 from importer.send import RegisterClient
 
-__all__ = ["StageMover", "preview_stage"]
+__all__ = ["StageMover", "interrupted_move", "preview_stage"]
 
 log = logging.getLogger("importer.stages")
 
@@ -118,6 +118,14 @@ def _not_reached(result: RowResult, target: str, reason: str, current: str | Non
         reconciled=result.reconciled,
         stage=current,
     )
+
+
+def interrupted_move(result: RowResult, target: str | None) -> RowResult:
+    """What to report if the run is interrupted while `result`'s incident is being moved."""
+    if target is None or result.incident_id is None or result.status not in _EXISTS:
+        return result
+    reason = "the run was interrupted while moving it; the next run moves it"
+    return _not_reached(result, target, reason, None)
 
 
 def preview_stage(job: Job, result: RowResult, step: StageStep | None) -> RowResult:

@@ -321,3 +321,31 @@ def test_a_changed_row_whose_stage_changed_is_moved_and_reported_changed(tmp_pat
     assert incidents["Test incident 0"]["incidentStageName"] == "Closed"  # a PUT keeps it
     assert incidents["Test incident 0"]["description"] == "edited in the legacy tool"
     assert len(incidents) == 2
+
+
+def test_ctrl_c_during_moves_never_reports_a_created_incident_as_maybe_created(tmp_path, cli):
+    """Rows the ledger knows as created are reported with their id (created, or stage not
+    reached when their move was cut short), never `unknown`; a re-run finishes every move."""
+    sheet = _sheet(tmp_path / "log.csv", ["Closed"] * 30)
+    mapping = _mapping(tmp_path)
+    with running_sandbox(SandboxConfig(faults=Faults(latency_ms=60))) as register:
+        process = _spawn(sheet, mapping, tmp_path, register, "--concurrency", "3")
+        deadline = time.monotonic() + 60
+        while len(register.incidents()) < 6 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+        lines = read_results(tmp_path / "reports")
+        with Ledger.open(tmp_path / "ledger.sqlite", command="test") as ledger:
+            entries = ledger.get_many(f"test-log:T-{n:05d}" for n in range(30))
+        created = {k for k, e in entries.items() if e.state.value == "created"}
+        final, counts = _run(cli, register, sheet, mapping, tmp_path)
+        stages = Counter(_stages_by_name(register).values())
+
+    assert len(lines) == 30 and created
+    by_key = {line["key"]: line for line in lines}
+    for key in created:
+        assert by_key[key]["status"] in ("created", "stage not reached"), by_key[key]
+        assert by_key[key]["incident_id"] == entries[key].incident_id
+    assert final.exit_code == 0 and stages == {"Closed": 30}
+    assert counts["already imported"] + counts["created"] == 30
