@@ -88,8 +88,13 @@ class Settings:
     command: list[str] = field(default_factory=list)
 
 
-_SEND_FAILURES = (RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN)
-_ROW_PROBLEMS = (RowStatus.INVALID, RowStatus.STAGE_NOT_REACHED, *_SEND_FAILURES)
+_SEND_FAILURES = (
+    RowStatus.REJECTED,
+    RowStatus.FAILED,
+    RowStatus.UNKNOWN,
+    RowStatus.STAGE_NOT_REACHED,
+)
+_ROW_PROBLEMS = (RowStatus.INVALID, *_SEND_FAILURES)
 _NOT_A_RETRY = "not sent: --retry-failed only re-sends rows that failed before"
 _INTERRUPTED = "interrupted while sending: may have been created; the next run checks"
 

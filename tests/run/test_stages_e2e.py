@@ -349,3 +349,13 @@ def test_ctrl_c_during_moves_never_reports_a_created_incident_as_maybe_created(t
         assert by_key[key]["incident_id"] == entries[key].incident_id
     assert final.exit_code == 0 and stages == {"Closed": 30}
     assert counts["already imported"] + counts["created"] == 30
+
+
+def test_refused_moves_count_towards_max_failures(tmp_path, register, cli):
+    sheet = _sheet(tmp_path / "log.csv", ["Closd"] * 12)
+
+    result, counts = _run(cli, register, sheet, _mapping(tmp_path), tmp_path, "--max-failures", "2")
+
+    assert result.exit_code == 4
+    assert counts["stage not reached"] >= 3
+    assert json.loads(result.stdout)["aborted"].startswith("more than 2 rows failed")
