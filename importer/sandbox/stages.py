@@ -16,6 +16,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+# The gateway guard and answer helpers are api.py's; shared here rather than copied, so this
+# endpoint passes exactly the same latency, quota, token, scope and 503 checks as the others.
 from importer.sandbox.api import (
     _existing,
     _guard,
