@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -118,7 +119,7 @@ def summary_table(summary: dict[str, Any]) -> Table:
     if summary.get("reconciled"):
         table.add_row("reconciled after ambiguous sends", str(summary["reconciled"]))
     for stage, count in (summary.get("stages") or {}).items():
-        table.add_row(f"in stage {stage}", str(count))
+        table.add_row(f"in stage {escape(stage)}", str(count))  # sheet text: never markup
     if not summary["dry_run"]:
         table.add_row("requests / retries / 429s", _requests(summary))
     table.add_row("duration", f"{summary['duration_seconds']:.1f} s")
