@@ -164,6 +164,7 @@ def write_two_sheets(path: Path) -> None:
         "Detected On",
         "Severity",
         "Regulator notified",
+        "Stage",
     ]
     for year, count in ((2023, 20), (2024, 25)):
         sheet = book.create_sheet(str(year))
@@ -183,6 +184,7 @@ def write_two_sheets(path: Path) -> None:
                     detected if number % 5 else None,
                     rng.choice(["Low", "Medium", "High", "Critical", "high"]),
                     rng.choice([True, False, None]),
+                    "Investigating" if year == 2024 and number % 4 == 0 else "Closed",
                 ]
             )
         for column in ("E", "F"):
