@@ -25,6 +25,7 @@ TOP_LEVEL = {  # besides __init__
     "cli",
     "console",
     "errors",
+    "formulas",
     "models",
     "redact",
     "rows",

@@ -1,5 +1,13 @@
 """File → sheet chunks: CSV and XLSX read in chunks of rows, with spreadsheet row numbers kept."""
 
-from importer.read.sheets import list_sheets, read_rows
+from importer.read.limits import DEFAULT_LIMITS, ReadLimits, parse_limits
+from importer.read.sheets import check_input, list_sheets, read_rows
 
-__all__ = ["list_sheets", "read_rows"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "ReadLimits",
+    "check_input",
+    "list_sheets",
+    "parse_limits",
+    "read_rows",
+]

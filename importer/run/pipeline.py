@@ -23,11 +23,12 @@ from importer import __version__
 from importer.errors import ConfigError, ImporterError, MappingError
 from importer.ledger import Ledger, LedgerView, default_ledger_path
 from importer.mapping import Lookups, Mapping, load_mapping
-from importer.read import read_rows
+from importer.read import DEFAULT_LIMITS, ReadLimits, check_input, read_rows
 from importer.report import ReportWriter, write_manifest
 from importer.rows import RowStatus, SheetChunk
 from importer.run.chunks import ChunkProcessor, ExitCode, ProgressSink, Settings, exit_code_for
 from importer.run.lookups import fetch_lookups
+from importer.run.signals import StopSignals
 from importer.send import Credentials, RegisterClient
 
 __all__ = [
@@ -61,6 +62,7 @@ class RunOptions:
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     count_rows_first: bool = False
+    limits: ReadLimits = DEFAULT_LIMITS
 
     @property
     def settings(self) -> Settings:
@@ -84,11 +86,22 @@ class RunOutcome:
 
 
 async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
-    """Run one import; raises ImporterError for what stops it (after writing the summary)."""
+    """Run one import; raises ImporterError for what stops it (after writing the summary),
+    `StoppedError` for SIGTERM/SIGHUP (see `importer.run.signals`)."""
+    with StopSignals() as stop:
+        try:
+            return await _run_import(options, progress, stop)
+        except asyncio.CancelledError as exc:  # a signal before the rows started (or after)
+            stopped = stop.translate(exc)
+            if stopped is exc:
+                raise
+            raise stopped from None
+
+
+async def _run_import(options: RunOptions, progress: ProgressSink, stop: StopSignals) -> RunOutcome:
     mapping = load_mapping(options.mapping_path)
     for path in options.files:
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such file")
+        check_input(path)
     _check_headers(options, mapping)
     if not options.dry_run and options.credentials is None:
         raise ConfigError("no register to send to", hint="set ONETRUST_* or use --sandbox")
@@ -121,9 +134,11 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
         try:
             for chunk in _chunks(options, mapping):
                 await run.process(chunk)
-        except BaseException as exc:  # also asyncio's cancellation on Ctrl-C
-            stopped_by = exc
-            run.abort_reason = run.abort_reason or _describe(exc)
+        except BaseException as exc:  # also asyncio's cancellation on Ctrl-C or a stop signal
+            stopped_by = stop.translate(exc)
+            run.abort_reason = run.abort_reason or _describe(stopped_by)
+            if stopped_by is not exc:
+                raise stopped_by from None
             raise
         finally:
             progress.finish()
@@ -195,7 +210,10 @@ def _selected_sheets(options: RunOptions, mapping: Mapping) -> list[str] | None:
 def _chunks(options: RunOptions, mapping: Mapping) -> Iterator[SheetChunk]:
     for path in options.files:
         yield from read_rows(
-            path, sheets=_selected_sheets(options, mapping), chunk_size=options.chunk_size
+            path,
+            sheets=_selected_sheets(options, mapping),
+            chunk_size=options.chunk_size,
+            limits=options.limits,
         )
 
 
@@ -203,7 +221,8 @@ def _check_headers(options: RunOptions, mapping: Mapping) -> None:
     """Before anything is sent: every selected sheet has the columns the mapping reads."""
     for path in options.files:
         seen: set[str | None] = set()
-        for chunk in read_rows(path, sheets=_selected_sheets(options, mapping), chunk_size=1):
+        sheets = _selected_sheets(options, mapping)
+        for chunk in read_rows(path, sheets=sheets, chunk_size=1, limits=options.limits):
             if chunk.sheet in seen:
                 continue
             seen.add(chunk.sheet)
@@ -218,7 +237,12 @@ def _count_rows(options: RunOptions, mapping: Mapping) -> int:
     return sum(
         len(chunk.frame)
         for path in options.files
-        for chunk in read_rows(path, sheets=_selected_sheets(options, mapping), chunk_size=50_000)
+        for chunk in read_rows(
+            path,
+            sheets=_selected_sheets(options, mapping),
+            chunk_size=50_000,
+            limits=options.limits,
+        )
     )
 
 

@@ -109,7 +109,6 @@ class TokenEndpoint:
             )
         raise _token_refused(status, creds.client_id)
 
-
     def _give_up_on_first_contact(self, exc: Exception, started: float) -> None:
         """Before the first token, a host that refuses connections is a wrong address or a
         register that is down: say so within seconds instead of backing off for minutes."""
