@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from importer import __version__
-from importer.errors import ConfigError, ImporterError, MappingError
+from importer.errors import ConfigError, ImporterError, LedgerError, MappingError
 from importer.ledger import Ledger, LedgerView, default_ledger_path
 from importer.mapping import Lookups, Mapping, load_mapping
 from importer.read import DEFAULT_LIMITS, ReadLimits, check_input, read_rows
@@ -59,6 +59,9 @@ class RunOptions:
     max_failures: int | None = None
     chunk_size: int = 2000
     reconcile_delay: float = 2.0
+    request_timeout: float = 30.0
+    search_lag: float = 30.0
+    check_register: str = "auto"
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     count_rows_first: bool = False
@@ -71,6 +74,9 @@ class RunOptions:
             retry_failed=self.retry_failed,
             max_failures=self.max_failures,
             reconcile_delay=self.reconcile_delay,
+            request_timeout=self.request_timeout,
+            search_lag=self.search_lag,
+            check_register=self.check_register,
             concurrency=self.concurrency,
             users_from_register="users" not in self.lookup_files,
             command=self.command,
@@ -113,6 +119,7 @@ async def _run_import(options: RunOptions, progress: ProgressSink, stop: StopSig
                 options.credentials,
                 rate_per_minute=options.rate_per_minute,
                 concurrency=options.concurrency,
+                timeout=options.request_timeout,
             )
             await stack.enter_async_context(client)
             if not options.dry_run or mapping.needs:
@@ -134,6 +141,9 @@ async def _run_import(options: RunOptions, progress: ProgressSink, stop: StopSig
         try:
             for chunk in _chunks(options, mapping):
                 await run.process(chunk)
+            if run.deliverer is not None and run.deliverer.storage_error is not None:
+                raise run.deliverer.storage_error  # every row is reported; now say why, exit 2
+            await run.check_duplicates()
         except BaseException as exc:  # also asyncio's cancellation on Ctrl-C or a stop signal
             stopped_by = stop.translate(exc)
             run.abort_reason = run.abort_reason or _describe(stopped_by)
@@ -160,7 +170,10 @@ def _finish(
     summary = _summary(options, run, report, started_at, t0, exit_code)
     report.write_summary(summary)
     if ledger is not None and run.run_id is not None:
-        ledger.finish_run(run.run_id, summary["counts"])
+        try:
+            ledger.finish_run(run.run_id, summary["counts"])
+        except LedgerError as exc:  # the disk that stopped the run refuses this too
+            log.error("%s", exc.message)
     report.close()  # flushed and closed, so the manifest hashes what is on disk
     write_manifest(
         options.report_dir / "manifest.json",
@@ -306,6 +319,7 @@ def _summary(
         "counts": {status.value: report.counts[status] for status in RowStatus},
         "reconciled": report.reconciled,
         "stages": dict(sorted(report.stages.items())),
+        "duplicates": len(run.copies),
         "requests": stats.requests if stats else 0,
         "retries": stats.retries if stats else 0,
         "throttled_429": stats.throttled if stats else 0,

@@ -44,10 +44,10 @@ def test_search_results_carry_the_stage_and_full_text_finds_it(api, create):
     incident_id = create(name="Stage search probe")
     api.post(_stage(incident_id), json={"nextStageName": "Remediating"})
 
-    page = api.post(SEARCH, json={"fullText": "remediating"}).json()
+    items = api.post(SEARCH, json={"fullText": "remediating"}).json()  # a JSON array
 
-    assert [i["incidentId"] for i in page["content"]] == [incident_id]
-    assert page["content"][0]["incidentStageName"] == "Remediating"
+    assert [i["incidentId"] for i in items] == [incident_id]
+    assert items[0]["incidentStageName"] == "Remediating"
 
 
 def test_an_incident_type_follows_its_own_workflow(api, create):
