@@ -121,6 +121,10 @@ def run(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", metavar="", help="Map and validate only; send nothing.")
     ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(metavar="CODEC", help="Encoding of CSV text, e.g. cp1250; default: detected."),
+    ] = None,
     sandbox: Annotated[
         bool,
         typer.Option(
@@ -230,6 +234,7 @@ def run(
             report_dir=report_dir,
             sheets=sheet or None,
             dry_run=dry_run,
+            encoding=encoding,
             rate_per_minute=_parse_rate(rate),
             concurrency=concurrency,
             ledger_path=ledger,
@@ -357,6 +362,12 @@ def init_mapping_command(
         list[str] | None,
         typer.Option(metavar="SHEET", help="Sheet to read (repeatable); default: all."),
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            metavar="CODEC", help="Encoding of CSV text, e.g. cp1250; the draft keeps it."
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", metavar="", help="Debug logs, tracebacks.")
     ] = False,
@@ -366,7 +377,7 @@ def init_mapping_command(
 
     with _one_line_errors(verbose):
         check_input(file)
-        sys.stdout.write(draft_mapping(file, sheets=sheet or None))
+        sys.stdout.write(draft_mapping(file, sheets=sheet or None, encoding=encoding))
 
 
 @app.command("schema")

@@ -6,6 +6,7 @@ assembly of the small per-row dicts is a Python loop.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -76,7 +77,7 @@ def when_present(spec: Any, cols: ChunkColumns) -> ChunkColumns:
     if column is None:
         return cols
     present = ~blank_cells(cols.raw(column)).to_numpy(dtype=bool)
-    return ChunkColumns(cols.frame.loc[present], cols.resolved, cols.date_specs)
+    return dataclasses.replace(cols, frame=cols.frame.loc[present])
 
 
 def _positions_and_texts(items: pd.Series) -> list[tuple[int, str]]:

@@ -56,6 +56,7 @@ class ChunkColumns:
 
     frame: pd.DataFrame
     resolved: AbcMapping[str, str]
+    date1904: bool = False  # the workbook counts serials from 1904 (SheetChunk.date1904)
     # column → the date field block reading it, so `{Column:%Y-%m-%d}` reads dates alike
     date_specs: AbcMapping[str, DateSpec] = field(default_factory=dict)
 

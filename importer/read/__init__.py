@@ -1,12 +1,13 @@
 """File → sheet chunks: CSV and XLSX read in chunks of rows, with spreadsheet row numbers kept."""
 
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits, parse_limits
-from importer.read.sheets import check_input, list_sheets, read_rows
+from importer.read.sheets import check_input, hidden_sheets, list_sheets, read_rows
 
 __all__ = [
     "DEFAULT_LIMITS",
     "ReadLimits",
     "check_input",
+    "hidden_sheets",
     "list_sheets",
     "parse_limits",
     "read_rows",

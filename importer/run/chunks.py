@@ -32,6 +32,7 @@ from importer.run.adopt import adoption_mode, mapping_identity
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.duplicates import LateCopy, after_the_last_chunk
 from importer.run.lookups import add_users
+from importer.run.oldkeys import held_by_old_keys
 from importer.run.settle import SettleWindow
 from importer.run.stages import StageMover, interrupted_move, preview_stage
 from importer.send import RegisterClient
@@ -137,6 +138,7 @@ class ChunkProcessor:
         self.stages: StageMover | None = None
         self.moving: dict[str, RowResult] = {}  # key → its create's result while it is moved
         self.seen: dict[str, SourceRef] = {}
+        self.first_values: dict[str, str] = {}  # row key -> its first row's fingerprint prefix
         self.send_failures = 0
         self.abort_reason: str | None = None
         self.copies: list[LateCopy] = []  # second incidents found after the run
@@ -185,11 +187,19 @@ class ChunkProcessor:
             return
         jobs = self._decide_locally(chunk, results)
         self.progress.advance(results)  # rows decided without the register, at once
+        jobs = self._held_by_old_keys(jobs, results)
         await self._send(jobs, results)
         for result in results:
             if result.status in (RowStatus.REJECTED, RowStatus.STAGE_NOT_REACHED):
                 result.errors = [self._locate(e) for e in result.errors]
         self._check_threshold(results)
+
+    def _held_by_old_keys(self, jobs: list[Job], results: list[RowResult]) -> list[Job]:
+        store = self.ledger if self.ledger is not None else self.preview
+        kept, held = held_by_old_keys(jobs, self.mapping.name, store)
+        self.progress.advance(held)
+        results.extend(held)
+        return kept
 
     async def _add_users(self, chunk: SheetChunk) -> None:
         wanted = "users" in self.mapping.needs and self.settings.users_from_register
@@ -231,14 +241,23 @@ class ChunkProcessor:
                 key = row_key or f"{self.mapping.name}:sha256:{fingerprint}"
                 first = self.seen.setdefault(key, ref)
                 if first != ref:
-                    error = RowError(f"same row key as {first} in this run: {key}")
-                    results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=key))
+                    results.append(self._repeated(ref, first, key, fingerprint))
                 else:
+                    self.first_values[key] = fingerprint[:16]  # enough to tell values apart
                     jobs.append(Job(ref, key, fingerprint, body, mapped.stages.get(row)))
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))
         return jobs
+
+    def _repeated(self, ref: SourceRef, first: SourceRef, key: str, fingerprint: str) -> RowResult:
+        """A row key seen before in this run: the same values are a copy (another file of the
+        same export), not sent; different values are a conflict, a row error."""
+        if self.first_values.get(key) == fingerprint[:16]:
+            note = f"duplicate of {first} (same row key and values): not sent again"
+            return RowResult(ref, RowStatus.SKIPPED, note=note, key=key)
+        error = RowError(f"same row key as {first} in this run, with different values: {key}")
+        return RowResult(ref, RowStatus.INVALID, errors=[error], key=key)
 
     async def _send(self, jobs: list[Job], results: list[RowResult]) -> None:
         if self.abort_reason is not None or self.deliverer is None or self.ledger is None:

@@ -65,6 +65,7 @@ class RunOptions:
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     count_rows_first: bool = False
+    encoding: str | None = None  # CSV text encoding; else the mapping's `encoding`, else detected
     limits: ReadLimits = DEFAULT_LIMITS
 
     @property
@@ -220,12 +221,17 @@ def _selected_sheets(options: RunOptions, mapping: Mapping) -> list[str] | None:
     return options.sheets or mapping.sheets
 
 
+def _encoding(options: RunOptions, mapping: Mapping) -> str | None:
+    return options.encoding or mapping.spec.encoding
+
+
 def _chunks(options: RunOptions, mapping: Mapping) -> Iterator[SheetChunk]:
     for path in options.files:
         yield from read_rows(
             path,
             sheets=_selected_sheets(options, mapping),
             chunk_size=options.chunk_size,
+            encoding=_encoding(options, mapping),
             limits=options.limits,
         )
 
@@ -235,8 +241,11 @@ def _check_headers(options: RunOptions, mapping: Mapping) -> None:
     for path in options.files:
         seen: set[str | None] = set()
         sheets = _selected_sheets(options, mapping)
-        for chunk in read_rows(path, sheets=sheets, chunk_size=1, limits=options.limits):
-            if chunk.sheet in seen:
+        encoding = _encoding(options, mapping)
+        for chunk in read_rows(
+            path, sheets=sheets, chunk_size=1, limits=options.limits, encoding=encoding
+        ):
+            if chunk.sheet in seen or chunk.hidden:  # a hidden sheet's rows are only reported
                 continue
             seen.add(chunk.sheet)
             try:
@@ -254,6 +263,7 @@ def _count_rows(options: RunOptions, mapping: Mapping) -> int:
             path,
             sheets=_selected_sheets(options, mapping),
             chunk_size=50_000,
+            encoding=_encoding(options, mapping),
             limits=options.limits,
         )
     )
@@ -325,4 +335,6 @@ def _summary(
         "throttled_429": stats.throttled if stats else 0,
         "aborted": run.abort_reason,
         "exit_code": exit_code,
+        # free-form date columns: the order every row was read in, and the value that decided
+        "date_orders": {name: list(decided) for name, decided in run.mapping.date_orders.items()},
     }
