@@ -42,6 +42,8 @@ __all__ = ["app", "main"]
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
     help="Bulk import of incidents from CSV and Excel sheets into the OneTrust Incident Register.",
 )
 out = Console()
@@ -103,8 +105,10 @@ def _parse_lookups(items: list[str]) -> dict[str, Path]:
     lookups = {}
     for item in items:
         kind, sep, path = item.partition("=")
-        if not sep or kind not in {"organizations", "users"}:
-            raise ConfigError(f"--lookup {item!r}: expected organizations=FILE or users=FILE")
+        if not sep or kind not in {"organizations", "users", "stages"}:
+            raise ConfigError(
+                f"--lookup {item!r}: expected organizations=FILE, users=FILE or stages=FILE"
+            )
         lookups[kind] = Path(path)
     return lookups
 
@@ -118,56 +122,105 @@ def _credentials(base_url: str | None) -> Credentials:
 
 @app.command()
 def run(
-    files: Annotated[list[Path], typer.Argument(help="CSV or XLSX files to import.")],
-    mapping: Annotated[Path, typer.Option("--mapping", "-m", help="Mapping file (YAML).")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE", help="CSV or XLSX files to import.")
+    ],
+    mapping: Annotated[
+        Path, typer.Option("--mapping", "-m", metavar="FILE", help="Mapping file (YAML).")
+    ],
     sheet: Annotated[
-        list[str] | None, typer.Option(help="Sheet to read (repeatable); default: all.")
+        list[str] | None,
+        typer.Option(metavar="SHEET", help="Sheet to read (repeatable); default: all."),
     ] = None,
-    dry_run: Annotated[bool, typer.Option(help="Map and validate only; send nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", metavar="", help="Map and validate only; send nothing.")
+    ] = False,
     encoding: Annotated[
-        str | None, typer.Option(help="Encoding of CSV text, e.g. cp1250; default: detected.")
+        str | None,
+        typer.Option(metavar="CODEC", help="Encoding of CSV text, e.g. cp1250; default: detected."),
     ] = None,
     sandbox: Annotated[
-        bool, typer.Option(help="Import into a built-in sandbox register (no credentials).")
+        bool,
+        typer.Option(
+            "--sandbox",
+            metavar="",
+            help="Import into a built-in sandbox register (no credentials).",
+        ),
     ] = False,
     base_url: Annotated[
-        str | None, typer.Option(help="Register URL; default from ONETRUST_BASE_URL/HOSTNAME.")
+        str | None,
+        typer.Option(metavar="URL", help="Register URL; default from ONETRUST_BASE_URL/HOSTNAME."),
     ] = None,
-    rate: Annotated[str, typer.Option(help="Create requests per minute, e.g. 900/min.")] = "900",
-    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Requests in flight.")] = 4,
+    rate: Annotated[
+        str,
+        typer.Option(
+            metavar="RATE",
+            help="Requests per minute on each endpoint (creates, moves), e.g. 900/min.",
+        ),
+    ] = "900",
+    concurrency: Annotated[
+        int, typer.Option(metavar="N", min=1, max=64, help="Requests in flight.")
+    ] = 4,
     report_dir: Annotated[
-        Path, typer.Option(help="Folder in which each run writes its own report folder.")
+        Path,
+        typer.Option(metavar="DIR", help="Folder in which each run writes its own report folder."),
     ] = Path("reports"),
     ledger: Annotated[
-        Path | None, typer.Option(help="Ledger file; default: one per tenant in the state dir.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Ledger file; default: one per tenant in the state dir."),
     ] = None,
     update_changed: Annotated[
-        bool, typer.Option(help="Update incidents whose row changed since it was imported.")
+        bool,
+        typer.Option(
+            "--update-changed",
+            metavar="",
+            help="Update incidents whose row changed since it was imported.",
+        ),
     ] = False,
     retry_failed: Annotated[
-        bool, typer.Option(help="Only re-send rows that failed or were rejected before.")
+        bool,
+        typer.Option(
+            "--retry-failed",
+            metavar="",
+            help="Only re-send rows that failed or were rejected before.",
+        ),
     ] = False,
     max_failures: Annotated[
-        int | None, typer.Option(min=0, help="Stop the run after more than N rows fail to send.")
+        int | None,
+        typer.Option(metavar="N", min=0, help="Stop the run after more than N rows fail to send."),
     ] = None,
     lookup: Annotated[
-        list[str] | None, typer.Option(help="Offline lookup file: organizations=F or users=F.")
+        list[str] | None,
+        typer.Option(
+            metavar="KIND=FILE", help="Offline lookup file: organizations=F, users=F or stages=F."
+        ),
     ] = None,
     reconcile_delay: Annotated[
-        float, typer.Option(help="Seconds to wait before searching for an ambiguous create.")
+        float,
+        typer.Option(
+            metavar="SECONDS", help="Seconds to wait before searching for an ambiguous create."
+        ),
     ] = 2.0,
     timeout: Annotated[
-        float, typer.Option(min=0.1, help="Seconds to wait for each answer of the register.")
+        float,
+        typer.Option(
+            metavar="SECONDS", min=0.1, help="Seconds to wait for each answer of the register."
+        ),
     ] = 30.0,
     search_lag: Annotated[
         float,
-        typer.Option(min=0, help="Seconds the register may take to show a new incident in search."),
+        typer.Option(
+            metavar="SECONDS",
+            min=0,
+            help="Seconds the register may take to show a new incident in search.",
+        ),
     ] = 30.0,
     check_register: Annotated[
         str,
         typer.Option(
+            metavar="auto|always|never",
             help="auto, always or never: search the register before creating rows the ledger "
-            "has never seen (auto: when the ledger never ran this mapping's name and key)."
+            "has never seen (auto: when the ledger never ran this mapping's name and key).",
         ),
     ] = "auto",
     max_invalid: Annotated[
@@ -176,13 +229,18 @@ def run(
     acknowledged: Annotated[
         Path | None, typer.Option(help="File of row keys whose problems do not fail the run.")
     ] = None,
-    log_format: Annotated[str, typer.Option(help="text or json (structured, for cron).")] = "text",
+    log_format: Annotated[
+        str, typer.Option(metavar="text|json", help="text or json (structured, for cron).")
+    ] = "text",
     limit: Annotated[
         list[str] | None,
-        typer.Option(help="Raise a reader limit, e.g. max_cell_chars=200000 (docs/security.md)."),
+        typer.Option(
+            metavar="NAME=VALUE",
+            help="Raise a reader limit, e.g. max_cell_chars=200000 (docs/security.md).",
+        ),
     ] = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Debug logs, tracebacks.")
+        bool, typer.Option("--verbose", "-v", metavar="", help="Debug logs, tracebacks.")
     ] = False,
 ) -> None:
     """Import FILES into the register, each row exactly once, and write a report."""
@@ -333,16 +391,31 @@ def _register(
 
 @app.command("sandbox")
 def sandbox_command(
-    host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
-    seed: Annotated[Path | None, typer.Option(help="Tenant seed file (YAML).")] = None,
-    db: Annotated[Path | None, typer.Option(help="SQLite file to keep incidents in.")] = None,
-    rate: Annotated[str, typer.Option(help="Quota per endpoint, e.g. 1000/60s.")] = "1000/60s",
+    host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Loopback address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8765,
+    seed: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Tenant seed file (YAML).")
+    ] = None,
+    db: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="SQLite file to keep incidents in.")
+    ] = None,
+    rate: Annotated[
+        str, typer.Option(metavar="N/WINDOW", help="Quota per endpoint, e.g. 1000/60s.")
+    ] = "1000/60s",
     faults: Annotated[
-        str, typer.Option(help="Fault knobs, e.g. fail_after_commit=0.05,latency_ms=20.")
+        str,
+        typer.Option(
+            metavar="KNOB=VALUE,...", help="Fault knobs, e.g. fail_after_commit=0.05,latency_ms=20."
+        ),
     ] = "",
-    token_lifetime: Annotated[float, typer.Option(help="Token lifetime in seconds.")] = 3600.0,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    token_lifetime: Annotated[
+        float, typer.Option(metavar="SECONDS", help="Token lifetime in seconds.")
+    ] = 3600.0,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", metavar="", help="Debug logs, tracebacks.")
+    ] = False,
 ) -> None:
     """Run the sandbox register in the foreground (Ctrl-C stops it)."""
     from importer.sandbox import SandboxConfig, parse_faults, parse_rate, serve
@@ -372,14 +445,22 @@ def sandbox_command(
 
 @app.command("init-mapping")
 def init_mapping_command(
-    file: Annotated[Path, typer.Argument(help="A CSV or XLSX sheet to draft a mapping for.")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A CSV or XLSX sheet to draft a mapping for.")
+    ],
     sheet: Annotated[
-        list[str] | None, typer.Option(help="Sheet to read (repeatable); default: all.")
+        list[str] | None,
+        typer.Option(metavar="SHEET", help="Sheet to read (repeatable); default: all."),
     ] = None,
     encoding: Annotated[
-        str | None, typer.Option(help="Encoding of CSV text, e.g. cp1250; the draft keeps it.")
+        str | None,
+        typer.Option(
+            metavar="CODEC", help="Encoding of CSV text, e.g. cp1250; the draft keeps it."
+        ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", metavar="", help="Debug logs, tracebacks.")
+    ] = False,
 ) -> None:
     """Print a draft mapping for FILE: matched columns, date formats, proposed value maps."""
     from importer.draft import draft_mapping

@@ -118,6 +118,8 @@ def summary_table(summary: dict[str, Any]) -> Table:
     table.add_row("total rows", str(summary["rows"]))
     if summary.get("reconciled"):
         table.add_row("reconciled after ambiguous sends", str(summary["reconciled"]))
+    for stage, count in (summary.get("stages") or {}).items():
+        table.add_row(f"in stage {escape(stage)}", str(count))  # sheet text: never markup
     if not summary["dry_run"]:
         table.add_row("requests / retries / 429s", _requests(summary))
     for field, (order, example) in (summary.get("date_orders") or {}).items():

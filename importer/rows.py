@@ -6,6 +6,7 @@ header row counted) from the reader to the report, so every result joins back to
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -76,6 +77,7 @@ class RowStatus(StrEnum):
     REJECTED = "rejected"  # the register answered 400
     FAILED = "failed"  # sending gave up (retries exhausted, 403, run aborted)
     UNKNOWN = "unknown"  # may have been created; could not be reconciled
+    STAGE_NOT_REACHED = "stage not reached"  # the incident exists; moving it to its stage failed
 
     @property
     def is_ok(self) -> bool:
@@ -106,6 +108,9 @@ class RowResult:
     note: str = ""  # e.g. "reconciled: found in register after a 500"
     key: str | None = None
     reconciled: bool = False  # the incident was found by searching, not answered by a 201
+    stage: str | None = None  # the workflow stage the incident is in, as far as the run knows
+    # When this outcome was decided: seconds since the epoch (cheap per row; reports format it).
+    decided_at: float = field(default_factory=time.time)
 
     @property
     def message(self) -> str:
@@ -148,3 +153,4 @@ class MappedChunk:
     errors: dict[int, list[RowError]] = field(default_factory=dict)
     skipped: dict[int, str] = field(default_factory=dict)  # row -> reason
     keys: dict[int, str] = field(default_factory=dict)  # row -> row key from key columns
+    stages: dict[int, str] = field(default_factory=dict)  # row -> workflow stage to end in

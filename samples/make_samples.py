@@ -131,11 +131,22 @@ def write_legacy_csv(path: Path) -> None:
         "Occurred",
         "Discovered",
         "Notify?",
+        "Status",
     ]
+    rows = [[*row, _legacy_status(n)] for n, row in enumerate(_legacy_rows(rng), start=1)]
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows(_legacy_rows(rng))
+        writer.writerows(rows)
+
+
+def _legacy_status(number: int) -> str:
+    """Mostly history: closed long ago; a few still open or under investigation."""
+    if number % 12 == 0:
+        return "Open"
+    if number % 5 == 0:
+        return "In progress"
+    return "closed" if number % 9 == 0 else "Closed"
 
 
 def write_two_sheets(path: Path) -> None:
@@ -153,6 +164,7 @@ def write_two_sheets(path: Path) -> None:
         "Detected On",
         "Severity",
         "Regulator notified",
+        "Stage",
     ]
     for year, count in ((2023, 20), (2024, 25)):
         sheet = book.create_sheet(str(year))
@@ -172,6 +184,7 @@ def write_two_sheets(path: Path) -> None:
                     detected if number % 5 else None,
                     rng.choice(["Low", "Medium", "High", "Critical", "high"]),
                     rng.choice([True, False, None]),
+                    "Investigating" if year == 2024 and number % 4 == 0 else "Closed",
                 ]
             )
         for column in ("E", "F"):

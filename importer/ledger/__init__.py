@@ -3,6 +3,7 @@ reconciliation of ambiguous sends against the register's search.
 """
 
 from importer.ledger.reconcile import find_created, find_matching, lookalike_key
+from importer.ledger.stages import StageState, StageStep
 from importer.ledger.store import (
     EntryState,
     Ledger,
@@ -17,6 +18,8 @@ __all__ = [
     "Ledger",
     "LedgerEntry",
     "LedgerView",
+    "StageState",
+    "StageStep",
     "body_fingerprint",
     "default_ledger_path",
     "find_created",

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from importer.errors import ConfigError, LedgerError
+from importer.ledger.stages import STAGES_TABLE
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -127,7 +128,8 @@ CREATE TABLE ledger_info (
 );
 """
 
-_MIGRATIONS: dict[int, str] = {1: _V1}  # version reached -> script from the version before
+# version reached -> script from the version before; 2 adds the stage steps (stages.py)
+_MIGRATIONS: dict[int, str] = {1: _V1, 2: STAGES_TABLE}
 SCHEMA_VERSION = max(_MIGRATIONS)
 
 

@@ -37,6 +37,7 @@ from importer.ledger.entries import (
 )
 from importer.ledger.file import connect, default_ledger_path, tenant_origin
 from importer.ledger.lock import LedgerLock
+from importer.ledger.stages import StageSteps
 from importer.redact import redact_command_line, scrub_text, scrub_value, secret_values
 
 __all__ = [
@@ -70,6 +71,7 @@ class Ledger(RegisterChecks):
         self._lock = lock
         self._secrets = secrets
         self._mutex = threading.RLock()  # the pipeline may call from worker threads
+        self.stages = StageSteps(db, self._mutex, self._write, secrets)
 
     @classmethod
     def open(cls, path: Path, *, command: str, secrets: Iterable[str] = ()) -> Ledger:

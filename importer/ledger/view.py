@@ -11,6 +11,7 @@ from pathlib import Path
 
 from importer.errors import LedgerError
 from importer.ledger.entries import LedgerEntry, select_entries
+from importer.ledger.stages import StageStep, select_stage_steps
 
 __all__ = ["LedgerView"]
 
@@ -40,6 +41,13 @@ class LedgerView:
             return select_entries(self._db, keys)
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot read the ledger {self.path}: {exc}") from exc
+
+    def stage_steps(self, keys: Iterable[str]) -> dict[str, StageStep]:
+        """Stage steps of `keys`; a ledger from before stage steps existed has none."""
+        try:
+            return select_stage_steps(self._db, keys)
+        except sqlite3.OperationalError:
+            return {}
 
     def knows_mapping(self, identity: str) -> bool:
         """As `Ledger.knows_mapping`: has a run of this mapping identity checked the register?"""

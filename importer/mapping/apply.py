@@ -28,6 +28,7 @@ from importer.mapping.nested import (
 )
 from importer.mapping.rowfilters import row_keys, skip_reasons
 from importer.mapping.spec import DATE_FIELDS, DateSpec, FieldsSpec, OrgSpec, ValueSpec
+from importer.mapping.stages import stage_targets
 from importer.mapping.values import (
     ChunkColumns,
     source_label,
@@ -73,7 +74,9 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
     reasons = skip_reasons(mapping.spec.skip_rows, everything)
     skipped = reasons.notna()
     result.skipped = {int(r): str(why) for r, why in reasons[skipped].items()}  # type: ignore[call-overload]
-    cols = ChunkColumns(frame.loc[~skipped.to_numpy()], resolved, chunk.date1904)
+    cols = ChunkColumns(
+        frame.loc[~skipped.to_numpy()], resolved, chunk.date1904, date_specs=mapping.date_specs
+    )
     sink = ErrorSink()
     check_inexact_numbers(cols.frame, resolved, sink, fields=_fields_by_column(mapping))
     check_placeholders(mapping.spec, cols.frame.index, sink)
@@ -81,7 +84,11 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
         _check_keys(keys[~skipped.to_numpy()], mapping.key_columns, sink)
     merged = lookups.with_inline(mapping.inline_groups, mapping.inline_options)
     scalars, nested = _map_fields(mapping, cols, merged, sink)
+    stages = stage_targets(mapping.spec, cols, merged, sink) if mapping.spec.stage else None
     _assemble(cols.frame.index, scalars, nested, sink, result)
+    if stages is not None:
+        found = stages.dropna()
+        result.stages = {int(r): str(s) for r, s in found.items() if r in result.bodies}
     return result
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from importer.errors import MappingError
 from importer.mapping.lookups import is_uuid, normalise_email
 from importer.mapping.matching import did_you_mean
-from importer.mapping.spec import DateSpec, MappingSpec
+from importer.mapping.spec import DATE_FIELDS, DateSpec, MappingSpec
 from importer.mapping.spec_blocks import Source
 from importer.mapping.values import ChunkColumns, cell_items, template_columns
 from importer.rows import SheetChunk
@@ -43,12 +43,14 @@ class Mapping:
     def columns(self) -> list[str]:
         """Every source column the mapping reads, in file order."""
         found = list(self.key_columns) + [rule.column for rule in self.spec.skip_rows]
-        found += _columns_in(self.spec.fields)
+        found += _columns_in(self.spec.fields) + _columns_in(self.spec.stage)
         return list(dict.fromkeys(found))
 
     def columns_for(self, field: str) -> list[str]:
         """Source columns feeding an API field; `jurisdictions.0.countryCode` works too."""
         top, _, rest = field.partition(".")
+        if top == "stage":
+            return _columns_in(self.spec.stage)
         spec = (
             getattr(self.spec.fields, top, None)
             if top in type(self.spec.fields).model_fields
@@ -99,6 +101,16 @@ class Mapping:
                 if not is_uuid(value.strip()):
                     found.add(normalise_email(value))
         return {email for email in found if "@" in email}
+
+    @cached_property
+    def date_specs(self) -> dict[str, DateSpec]:
+        """Column → the date field block reading it (the first such field wins)."""
+        found: dict[str, DateSpec] = {}
+        for name in DATE_FIELDS:
+            spec: DateSpec | None = getattr(self.spec.fields, name)
+            if spec is not None and spec.column:
+                found.setdefault(spec.column, spec)
+        return found
 
     @property
     def inline_groups(self) -> dict[str, str]:
@@ -154,6 +166,9 @@ def _columns_in(node: Any) -> list[str]:
         if node.template:
             found += [name for name, _optional in template_columns(node.template)]
     if isinstance(node, BaseModel):
+        condition = getattr(node, "when_present", None)
+        if isinstance(condition, str):
+            found.append(condition)
         for name in type(node).model_fields:
             found += _columns_in(getattr(node, name))
     elif isinstance(node, dict):

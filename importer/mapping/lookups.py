@@ -58,6 +58,7 @@ class Lookups:
     groups: AbcMapping[str, str] = field(default_factory=dict)  # lower-case name → group id
     attribute_options: AbcMapping[str, AbcMapping[str, str]] = field(default_factory=dict)
     unknown_users: frozenset[str] = frozenset()  # e-mails already asked for and not found
+    stages: frozenset[str] = frozenset()  # workflow stage names, from a lookup file
 
     @cached_property
     def org_index(self) -> OrgIndex:
@@ -92,6 +93,7 @@ class Lookups:
             groups={**groups, **self.groups},
             attribute_options=merged_options,
             unknown_users=self.unknown_users,
+            stages=self.stages,
         )
 
 

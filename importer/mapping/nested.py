@@ -6,12 +6,13 @@ assembly of the small per-row dicts is a Python loop.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
-from importer.mapping.cells import ErrorSink
+from importer.mapping.cells import ErrorSink, blank_cells
 from importer.mapping.countries import STATE_REQUIRED, resolve_country, resolve_state
 from importer.mapping.lookups import (
     Lookups,
@@ -67,6 +68,18 @@ def resolve_series(
     return [(int(row), text, found[text]) for row, text in zip(kept.index, texts, strict=True)]
 
 
+def when_present(spec: Any, cols: ChunkColumns) -> ChunkColumns:
+    """The rows a nested block applies to: all, or those whose `when_present` cell has a value.
+
+    On the other rows the block does nothing at all: no items, no default, no errors.
+    """
+    column = getattr(spec, "when_present", None)
+    if column is None:
+        return cols
+    present = ~blank_cells(cols.raw(column)).to_numpy(dtype=bool)
+    return dataclasses.replace(cols, frame=cols.frame.loc[present])
+
+
 def _positions_and_texts(items: pd.Series) -> list[tuple[int, str]]:
     return list(zip(items.index.astype(int).tolist(), items.astype(str).tolist(), strict=True))
 
@@ -104,7 +117,7 @@ def assignees(
     field = "incidentAssigneeRequests"
     out: RowLists = {}
     for spec in specs:
-        found = cell_items(spec, cols, field)
+        found = cell_items(spec, when_present(spec, cols), field)
         resolver: Callable[[str], Resolution] = _uuid("an assignee id")
         if spec.lookup == "user":
             resolver = lambda value: resolve_user(value, lookups)  # noqa: E731
@@ -134,8 +147,9 @@ def jurisdictions(specs: list[JurisdictionSpec], cols: ChunkColumns, sink: Error
     field = "jurisdictions"
     out: RowLists = {}
     for spec in specs:
+        scoped = when_present(spec, cols)
         country_column = source_label(spec.country)
-        found = cell_items(spec.country, cols, field)
+        found = cell_items(spec.country, scoped, field)
         resolved = resolve_series(found.items, resolve_country, found.errors, field, country_column)
         countries: dict[int, list[tuple[str, str]]] = {}
         for position, text, code in resolved:
@@ -144,7 +158,7 @@ def jurisdictions(specs: list[JurisdictionSpec], cols: ChunkColumns, sink: Error
         states: dict[int, str] = {}
         state_column = source_label(spec.state) if spec.state else None
         if spec.state:
-            state_text = text_value(spec.state, cols, sink, field)
+            state_text = text_value(spec.state, scoped, sink, field)
             sink.add_where(
                 state_text.notna() & (found.codes < 0),
                 state_text,
@@ -203,7 +217,7 @@ def attribute_values(
     out: dict[int, dict[str, list[dict[str, str]]]] = {}
     for attribute, spec in specs.items():
         field = f"attributeValues.{attribute}"
-        found = cell_items(spec, cols, field)
+        found = cell_items(spec, when_present(spec, cols), field)
         if spec.option and lookups.has_options(attribute):
 
             def option(value: str, attribute: str = attribute) -> Resolution:
@@ -233,7 +247,7 @@ def linked_inventories(
             continue
         kind = "processing-activities" if name == "processing_activities" else name
         field = f"linkedInventories.{kind}"
-        found = cell_items(inventory, cols, field)
+        found = cell_items(inventory, when_present(inventory, cols), field)
         ids: dict[int, list[str]] = {}
         if inventory.as_ == "inventoryIds":
             check = _uuid("an inventory id")

@@ -108,6 +108,7 @@ class LookupFilesSpec(Block):
     users: str | None = None
     groups: str | None = None
     options: str | None = None
+    stages: str | None = None
 
 
 class MappingSpec(Block):
@@ -125,6 +126,9 @@ class MappingSpec(Block):
     lookups: LookupFilesSpec | None = None
     groups: dict[str, UUID] = {}  # noqa: RUF012
     options: dict[str, dict[Text, UUID]] = {}  # noqa: RUF012
+    # The workflow stage each incident must end in (not a create field: a move after it).
+    stage: ValueSpec | None = None
+    stages: list[Text] = []  # noqa: RUF012  # stage names the register knows, for validation
     # Cell texts that mean "no value" in every column (docs/cells.md), e.g. ['\N', NULL, N/A, '-'].
     no_value: TextList = []  # noqa: RUF012
     encoding: str | None = None  # CSV text encoding, when detection cannot tell (cp1250...)

@@ -6,6 +6,7 @@ a bare string is short for `{column: ...}`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import (
@@ -20,7 +21,16 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-__all__ = ["Block", "ColumnList", "Source", "Text", "TextList", "as_list", "scalar_text"]
+__all__ = [
+    "Block",
+    "ColumnList",
+    "Source",
+    "Text",
+    "TextList",
+    "as_list",
+    "scalar_text",
+    "split_placeholder",
+]
 
 
 def scalar_text(value: Any) -> Any:
@@ -35,6 +45,33 @@ def scalar_text(value: Any) -> Any:
 def as_list(value: Any) -> Any:
     """A lone scalar is a list of one: `key: Id` means `key: [Id]`."""
     return [value] if isinstance(value, str | int | float | bool) else value
+
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
+_FORMAT_START = ":%"
+# The strftime directives every platform's C library knows (plus glibc's `%-d` padding flag).
+_DIRECTIVE = re.compile(r"%-?[aAbBcCdDefFhHIjmMpRSTUwWxXyYzZGuV%]")
+
+
+def split_placeholder(token: str) -> tuple[str, bool, str | None]:
+    """`"Date?:%Y"` → `("Date", True, "%Y")`: column, optional, date format (after `:%`)."""
+    name, sep, fmt = token.partition(_FORMAT_START)
+    optional = name.endswith("?")
+    return (name[:-1] if optional else name), optional, ("%" + fmt) if sep else None
+
+
+def _check_template(template: str) -> None:
+    """A template's date formats must be usable by strftime."""
+    for match in _PLACEHOLDER.finditer(template):
+        token = match.group(1)
+        fmt = split_placeholder(token)[2] if token else None
+        if fmt is None:
+            continue
+        leftover = _DIRECTIVE.sub("", fmt)
+        if "%" in leftover:
+            raise ValueError(
+                f"{{{token}}}: {fmt!r} is not a date format (strftime directives like %Y-%m-%d)"
+            )
 
 
 def _column_shorthand(value: Any) -> Any:
@@ -88,6 +125,8 @@ class Source(_Shorthand):
             raise ValueError(f"give only one of column, constant, coalesce, template (got {given})")
         if not given and not self._source_optional():
             raise ValueError("give one of: column, constant, coalesce, template")
+        if self.template:
+            _check_template(self.template)
         return self
 
     def _source_optional(self) -> bool:

@@ -32,6 +32,7 @@ class AssigneeSpec(ListValueSpec):
 
     type: Literal["USER", "GROUP"] | None = None
     lookup: Literal["user", "group"] | None = None
+    when_present: str | None = Field(None, min_length=1)  # apply only where this cell has a value
 
     @model_validator(mode="after")
     def _type_matches_lookup(self) -> AssigneeSpec:
@@ -48,6 +49,7 @@ class JurisdictionSpec(Block):
 
     country: ListValueSpec
     state: ValueSpec | None = None
+    when_present: str | None = Field(None, min_length=1)  # apply only where this cell has a value
 
     @model_validator(mode="after")
     def _split_without_state(self) -> JurisdictionSpec:
@@ -60,11 +62,13 @@ class AttributeSpec(ListValueSpec):
     """A custom attribute: text as `{value}`, or select options by name with `option: true`."""
 
     option: bool = False
+    when_present: str | None = Field(None, min_length=1)  # apply only where this cell has a value
 
 
 class InventorySpec(ListValueSpec):
     as_: Literal["externalIds", "inventoryIds"] = Field("externalIds", alias="as")
     source_type: Literal["MANUAL", "ASSESSMENT", "INTEGRATION"] | None = None
+    when_present: str | None = Field(None, min_length=1)  # apply only where this cell has a value
 
 
 class LinkedInventoriesSpec(Block):

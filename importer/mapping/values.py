@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from collections.abc import Mapping as AbcMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,8 +28,10 @@ from importer.mapping.cells import (
 from importer.mapping.lookups import is_uuid
 from importer.mapping.matching import expected_one_of
 from importer.mapping.patterns import compile_pattern, first_group
-from importer.mapping.spec_blocks import Source
+from importer.mapping.spec_blocks import Source, split_placeholder
+from importer.mapping.spec_dates import DateSpec
 from importer.mapping.spec_values import ListValueSpec, OtherwiseValue, ValueSpec
+from importer.mapping.template_dates import formatted_dates
 
 __all__ = [
     "CellItems",
@@ -55,6 +57,8 @@ class ChunkColumns:
     frame: pd.DataFrame
     resolved: AbcMapping[str, str]
     date1904: bool = False  # the workbook counts serials from 1904 (SheetChunk.date1904)
+    # column → the date field block reading it, so `{Column:%Y-%m-%d}` reads dates alike
+    date_specs: AbcMapping[str, DateSpec] = field(default_factory=dict)
 
     def raw(self, column: str) -> pd.Series:
         found = self.frame[self.resolved.get(column, column)]
@@ -70,10 +74,9 @@ def template_columns(template: str) -> list[tuple[str, bool]]:
     """Columns named in a template as (column, optional): `"{Title} ({Ref?})"`."""
     found = []
     for match in _TEMPLATE_TOKEN.finditer(template):
-        name = match.group(1)
-        if name is not None:
-            optional = name.endswith("?")
-            found.append((name[:-1] if optional else name, optional))
+        if match.group(1) is not None:
+            name, optional, _format = split_placeholder(match.group(1))
+            found.append((name, optional))
     return found
 
 
@@ -88,8 +91,13 @@ def source_label(spec: Source) -> str | None:
     return None
 
 
-def source_raw(spec: Source, cols: ChunkColumns) -> pd.Series:
-    """Raw cells (object dtype, None/NaN when empty); a template is already text."""
+def source_raw(
+    spec: Source, cols: ChunkColumns, sink: ErrorSink | None = None, field: str = ""
+) -> pd.Series:
+    """Raw cells (object dtype, None/NaN when empty); a template is already text.
+
+    `sink` gets the row errors of a template's dates (`{Column:%Y}` on a cell that is not one).
+    """
     if spec.column:
         return cols.raw(spec.column)
     if spec.coalesce:
@@ -101,23 +109,29 @@ def source_raw(spec: Source, cols: ChunkColumns) -> pd.Series:
             result = result.mask(blank, cols.raw(column).astype(object))
         return result
     if spec.template:
-        return _render_template(spec.template, cols)
+        return _render_template(spec.template, cols, sink, field)
     return cols.constant(spec.constant)
 
 
-def _render_template(template: str, cols: ChunkColumns) -> pd.Series:
+def _render_template(
+    template: str, cols: ChunkColumns, sink: ErrorSink | None, field: str
+) -> pd.Series:
     # "a" + <NA> is <NA>: an empty required placeholder empties the whole value.
     result = pd.Series("", index=cols.frame.index, dtype=STRING)
     position = 0
     for match in _TEMPLATE_TOKEN.finditer(template):
         result = result + template[position : match.start()]
-        name = match.group(1)
-        if name is None:
+        token = match.group(1)
+        if token is None:
             result = result + match.group(0)[0]
-        elif name.endswith("?"):
-            result = result + to_text(cols.raw(name[:-1])).str.strip().fillna("")
+            position = match.end()
+            continue
+        name, optional, fmt = split_placeholder(token)
+        if fmt is None:
+            text = to_text(cols.raw(name)).str.strip()
         else:
-            result = result + to_text(cols.raw(name)).str.strip()
+            text = formatted_dates(cols.raw(name), fmt, name, cols.date_specs, sink, field)
+        result = result + (text.fillna("") if optional else text)
         position = match.end()
     return blank_to_na(result + template[position:])
 
@@ -210,7 +224,7 @@ def apply_default(text: pd.Series, spec: ValueSpec) -> pd.Series:
 
 def text_value(spec: ValueSpec, cols: ChunkColumns, sink: ErrorSink, field: str) -> pd.Series:
     """A scalar text field: prepared text → map → default (one value per row, `<NA>` if none)."""
-    distinct = Distinct(to_text(source_raw(spec, cols), blanks=False))
+    distinct = Distinct(to_text(source_raw(spec, cols, sink, field), blanks=False))
     local = ErrorSink()
     text = _transformed(distinct.values, spec, local, field)
     text = apply_map(text, spec, local, field, source_label(spec))

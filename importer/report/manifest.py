@@ -24,7 +24,7 @@ from importer.report.files import FOLDER_MODE, open_private
 
 __all__ = ["file_sha256", "write_manifest"]
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: register, ledger, files_written
 
 
 def file_sha256(path: Path, *, chunk_size: int = 1 << 20) -> str:
@@ -62,8 +62,16 @@ def write_manifest(
     extra: dict[str, Any],
     argv: Sequence[str] | None = None,
     secrets: Iterable[str] = (),
+    register: dict[str, str] | None = None,
+    ledger: Path | None = None,
+    written: Sequence[Path] = (),
 ) -> None:
-    """Write the run's manifest as JSON, atomically; `argv` defaults to `sys.argv` (redacted)."""
+    """Write the run's manifest as JSON, atomically; `argv` defaults to `sys.argv` (redacted).
+
+    `register` says where the incidents went (`host`, `base_url`, `client_id`: never the
+    secret), `ledger` which ledger file remembers them, and `written` the files the run wrote,
+    each recorded with its SHA-256 and size (closed files: hash them after the last write).
+    """
     known = secret_values(secrets)
     manifest = {
         "manifest_version": MANIFEST_VERSION,
@@ -78,6 +86,9 @@ def write_manifest(
         "counts": dict(counts),
         "results_file": _file_record(results_file),
         "exit_code": exit_code,
+        "register": scrub_value(register, known) if register else None,
+        "ledger": {"path": str(ledger.resolve())} if ledger is not None else None,
+        "files_written": [_file_record(p) for p in written if p.is_file()],
         "extra": scrub_value(extra, known),
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"

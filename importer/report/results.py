@@ -45,8 +45,16 @@ RESULT_COLUMNS = [
     "http_status",
     "attempts",
     "message",
+    "stage",
+    "decided_at",
 ]
-NEEDS_A_PERSON = {RowStatus.INVALID, RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN}
+NEEDS_A_PERSON = {
+    RowStatus.INVALID,
+    RowStatus.REJECTED,
+    RowStatus.FAILED,
+    RowStatus.UNKNOWN,
+    RowStatus.STAGE_NOT_REACHED,
+}
 
 
 def safe_cell(text: str) -> str:
@@ -88,6 +96,9 @@ class ReportWriter:
         self._failed: dict[tuple[str, ...], tuple[IO[str], Any]] = {}
         self.failed_files: list[Path] = []
         self.reconciled = 0
+        self.stages: Counter[str] = Counter()  # stage → rows whose incident is in it
+        self._clock = _Rfc3339()
+        self._closed = False
         self._bodies_fp: IO[str] | None = None
         self._failed_book: FailedWorkbook | None = None  # workbook sources: failed_rows.xlsx
 
@@ -100,6 +111,8 @@ class ReportWriter:
         for result in sorted(results, key=lambda r: r.source.row):
             self.counts[result.status] += 1
             self.reconciled += result.reconciled
+            if result.stage:
+                self.stages[result.stage] += 1
             self._results.writerow(self._result_line(result))
             if result.status in NEEDS_A_PERSON:
                 self._write_failed(chunk, result)
@@ -116,6 +129,8 @@ class ReportWriter:
             r.http_status or "",
             r.attempts,
             safe_cell(scrub_text(r.message, self._secrets)),
+            safe_cell(r.stage or ""),
+            self._clock.rfc3339(r.decided_at),
         ]
 
     def _write_failed(self, chunk: SheetChunk, result: RowResult) -> None:
@@ -157,6 +172,10 @@ class ReportWriter:
         return path
 
     def close(self) -> None:
+        """Flush and close every file; idempotent (the run closes before hashing, `with` after)."""
+        if self._closed:
+            return
+        self._closed = True
         self._results_fp.close()
         for fp, _ in self._failed.values():
             fp.close()
@@ -170,6 +189,23 @@ class ReportWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Rfc3339:
+    """Epoch seconds → `2026-11-30T00:33:41.597Z`; the date part is formatted once a second,
+    since a million rows must not pay for a million `datetime` objects."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def rfc3339(self, moment: float) -> str:
+        millis = int(moment * 1000)
+        second, milli = divmod(millis, 1000)
+        if second != self._second:
+            self._second = second
+            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{self._prefix}.{milli:03d}Z"
 
 
 def _failed_name(index: int, chunk: SheetChunk) -> str:

@@ -49,6 +49,7 @@ class Job:
     key: str
     fingerprint: str
     body: dict[str, Any]
+    stage: str | None = None  # the workflow stage the incident must end in (run/stages.py)
 
 
 async def adopt_existing(

@@ -34,6 +34,7 @@ from importer.run.duplicates import LateCopy, after_the_last_chunk
 from importer.run.lookups import add_users
 from importer.run.oldkeys import held_by_old_keys
 from importer.run.settle import SettleWindow
+from importer.run.stages import StageMover, interrupted_move, preview_stage
 from importer.run.validation import Acknowledged, ProblemCollector
 from importer.send import RegisterClient
 from importer.validate import changed_fields, validate_chunk
@@ -105,7 +106,12 @@ class Settings:
     acknowledged: Acknowledged = field(default_factory=Acknowledged)  # do not fail the run
 
 
-_SEND_FAILURES = (RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN)
+_SEND_FAILURES = (
+    RowStatus.REJECTED,
+    RowStatus.FAILED,
+    RowStatus.UNKNOWN,
+    RowStatus.STAGE_NOT_REACHED,
+)
 _ROW_PROBLEMS = (RowStatus.INVALID, *_SEND_FAILURES)
 _NOT_A_RETRY = "not sent: --retry-failed only re-sends rows that failed before"
 _ADOPTION_NOTE = "a real run searches the register first and adopts an exact match (adoption)"
@@ -133,6 +139,8 @@ class ChunkProcessor:
         self.preview = preview  # dry runs: the ledger, read-only
         self.run_id: int | None = None
         self.deliverer: Deliverer | None = None
+        self.stages: StageMover | None = None
+        self.moving: dict[str, RowResult] = {}  # key → its create's result while it is moved
         self.seen: dict[str, SourceRef] = {}
         self.first_values: dict[str, str] = {}  # row key -> its first row's fingerprint prefix
         self.send_failures = 0
@@ -169,6 +177,7 @@ class ChunkProcessor:
             check_register=check_register,
             identity=identity,
         )
+        self.stages = StageMover(self.client, self.ledger, self.run_id, self.deliverer)
 
     async def process(self, chunk: SheetChunk) -> None:
         """Decide and deliver every row of `chunk`, then write its results in row order."""
@@ -199,7 +208,7 @@ class ChunkProcessor:
         jobs = self._held_by_old_keys(jobs, results)
         await self._send(jobs, results)
         for result in results:
-            if result.status is RowStatus.REJECTED:
+            if result.status in (RowStatus.REJECTED, RowStatus.STAGE_NOT_REACHED):
                 result.errors = [self._locate(e) for e in result.errors]
         self._check_threshold(results)
 
@@ -253,7 +262,7 @@ class ChunkProcessor:
                     results.append(self._repeated(ref, first, key, fingerprint))
                 else:
                     self.first_values[key] = fingerprint[:16]  # enough to tell values apart
-                    jobs.append(Job(ref, key, fingerprint, body))
+                    jobs.append(Job(ref, key, fingerprint, body, mapped.stages.get(row)))
                     self.problems.valid_row(chunk, ref, key, body, fingerprint)
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
@@ -272,7 +281,13 @@ class ChunkProcessor:
     async def _send(self, jobs: list[Job], results: list[RowResult]) -> None:
         if self.abort_reason is not None or self.deliverer is None or self.ledger is None:
             known = self.preview.get_many(j.key for j in jobs) if self.preview else {}
-            done = [self._without_sending(job, known.get(job.key)) for job in jobs]
+            steps = self.preview.stage_steps(j.key for j in jobs) if self.preview else {}
+            done = [
+                preview_stage(
+                    job, self._without_sending(job, known.get(job.key)), steps.get(job.key)
+                )
+                for job in jobs
+            ]
             self.progress.advance(done)
             results.extend(done)
             return
@@ -282,10 +297,14 @@ class ChunkProcessor:
             await asyncio.gather(*tasks)
         finally:
             # Also on Ctrl-C: rows that finished keep their result; of the others only those
-            # the ledger shows as sent may have been created (`unknown`), the rest never left.
+            # the ledger shows as sent may have been created (`unknown`), the rest never left,
+            # and a row whose create is done but whose move was in flight is `stage not reached`.
             states = self._states_after_stop(jobs, tasks)
             for job, task in zip(jobs, tasks, strict=True):
-                results.append(_outcome(job, task, states))
+                ended = _finished(task)
+                result = _outcome(job, task, states)
+                moving = self.moving.pop(job.key, None)
+                results.append(moving if moving is not None and not ended else result)
 
     def _states_after_stop(
         self, jobs: list[Job], tasks: Sequence[asyncio.Future[RowResult]]
@@ -332,6 +351,11 @@ class ChunkProcessor:
     async def _tracked(self, job: Job, entry: LedgerEntry | None) -> RowResult:
         try:
             result = await self._deliver(job, entry)
+            if self.stages is not None:
+                # Interrupted during the move, the row is not "maybe created": it was.
+                self.moving[job.key] = interrupted_move(result, job.stage)
+                result = await self.stages.settle(job, result)
+                self.moving.pop(job.key, None)
         except Exception as exc:  # a bug must cost one row, not the run
             log.exception("%s: unexpected error", job.source)
             message = (

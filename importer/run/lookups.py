@@ -38,12 +38,14 @@ LOOKUP_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "users": {"email": ("email", "e-mail", "username"), "id": ("id", "userid")},
     "groups": {"name": ("name",), "id": ("id", "groupid")},
     "options": {"attribute": ("attribute",), "option": ("option", "name"), "id": ("id",)},
+    "stages": {"name": ("name", "stage", "stagename")},
 }
 _REQUIRED = {
     "organizations": ("id", "name"),
     "users": ("email", "id"),
     "groups": ("name", "id"),
     "options": ("attribute", "option", "id"),
+    "stages": ("name",),
 }
 
 
@@ -82,6 +84,9 @@ async def fetch_lookups(
         users={k.lower(): v for k, v in users.items()},
         groups={k.casefold(): v for k, v in groups.items()},
         attribute_options=options,
+        stages=frozenset(r["name"] for r in read_lookup_file(files["stages"], "stages"))
+        if "stages" in files
+        else frozenset(),
     )
     wanted = list(emails)
     if "users" in files or not wanted:
@@ -115,6 +120,7 @@ async def add_users(
         groups=lookups.groups,
         attribute_options=lookups.attribute_options,
         unknown_users=lookups.unknown_users | {e for e, ident in answers if not ident},
+        stages=lookups.stages,
     )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from importer import __version__
 from importer.errors import ConfigError, ImporterError, LedgerError, MappingError
@@ -175,9 +176,7 @@ async def _run_import(options: RunOptions, progress: ProgressSink, stop: StopSig
             raise
         finally:
             progress.finish()
-            outcome = _finish(options, run, report, ledger, started_at, t0, stopped_by)
-            if validation is not None:
-                validation.close(outcome.summary)
+            outcome = _finish(options, run, report, validation, ledger, started_at, t0, stopped_by)
     return outcome
 
 
@@ -185,12 +184,14 @@ def _finish(
     options: RunOptions,
     run: ChunkProcessor,
     report: ReportWriter,
+    validation: ValidationReport | None,
     ledger: Ledger | None,
     started_at: datetime,
     t0: float,
     stopped_by: BaseException | None,
 ) -> RunOutcome:
-    """Write summary.json and manifest.json; also when the run is being stopped by an error."""
+    """Write summary.json, the validation report and, last, manifest.json, which hashes every
+    file the run wrote; also when the run is being stopped by an error."""
     exit_code = run.exit_code() if stopped_by is None else exit_code_for(stopped_by)
     summary = _summary(options, run, report, started_at, t0, exit_code)
     report.write_summary(summary)
@@ -199,6 +200,9 @@ def _finish(
             ledger.finish_run(run.run_id, summary["counts"])
         except LedgerError as exc:  # the disk that stopped the run refuses this too
             log.error("%s", exc.message)
+    report.close()  # flushed and closed, so the manifest hashes what is on disk
+    if validation is not None:
+        validation.close(summary)
     write_manifest(
         options.report_dir / "manifest.json",
         inputs=options.files,
@@ -211,6 +215,8 @@ def _finish(
         extra={"dry_run": options.dry_run, "aborted": run.abort_reason},
         argv=options.command,
         secrets=_secrets(options),
+        written=_written_files(options.report_dir),
+        **_where_it_went(options, ledger),
     )
     return RunOutcome(options.report_dir, summary["counts"], exit_code, summary)
 
@@ -237,6 +243,31 @@ async def _check_invalid(
         reason = f"{invalid} of {total} rows are invalid, more than --max-invalid {limit}"
         run.refused = run.abort_reason = reason
         log.error("nothing will be sent: %s", reason)
+
+
+def _written_files(folder: Path) -> list[Path]:
+    """Every report file of the run's folder, whichever writer made it (results, failed rows,
+    validation report, duplicates); not the manifest itself, nor a `--sandbox` run's ledger."""
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.is_file() and path.name != "manifest.json" and not path.name.startswith("ledger")
+    )
+
+
+def _where_it_went(options: RunOptions, ledger: Ledger | None) -> dict[str, Any]:
+    """The manifest's record of the register (host, client id; never the secret) and ledger."""
+    written_ledger = ledger.path if ledger is not None else None
+    credentials = options.credentials
+    if credentials is None:
+        return {"register": None, "ledger": written_ledger}
+    register = {
+        "host": urlsplit(credentials.base_url).netloc,
+        "base_url": credentials.base_url,
+        "client_id": credentials.client_id,
+    }
+    preview = options.ledger_path or default_ledger_path(credentials.base_url)
+    return {"register": register, "ledger": written_ledger or preview}
 
 
 def _describe(exc: BaseException) -> str:
@@ -372,6 +403,7 @@ def _summary(
         "rows_per_second": round(rows / seconds, 1) if seconds else None,
         "counts": {status.value: report.counts[status] for status in RowStatus},
         "reconciled": report.reconciled,
+        "stages": dict(sorted(report.stages.items())),
         "duplicates": len(run.copies),
         "requests": stats.requests if stats else 0,
         "retries": stats.retries if stats else 0,

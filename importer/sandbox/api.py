@@ -23,6 +23,7 @@ from importer.sandbox.protocol import drop_connection_of
 from importer.sandbox.schema import CREATE_SCHEMA, UPDATE_SCHEMA
 from importer.sandbox.search import answer, parse_search, with_faults
 from importer.sandbox.state import ApiError, SandboxState, error_body, sandbox_of
+from importer.sandbox.workflows import stage_fields_of, start_fields
 
 __all__ = ["router"]
 
@@ -133,6 +134,7 @@ async def create_incident(request: Request, state: CreateCall) -> Response:
         raise _server_error()
     await state.faults.commit_delay()
     fields = incident_fields(parsed, CREATE_SCHEMA)
+    fields |= start_fields(state.tenant.workflow_for(str(fields["incidentTypeName"])))
     incident = state.store.add(fields, search_text(fields, state.tenant))
     if state.faults.fires("drop_after_commit"):
         drop = drop_connection_of(request.scope)
@@ -160,7 +162,7 @@ async def update_incident(incidentId: str, request: Request, state: UpdateCall) 
     parsed, problems = check_body(await _json_body(request), UPDATE_SCHEMA, state.tenant)
     if parsed is None:
         raise _invalid(problems)
-    fields = incident_fields(parsed, UPDATE_SCHEMA)
+    fields = incident_fields(parsed, UPDATE_SCHEMA) | stage_fields_of(_existing(state, incidentId))
     incident = state.store.replace(str(UUID(incidentId)), fields, search_text(fields, state.tenant))
     if incident is None:  # deleted meanwhile by an admin reset
         raise _not_found(incidentId)

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
-from importer.sandbox import admin, api
+from importer.sandbox import admin, api, stages
 from importer.sandbox.config import SandboxConfig
 from importer.sandbox.seed import Tenant
 from importer.sandbox.state import ApiError, SandboxState
@@ -26,6 +26,7 @@ def create_app(config: SandboxConfig, tenant: Tenant, store: IncidentStore) -> F
     )
     app.state.sandbox = SandboxState.start(config, tenant, store)
     app.include_router(api.router)
+    app.include_router(stages.router)
     app.include_router(admin.router)
 
     @app.exception_handler(ApiError)

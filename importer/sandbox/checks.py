@@ -48,8 +48,9 @@ def incident_fields(body: dict[str, Any], schema: dict[str, Any]) -> dict[str, A
 
 
 def search_text(fields: dict[str, Any], tenant: Tenant) -> str:
-    """What fullText search looks at: name, description, type, root cause, org and assignees."""
-    parts = [fields.get(k) for k in ("name", "description", "incidentTypeName", "rootCause")]
+    """What fullText search looks at: name, description, type, root cause, stage, org, assignees."""
+    names = ("name", "description", "incidentTypeName", "rootCause", "incidentStageName")
+    parts = [fields.get(k) for k in names]
     parts.append(tenant.organization_name(UUID(fields["orgGroupId"])))
     for assignee in fields.get("incidentAssigneeRequests") or []:
         user = tenant.user(UUID(assignee["assigneeId"]))

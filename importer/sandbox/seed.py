@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from importer.sandbox.config import SandboxConfigError
+from importer.sandbox.workflows import DEFAULT_WORKFLOW, Workflow
 
 __all__ = [
     "DEFAULT_SCOPES",
@@ -107,6 +108,9 @@ class Tenant(_SeedModel):
     users: list[User] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)
     attributes: list[Attribute] = Field(default_factory=list)
+    # The first workflow is every incident type's unless `incident_type_workflows` names another.
+    workflows: list[Workflow] = Field(default_factory=lambda: [DEFAULT_WORKFLOW], min_length=1)
+    incident_type_workflows: dict[Text, Text] = Field(default_factory=dict)
 
     _organizations: dict[UUID, Organization] = PrivateAttr(default_factory=dict)
 
@@ -124,7 +128,19 @@ class Tenant(_SeedModel):
         _require_unique("userName", [u.userName.casefold() for u in self.users])
         _require_unique("attribute name", [a.name for a in self.attributes])
         _require_unique("attribute option id", options)
+        _require_unique("workflow name", [w.name for w in self.workflows])
+        workflows = {w.name for w in self.workflows}
+        for type_name, workflow in self.incident_type_workflows.items():
+            if type_name not in self.incident_types:
+                raise ValueError(f"incident_type_workflows names unknown type {type_name!r}")
+            if workflow not in workflows:
+                raise ValueError(f"incident_type_workflows names unknown workflow {workflow!r}")
         return self
+
+    def workflow_for(self, incident_type: str) -> Workflow:
+        """The workflow an incident of `incident_type` follows."""
+        name = self.incident_type_workflows.get(incident_type)
+        return next((w for w in self.workflows if w.name == name), self.workflows[0])
 
     def model_post_init(self, context: Any, /) -> None:
         self._organizations.update({org.id: org for org, _ in self.walk_organizations()})

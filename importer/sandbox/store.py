@@ -9,6 +9,7 @@ import json
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,6 +126,30 @@ class IncidentStore:
                 "UPDATE incidents SET name=?, description=?, incident_type_name=?, org_group_id=?,"
                 " date_occurred=?, created_date=?, search_text=?, body=? WHERE incident_id=?",
                 (*_columns(incident, search_text), incident_id),
+            )
+        return incident
+
+    def change(
+        self,
+        incident_id: str,
+        change: Callable[[dict[str, Any]], dict[str, Any] | str],
+        text: Callable[[dict[str, Any]], str],
+    ) -> dict[str, Any] | str | None:
+        """Apply `change(incident)` (new fields, or a refusal text) atomically; None if absent.
+
+        `text(incident)` gives the changed incident's search text. Used by the stage move.
+        """
+        with self._lock:
+            old = self._get(incident_id)
+            if old is None:
+                return None
+            fields = change(old)
+            if isinstance(fields, str):
+                return fields
+            incident = {**old, "lastModifiedDate": _now(), **fields}
+            self._conn.execute(
+                "UPDATE incidents SET search_text = ?, body = ? WHERE incident_id = ?",
+                (text(incident).casefold(), json.dumps(incident, ensure_ascii=False), incident_id),
             )
         return incident
 

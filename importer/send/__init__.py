@@ -6,7 +6,7 @@ Example: `async with RegisterClient(Credentials.from_env()) as client:` then
 
 from importer.send.auth import Credentials
 from importer.send.classify import classify_exception, classify_status, parse_retry_after
-from importer.send.client import CreateResult, RegisterClient
+from importer.send.client import CreateResult, RegisterClient, StageResult
 from importer.send.stats import SendStats
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Credentials",
     "RegisterClient",
     "SendStats",
+    "StageResult",
     "classify_exception",
     "classify_status",
     "parse_retry_after",

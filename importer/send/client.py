@@ -23,7 +23,7 @@ from importer.send.retrying import Call, RetryPolicy
 from importer.send.stats import SendStats
 from importer.send.token_endpoint import TokenEndpoint
 
-__all__ = ["CreateResult", "RegisterClient"]
+__all__ = ["CreateResult", "RegisterClient", "StageResult"]
 
 log = logging.getLogger("importer.send")
 
@@ -31,6 +31,7 @@ INCIDENTS_PATH = "/api/incident/v1/incidents"
 SEARCH_PATH = "/api/incident/v1/incidents/search"
 ORGANIZATIONS_PATH = "/api/access/v1/external/organizations"
 USERS_PATH = "/api/scim/v2/Users"
+STAGE_PATH = "/api/incident/v1/assignments/entities/{incidentId}/stage"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,14 @@ class CreateResult:
 
     incident_id: str
     status_code: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """A stage move the register accepted: the stage's name as it answered, requests made."""
+
+    stage_name: str
     attempts: int
 
 
@@ -141,6 +150,29 @@ class RegisterClient:
                 attempts=call.attempts,
             )
         return response.status_code
+
+    async def move_incident_stage(self, incident_id: str, stage_name: str) -> StageResult:
+        """Update Incident Stage: move an incident to the workflow stage named `stage_name`.
+
+        `POST /api/incident/v1/assignments/entities/{incidentId}/stage` with
+        `{"nextStageName": ...}` (shared/reference/incident-api.md); 200 answers the stage.
+        A move names its end state, so a repeated move cannot do harm: the call retries like
+        any idempotent one. Raises `RowRejectedError` when the register refuses the move (400,
+        404), `SendError` kinds otherwise.
+        """
+        path = STAGE_PATH.format(incidentId=_segment(incident_id))
+        body = {"nextStageName": stage_name}
+        call = Call("stage", "POST", path, idempotent=True, json=body, passthrough=frozenset({404}))
+        response = await self._caller.call(call)
+        if response.status_code == 404:
+            raise RowRejectedError(
+                f"incident {incident_id} is not in the register (HTTP 404)",
+                status_code=404,
+                attempts=call.attempts,
+            )
+        answer = self._caller.parsed(call, response, responses.as_object)
+        name = answer.get("name")
+        return StageResult(name if isinstance(name, str) else stage_name, call.attempts)
 
     async def get_incident(self, incident_id: str) -> dict[str, Any] | None:
         """One incident's details, or None when the register has no such incident."""

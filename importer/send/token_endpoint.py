@@ -8,6 +8,7 @@ answer, which may echo the form (and so the client secret).
 from __future__ import annotations
 
 import logging
+import time
 
 import httpx
 
@@ -22,6 +23,10 @@ from importer.send.stats import SendStats
 __all__ = ["TokenEndpoint"]
 
 log = logging.getLogger("importer.send")
+
+# How long a refused connection is retried before the first token: long enough to ride out a
+# register restarting, short enough that a wrong address is reported at once.
+FIRST_CONTACT_SECONDS = 2.0
 
 
 class TokenEndpoint:
@@ -46,8 +51,9 @@ class TokenEndpoint:
     async def fetch(self) -> tuple[str, float]:
         """A new token as `(access_token, expires_in seconds)`; any failure is fatal."""
         call = Call("token", "POST", TOKEN_PATH, idempotent=True)
+        started = time.monotonic()
         try:
-            response = await self._retry.run(call, lambda: self._request(call))
+            response = await self._retry.run(call, lambda: self._request(call, started))
         except FatalSendError:
             raise
         except SendError as exc:
@@ -73,7 +79,7 @@ class TokenEndpoint:
             self._stats.token_refreshes += 1
         return token
 
-    async def _request(self, call: Call) -> httpx.Response:
+    async def _request(self, call: Call, started: float) -> httpx.Response:
         """One token request; errors name its status, never its answer (that may echo the form)."""
         pacer = self._pacers[call.endpoint]
         await pacer.wait_turn()  # so a 429's pause holds the retry back
@@ -87,6 +93,7 @@ class TokenEndpoint:
         try:
             response = await self._http.post(TOKEN_PATH, files=form)
         except (httpx.RequestError, httpx.InvalidURL) as exc:
+            self._give_up_on_first_contact(exc, started)
             error_class = classify_exception(exc, idempotent=True)
             raise error_class(f"{call.what}: {type(exc).__name__}: {exc}") from exc
         status = response.status_code
@@ -101,6 +108,35 @@ class TokenEndpoint:
                 f"{call.what}: HTTP {status}", status_code=status, retry_after=retry_after
             )
         raise _token_refused(status, creds.client_id)
+
+    def _give_up_on_first_contact(self, exc: Exception, started: float) -> None:
+        """Before the first token, a host that refuses connections is a wrong address or a
+        register that is down: say so within seconds instead of backing off for minutes."""
+        if self.cache.fetches or not isinstance(exc, httpx.ConnectError):
+            return
+        if time.monotonic() - started < FIRST_CONTACT_SECONDS:
+            return
+        reason = "connection refused" if _refused(exc) else str(exc) or type(exc).__name__
+        raise FatalSendError(
+            f"cannot connect to the register at {self.credentials.base_url}: {reason}",
+            hint="check ONETRUST_BASE_URL (or ONETRUST_HOSTNAME) and that the register is up",
+        ) from exc
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether the host answered "connection refused" (httpx words it "all attempts failed")."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # a short chain; never loop on a cyclic one
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        if isinstance(seen, BaseExceptionGroup) and any(
+            _refused(inner) for inner in seen.exceptions
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _token_refused(status: int, client_id: str) -> FatalSendError:
