@@ -99,3 +99,36 @@ def test_excels_sep_line_names_the_delimiter_and_is_not_a_row():
     data = "\ufeffsep=,\nA;B,C\n".encode()
     (chunk,) = rows_from_file(io.BytesIO(data), name="bom.csv", format="csv")
     assert list(chunk.frame.columns) == ["A;B", "C"]
+
+
+def _merged_book(path: Path, merge: str, rows: list[list[object]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "S"
+    for row in rows:
+        ws.append(row)
+    ws.merge_cells(merge)
+    wb.save(path)
+    return path
+
+
+def test_a_header_cell_merged_down_over_data_rows_refuses_them(tmp_path):
+    # Excel shows 'Ref' as one tall header cell: row 2 has no Ref, it must not get 'Ref' as one.
+    rows = [["Ref", "Title"], [None, "second"], [None, "third"], ["R-4", "fourth"]]
+    (chunk,) = read_rows(_merged_book(tmp_path / "h.xlsx", "A1:A3", rows))
+    assert chunk.frame["Ref"].tolist()[:2] != ["Ref", "Ref"]
+    assert set(chunk.row_errors) == {2, 3}
+    assert chunk.row_errors[2][0].message.startswith("merged cells A1:A3 join the header row")
+    assert chunk.frame.loc[4, "Ref"] == "R-4"
+
+
+def test_rows_under_a_merged_formula_without_value_are_refused_too(tmp_path):
+    rows = [["Ref", "Title", "Details"], ["R-2", "t", "=CONCAT(B2, B3)"], ["R-3", "u", None]]
+    (chunk,) = read_rows(_merged_book(tmp_path / "f.xlsx", "C2:C3", rows))
+    assert set(chunk.row_errors) == {2, 3}
+    (error,) = chunk.row_errors[3]
+    assert error.message.startswith("cell C2 is a formula saved without its value")
+    assert error.column == "Details"
