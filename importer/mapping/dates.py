@@ -216,9 +216,9 @@ def _parse_lenient(
 
 
 def _missing_parts(value: str, dayfirst: bool) -> str | None:
-    """The part(s) ("year", "day", "year, month or day") that dateutil would take from its default rather
-    than from `value` (parsed against two defaults that differ in every part); "" when whole,
-    None when dateutil cannot read it at all."""
+    """The parts ("year", "day", "year, month or day") dateutil would take from its default
+    rather than from `value` (parsed against two defaults that differ in every part); "" when
+    whole, None when dateutil cannot read it at all."""
     try:
         one = dateutil_parser.parse(value, dayfirst=dayfirst, default=datetime(2000, 1, 1))
         two = dateutil_parser.parse(value, dayfirst=dayfirst, default=datetime(2001, 2, 2))
