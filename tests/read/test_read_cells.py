@@ -132,3 +132,28 @@ def test_rows_under_a_merged_formula_without_value_are_refused_too(tmp_path):
     (error,) = chunk.row_errors[3]
     assert error.message.startswith("cell C2 is a formula saved without its value")
     assert error.column == "Details"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf_16_le", "utf-32-le"])
+def test_an_encoding_given_reads_wide_text_without_a_byte_order_mark(encoding):
+    data = "Ref,Title\nR-1,Zürich\n".encode(encoding)
+    (chunk,) = rows_from_file(io.BytesIO(data), name="wide.csv", format="csv", encoding=encoding)
+    assert chunk.frame.loc[2].tolist() == ["R-1", "Zürich"]
+
+
+def test_wide_text_without_a_byte_order_mark_is_refused_with_the_option_to_give():
+    data = "Ref,Title\nR-1,Zürich\n".encode("utf-16-le")
+    with pytest.raises(ReadError, match="NUL bytes") as refused:
+        list(rows_from_file(io.BytesIO(data), name="wide.csv", format="csv"))
+    assert "--encoding utf-16-le" in str(refused.value.hint)
+
+
+@pytest.mark.parametrize(
+    ("codec", "given"),
+    [("utf-8-sig", "utf-8"), ("utf-16", "utf-16-le"), ("utf-16", "utf-16"), ("utf-32", "utf-32")],
+)
+def test_an_encoding_given_does_not_read_the_byte_order_mark_as_text(codec, given):
+    data = "Ref,Title\nR-1,Zürich\n".encode(codec)  # Excel's "CSV UTF-8" starts with a BOM
+    (chunk,) = rows_from_file(io.BytesIO(data), name="bom.csv", format="csv", encoding=given)
+    assert list(chunk.frame.columns) == ["Ref", "Title"]
+    assert chunk.frame.loc[2].tolist() == ["R-1", "Zürich"]
