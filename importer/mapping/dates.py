@@ -19,7 +19,15 @@ from importer.mapping.cells import Distinct, ErrorSink, is_blank_cell
 from importer.mapping.date_order import NUMERIC_DATE, ColumnOrder, DateContext, in_column_order
 from importer.mapping.spec import DateSpec
 
-__all__ = ["EARLIEST", "LATEST", "DateContext", "date_example", "iso_utc", "parse_dates"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "DateContext",
+    "date_example",
+    "iso_utc",
+    "parse_dates",
+    "serial_text",
+]
 
 EARLIEST = pd.Timestamp("1900-01-01")
 LATEST = pd.Timestamp("2200-01-01")
@@ -271,6 +279,22 @@ def _day(stamp: pd.Timestamp) -> str:
         return stamp.date().isoformat()
     except (NotImplementedError, ValueError, OverflowError):
         return "outside the years 1-9999"
+
+
+def serial_text(value: float, date1904: bool) -> str | None:
+    """The date a workbook number cell in a date column is read as, written as text the same
+    mapping reads back (`2023-03-15`, `2023-03-15T12:00:00`); None when it is no plausible
+    serial (the run refused it: the number is kept for a person to fix)."""
+    numbers = pd.Series([float(value)])
+    if not np.isfinite(numbers).all() or abs(value) >= 1e6:
+        return None
+    epoch = _EPOCH_1904 if date1904 else _EXCEL_EPOCH
+    stamp = pd.to_datetime(numbers, unit="D", origin=epoch, errors="coerce").dt.round("s")[0]
+    if pd.isna(stamp) or not SERIAL_FIRST <= stamp < SERIAL_END:
+        return None
+    if float(value).is_integer():
+        return str(stamp.date().isoformat())
+    return str(stamp.isoformat())
 
 
 def _parse_datetimes(cells: pd.Series, parsed: _Parsed) -> None:
