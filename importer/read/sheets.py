@@ -253,6 +253,7 @@ def _workbook_chunks(
     any_header = False
     for sheet in select_sheets(workbook, sheets, name=name):
         facts = SheetFacts(empty_formulas=parts.empty_formulas(sheet))
+        facts.formulas_beyond = parts.beyond.get(sheet)
         first_column, records = sheet_records(workbook, sheet, facts)
         header = _first_filled(records)
         if header is None:

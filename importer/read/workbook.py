@@ -120,6 +120,7 @@ class SheetFacts:
 
     empty_formulas: dict[int, list[str]] = field(default_factory=dict)
     refused: dict[int, list[RowError]] = field(default_factory=dict)
+    formulas_beyond: int | None = None  # rows after it were not checked for formulas: refused
 
 
 def is_hidden(workbook: CalamineWorkbook, sheet: str) -> bool:
@@ -191,6 +192,15 @@ def _with_merges_and_formulas(
                 cells[column] = value
         if number != header:
             _refuse(facts, number, across.get(number), formulas, heading)
+            beyond = facts.formulas_beyond
+            if beyond is not None and number > beyond:
+                facts.refused.setdefault(number, []).append(
+                    RowError(
+                        f"the sheet has too many formula cells without a value to list (row "
+                        f"{beyond} was the last one checked); open and save it in Excel, or "
+                        "paste the values"
+                    )
+                )
         yield number, cells
 
 

@@ -157,3 +157,67 @@ def test_an_encoding_given_does_not_read_the_byte_order_mark_as_text(codec, give
     (chunk,) = rows_from_file(io.BytesIO(data), name="bom.csv", format="csv", encoding=given)
     assert list(chunk.frame.columns) == ["Ref", "Title"]
     assert chunk.frame.loc[2].tolist() == ["R-1", "Zürich"]
+
+
+def _patched_book(path: Path, cells: dict[str, str], *, recalc: bool) -> Path:
+    """A workbook whose formula cells carry the cached values Excel (or xlsxwriter) writes:
+    `cells` maps a reference to its whole `<c>` element; `recalc` keeps openpyxl's
+    fullCalcOnLoad="1" (a file written by a script), else drops it as Excel does on saving."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "S"
+    ws.append(["Ref", "Title", "Details"])
+    for row in range(2, 4):
+        ws.append([f"R-{row}", "t", f"=A{row}"])
+    plain = path.with_suffix(".plain.xlsx")
+    wb.save(plain)
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename).decode()
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for ref, element in cells.items():
+                    data = re.sub(rf'<c r="{ref}"[^>]*>.*?</c>', element, data)
+            if item.filename == "xl/workbook.xml" and not recalc:
+                data = data.replace(' fullCalcOnLoad="1"', "")
+            zout.writestr(item, data)
+    return path
+
+
+def test_a_formula_whose_saved_value_is_empty_text_is_read_as_empty(tmp_path):
+    # Excel saves =IF(...,"",...) that came out empty as t="str" with an empty <v>: a value.
+    cells = {"C2": '<c r="C2" t="str"><f>IF(A2="x","y","")</f><v></v></c>'}
+    (chunk,) = read_rows(_patched_book(tmp_path / "e.xlsx", cells, recalc=False))
+    assert 2 not in chunk.row_errors
+    assert chunk.frame.loc[2, "Details"] is None
+
+
+def test_formula_values_of_a_workbook_excel_never_calculated_are_refused(tmp_path):
+    # xlsxwriter stores 0 as every formula's value and asks Excel to recalculate on opening
+    # (fullCalcOnLoad): the 0 is a placeholder, not what a person sees.
+    cells = {
+        "C2": '<c r="C2"><f>A2</f><v>0</v></c>',
+        "C3": '<c r="C3" t="str"><f>A3</f><v>R-3</v></c>',
+    }
+    (chunk,) = read_rows(_patched_book(tmp_path / "x.xlsx", cells, recalc=True))
+    assert set(chunk.row_errors) == {2, 3}
+    assert chunk.row_errors[2][0].message.startswith("cell C2 is a formula saved without")
+    (chunk,) = read_rows(_patched_book(tmp_path / "y.xlsx", cells, recalc=False))
+    assert not chunk.row_errors  # saved by Excel: the cached values are what it shows
+    assert chunk.frame["Details"].tolist() == [0, "R-3"]
+
+
+def test_rows_past_the_formulas_a_sheet_can_list_are_refused(tmp_path, monkeypatch):
+    from importer.read import xlsx_parts
+
+    monkeypatch.setattr(xlsx_parts, "_MAX_LISTED", 1)
+    cells = {"C2": '<c r="C2"><f>A2</f></c>', "C3": '<c r="C3"><f>A3</f></c>'}
+    (chunk,) = read_rows(_patched_book(tmp_path / "m.xlsx", cells, recalc=False))
+    assert chunk.row_errors[2][0].message.startswith("cell C2 is a formula saved without")
+    (error,) = chunk.row_errors[3]  # never listed, still refused
+    assert error.message.startswith("the sheet has too many formula cells without a value")
