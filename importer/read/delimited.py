@@ -222,6 +222,7 @@ def csv_records(
     try:
         reader = csv.reader(feed, delimiter=delimiter)
         number = line = 0
+        width: int | None = None
         try:
             for number, record in enumerate(reader, start=1):
                 cut = feed.record_done()
@@ -238,9 +239,15 @@ def csv_records(
                 cells: list[Any] = [cell or None for cell in record]
                 if feed.chars > limits.max_cell_chars:  # only then can one cell be too long
                     cells = Suspect(cells)
-                while cells and cells[-1] is None:
+                # Trailing empty cells go, but never below the header's width: a row with
+                # fewer cells than the header is told apart (its cells may have shifted left).
+                while cells and cells[-1] is None and (width is None or len(cells) > width):
                     cells.pop()
+                if cells and cells[-1] is None and not any(cells):
+                    cells = []
                 if record:  # a row of only delimiters is a blank row, reported as skipped
+                    if width is None and cells:
+                        width = len(cells)  # the header: the first record with a cell
                     yield number, cells
         except csv.Error as exc:
             raise ReadError(f"row {number + 1}: not valid CSV ({exc})", path=name) from exc

@@ -221,3 +221,23 @@ def test_rows_past_the_formulas_a_sheet_can_list_are_refused(tmp_path, monkeypat
     assert chunk.row_errors[2][0].message.startswith("cell C2 is a formula saved without")
     (error,) = chunk.row_errors[3]  # never listed, still refused
     assert error.message.startswith("the sheet has too many formula cells without a value")
+
+
+def test_a_csv_row_narrower_than_its_header_is_refused_naming_the_missing_cells():
+    # 1,a,2024-01-01 under Ref,Title,Details,Occurred: the date would be sent as Details.
+    data = b"Ref,Title,Details,Occurred\n1,a,2024-01-01\n2,b,,\n3,c,x,2024-01-03\n4,d\n"
+    (chunk,) = rows_from_file(io.BytesIO(data), name="short.csv", format="csv")
+    assert set(chunk.row_errors) == {2, 5}
+    (error,) = chunk.row_errors[2]
+    assert error.message == (
+        "the row has 3 cell(s), the header 4: no cell under 'Occurred'; cells may have shifted "
+        "left (a missing separator?); write the missing separators, even for empty cells"
+    )
+    assert "no cell under 'Details', 'Occurred'" in chunk.row_errors[5][0].message
+    assert chunk.frame.loc[2].tolist() == ["1", "a", "2024-01-01", None]  # kept for failed_rows
+
+
+def test_a_workbook_row_with_empty_trailing_cells_is_not_narrow(tmp_path):
+    rows = [["Ref", "Title", "Details"], ["R-2", "t"], ["R-3", "u"], ["R-4", "v"]]
+    (chunk,) = read_rows(_merged_book(tmp_path / "n.xlsx", "A10:A11", rows))
+    assert not chunk.row_errors
