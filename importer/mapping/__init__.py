@@ -11,6 +11,7 @@ Modules: `spec` (file format, JSON Schema; its blocks in `spec_blocks`, `spec_va
 from importer.mapping.apply import apply_mapping
 from importer.mapping.cells import cell_text, is_blank_cell
 from importer.mapping.compiled import Mapping
+from importer.mapping.dates import serial_text
 from importer.mapping.loader import load_mapping, mapping_from_text
 from importer.mapping.lookups import Lookups, OrgRecord
 from importer.mapping.rowfilters import legacy_key_text
@@ -28,4 +29,5 @@ __all__ = [
     "load_mapping",
     "mapping_from_text",
     "mapping_json_schema",
+    "serial_text",
 ]

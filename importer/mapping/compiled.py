@@ -72,6 +72,30 @@ class Mapping:
             found += self.columns_for(spec.relative_to)
         return list(dict.fromkeys(found))
 
+    @cached_property
+    def serial_columns(self) -> list[str]:
+        """Columns whose workbook number cells the mapping reads only as Excel serial dates:
+        a date field's `column`/`coalesce` (excel_serial not off) that feeds nothing else. A
+        report writes such a cell as the date it was read as, so it re-imports from a CSV."""
+        fields = self.spec.fields
+        dates: list[str] = []
+        for name in DATE_FIELDS:
+            spec = getattr(fields, name, None)
+            if isinstance(spec, DateSpec) and spec.excel_serial is not False:
+                dates += ([spec.column] if spec.column else []) + list(spec.coalesce or [])
+        rest = fields.model_copy(update=dict.fromkeys(DATE_FIELDS))
+        others = set(self.key_columns) | {rule.column for rule in self.spec.skip_rows}
+        others |= set(_columns_in(rest))
+        return [c for c in dict.fromkeys(dates) if c not in others]
+
+    def serial_headers(self, header: Iterable[Any]) -> set[str]:
+        """The sheet headers of `serial_columns` (none when the header lacks a column)."""
+        try:
+            resolved = self.resolve_columns(header)
+        except MappingError:
+            return set()
+        return {resolved[c] for c in self.serial_columns if c in resolved}
+
     def resolve_columns(self, header: Iterable[Any]) -> dict[str, str]:
         """Mapping column → sheet header (exact, else loosely); MappingError if one is absent."""
         names = [str(h) for h in header]

@@ -13,12 +13,21 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from dateutil import parser as dateutil_parser
 
 from importer.mapping.cells import Distinct, ErrorSink, is_blank_cell
 from importer.mapping.date_order import NUMERIC_DATE, ColumnOrder, DateContext, in_column_order
 from importer.mapping.spec import DateSpec
 
-__all__ = ["EARLIEST", "LATEST", "DateContext", "date_example", "iso_utc", "parse_dates"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "DateContext",
+    "date_example",
+    "iso_utc",
+    "parse_dates",
+    "serial_text",
+]
 
 EARLIEST = pd.Timestamp("1900-01-01")
 LATEST = pd.Timestamp("2200-01-01")
@@ -154,7 +163,9 @@ def _parse_text(
         numeric_dates = text.str.match(NUMERIC_DATE)
         _parse_in_order(text[numeric_dates], order, parsed)
         rest = text[~numeric_dates]
-        _parse_lenient(rest[rest.str.contains(_TWO_NUMBERS)], bool(spec.dayfirst), parsed)
+        _parse_lenient(
+            rest[rest.str.contains(_TWO_NUMBERS)], bool(spec.dayfirst), parsed, order.why
+        )
 
 
 def _parse_in_order(text: pd.Series, order: ColumnOrder, parsed: _Parsed) -> None:
@@ -180,11 +191,24 @@ def _parse_iso(text: pd.Series, parsed: _Parsed) -> None:
     parsed.put(values, date_only=naive.str.len() == len("2024-12-31"))
 
 
-def _parse_lenient(text: pd.Series, dayfirst: bool, parsed: _Parsed) -> None:
-    """Anything dateutil understands, one distinct value at a time (only leftovers get here)."""
+def _parse_lenient(
+    text: pd.Series, dayfirst: bool, parsed: _Parsed, why: dict[int, str] | None = None
+) -> None:
+    """Anything dateutil understands, one distinct value at a time (only leftovers get here),
+    provided it names a year, a month and a day: dateutil fills a missing part from today
+    (`12:30` would be today at 12:30, `2024-05` the 1st of May), a day nobody wrote."""
     local: dict[str, pd.Timestamp] = {}
     utc: dict[str, pd.Timestamp] = {}
     for value in text.unique():
+        missing = _missing_parts(value, dayfirst)
+        if missing is None:  # pandas alone reads more (`2024Q2` as 1 April): refused
+            continue
+        if missing:
+            if why is not None:
+                reason = f"not a whole date: it has no {missing}; write the full date"
+                for position in text.index[text == value]:
+                    why[int(position)] = reason
+            continue
         stamp = _lenient_one(value, dayfirst)
         if stamp is None:
             continue
@@ -199,6 +223,21 @@ def _parse_lenient(text: pd.Series, dayfirst: bool, parsed: _Parsed) -> None:
     if utc:
         sub = text[text.isin(list(utc))]
         parsed.put(pd.to_datetime(sub.map(utc), errors="coerce").dt.tz_localize("UTC"), aware=True)
+
+
+def _missing_parts(value: str, dayfirst: bool) -> str | None:
+    """The parts ("year", "day", "year, month or day") dateutil would take from its default
+    rather than from `value` (parsed against two defaults that differ in every part); "" when
+    whole, None when dateutil cannot read it at all."""
+    try:
+        one = dateutil_parser.parse(value, dayfirst=dayfirst, default=datetime(2000, 1, 1))
+        two = dateutil_parser.parse(value, dayfirst=dayfirst, default=datetime(2001, 2, 2))
+    except (ValueError, OverflowError, TypeError):
+        return None
+    names = [n for n in ("year", "month", "day") if getattr(one, n) != getattr(two, n)]
+    if len(names) > 1:
+        return ", ".join(names[:-1]) + " or " + names[-1]
+    return names[0] if names else ""
 
 
 def _lenient_one(value: str, dayfirst: bool) -> pd.Timestamp | None:
@@ -226,13 +265,38 @@ def _parse_numbers(
     for position, value, stamp in zip(
         numbers.index[refused], numbers[refused], values[refused], strict=True
     ):
-        shown = "" if pd.isna(stamp) else f" (as an Excel serial it would be {stamp.date()})"
+        shown = "" if pd.isna(stamp) else f" (as an Excel serial it would be {_day(stamp)})"
         why[int(position)] = (
             f"the number {value:g} is not a plausible Excel date serial{shown}: serials "
             f"are read only for {SERIAL_FIRST.year}-{SERIAL_END.year - 1}; write the date"
         )
     usable = values[plausible]
     parsed.put(usable, date_only=numbers[plausible] == numbers[plausible].round())
+
+
+def _day(stamp: pd.Timestamp) -> str:
+    """The day of `stamp`, also outside the years 1-9999 Python's dates allow (-693594 is the
+    day before 0001-01-01: `stamp.date()` raises, which made every row of the chunk fail)."""
+    try:
+        return stamp.date().isoformat()
+    except (NotImplementedError, ValueError, OverflowError):
+        return "outside the years 1-9999"
+
+
+def serial_text(value: float, date1904: bool) -> str | None:
+    """The date a workbook number cell in a date column is read as, written as text the same
+    mapping reads back (`2023-03-15`, `2023-03-15T12:00:00`); None when it is no plausible
+    serial (the run refused it: the number is kept for a person to fix)."""
+    numbers = pd.Series([float(value)])
+    if not np.isfinite(numbers).all() or abs(value) >= 1e6:
+        return None
+    epoch = _EPOCH_1904 if date1904 else _EXCEL_EPOCH
+    stamp = pd.to_datetime(numbers, unit="D", origin=epoch, errors="coerce").dt.round("s")[0]
+    if pd.isna(stamp) or not SERIAL_FIRST <= stamp < SERIAL_END:
+        return None
+    if float(value).is_integer():
+        return str(stamp.date().isoformat())
+    return str(stamp.isoformat())
 
 
 def _parse_datetimes(cells: pd.Series, parsed: _Parsed) -> None:

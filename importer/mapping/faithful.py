@@ -35,6 +35,7 @@ _NO_FLOATS = {
     "datetime": True,
     "date": True,
 }
+_SHOWN = 10**15  # whole numbers from here on can have a 16th significant digit Excel hides
 _EXACT = 2.0**53  # a float from 2**53 on no longer holds every whole number: ids lose digits
 
 
@@ -82,12 +83,19 @@ def check_inexact_numbers(
 ) -> None:
     """A workbook number cell too large to be exact (a 19-digit id typed into Excel is stored
     with 15-16 significant digits) is refused in the columns of `fields` (column → the field it
-    feeds; date columns are left to the date parser)."""
+    feeds; date columns are left to the date parser), and so is a whole number with more
+    significant digits than the 15 Excel shows (1234567890123456, written by a script): the
+    sheet a person reads and the body would disagree."""
     for column, header in columns.items():
         if column not in fields or header not in frame.columns:
             continue
         raw = frame[header]
-        if isinstance(raw, pd.DataFrame) or _NO_FLOATS.get(pd.api.types.infer_dtype(raw), False):
+        if isinstance(raw, pd.DataFrame):
+            continue
+        kind = pd.api.types.infer_dtype(raw)
+        if kind in ("integer", "mixed-integer", "mixed-integer-float", "mixed"):
+            _refuse_too_many_digits(raw, sink, fields[column], column)
+        if _NO_FLOATS.get(kind, False):
             continue  # the common case (text, whole numbers, dates), judged at C speed
         floats = raw.map(lambda v: isinstance(v, float | np.floating))
         if not floats.any():
@@ -105,6 +113,26 @@ def check_inexact_numbers(
                     value=number_text(value),
                 ),
             )
+
+
+def _refuse_too_many_digits(raw: pd.Series, sink: ErrorSink, field: str, column: str) -> None:
+    whole = raw.map(lambda v: type(v) is int or isinstance(v, np.integer))
+    if not whole.any():
+        return
+    values = raw[whole.to_numpy()]
+    big = values.map(lambda v: abs(int(v)) >= _SHOWN and int(v) % 10 != 0).astype(bool)
+    for row, value in values[big].items():
+        sink.add(
+            row,
+            RowError(
+                "this whole number has more than the 15 significant digits Excel shows, so "
+                "the sheet shows another number than the one stored; format the column as "
+                "Text in Excel and type the value again",
+                field=field,
+                column=column,
+                value=str(int(value)),
+            ),
+        )
 
 
 def check_placeholders(spec: MappingSpec, index: pd.Index, sink: ErrorSink) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from importer.rows import RowError, SheetChunk
 
-__all__ = ["Columns", "column_index", "located", "refuse_wide"]
+__all__ = ["Columns", "column_index", "located", "refuse_narrow", "refuse_wide"]
 
 
 def located(error: RowError, chunk: SheetChunk, first_column: int) -> RowError:
@@ -51,6 +51,22 @@ def refuse_wide(
                 "cells may have shifted (an unquoted separator, like 1,200 in a comma CSV?)"
             )
         ]
+
+
+def refuse_narrow(
+    number: int, cells: list[Any], width: int, columns: Columns, refused: dict[int, list[RowError]]
+) -> None:
+    """A CSV row with fewer cells than its header is refused: a separator is missing somewhere,
+    so the cells after it may have moved one column left (a date sent as the description)."""
+    missing = [repr(name) for name in columns.names[len(cells) : width]]
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    refused[number] = [
+        RowError(
+            f"the row has {len(cells)} cell(s), the header {width}: no cell under {shown}; "
+            "cells may have shifted left (a missing separator?); write the missing "
+            "separators, even for empty cells"
+        )
+    ]
 
 
 class Columns:

@@ -86,7 +86,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_WIDE = {"utf-16", "utf-32"}  # NUL bytes are normal there
+_WIDE = ("utf-16", "utf-32")  # NUL bytes are normal there (utf-16-le, utf-32-be, ... too)
 _WESTERN_ONLY = re.compile("[àâçèêëîïñôûÿæøåœãõÀÂÇÈÊËÎÏÑÔÛŸÆØÅŒÃÕ]")
 _WORD_FINAL = re.compile(r"[ìùòÌÙÒ](?!\w)")
 _CENTRAL_ONLY = re.compile("[čďěňřťůąćęłńśźżőűĺľŕăşţČĎĚŇŘŤŮĄĆĘŁŃŚŹŻŐŰĹĽŔĂŞŢ]")
@@ -205,7 +205,9 @@ def csv_records(
     than `limits.max_row_chars` is yielded as `[RowTooLong(chars)]`, never split into cells.
     `encoding` (a Python codec name) overrides detection; an unknown one is a ReadError."""
     sample = fp.read(_SAMPLE_BYTES)
-    encoding = _checked_codec(encoding, name) if encoding else detect_encoding(sample)
+    encoding = (
+        _given(_checked_codec(encoding, name), sample) if encoding else detect_encoding(sample)
+    )
     _check_is_text(sample, encoding, name=name)
     head = _text_sample(sample, encoding)
     sep_line = _SEP_LINE.match(head.lstrip("\ufeff"))
@@ -220,6 +222,7 @@ def csv_records(
     try:
         reader = csv.reader(feed, delimiter=delimiter)
         number = line = 0
+        width: int | None = None
         try:
             for number, record in enumerate(reader, start=1):
                 cut = feed.record_done()
@@ -236,14 +239,31 @@ def csv_records(
                 cells: list[Any] = [cell or None for cell in record]
                 if feed.chars > limits.max_cell_chars:  # only then can one cell be too long
                     cells = Suspect(cells)
-                while cells and cells[-1] is None:
+                # Trailing empty cells go, but never below the header's width: a row with
+                # fewer cells than the header is told apart (its cells may have shifted left).
+                while cells and cells[-1] is None and (width is None or len(cells) > width):
                     cells.pop()
+                if cells and cells[-1] is None and not any(cells):
+                    cells = []
                 if record:  # a row of only delimiters is a blank row, reported as skipped
+                    if width is None and cells:
+                        width = len(cells)  # the header: the first record with a cell
                     yield number, cells
         except csv.Error as exc:
             raise ReadError(f"row {number + 1}: not valid CSV ({exc})", path=name) from exc
     finally:
         text.detach()  # the caller owns fp: a TextIOWrapper would close it when collected
+
+
+def _given(encoding: str, sample: bytes) -> str:
+    """The encoding a user named, unless the file starts with a byte-order mark of that same
+    Unicode family: `--encoding utf-8` on Excel's "CSV UTF-8" must not read the mark as part of
+    the first header name (`\ufeffRef` is not `Ref`)."""
+    for bom, marked in _BOMS:
+        if sample.startswith(bom):
+            family = marked[: len("utf-16")] if marked != "utf-8-sig" else "utf-8"
+            return marked if encoding.startswith(family) else encoding
+    return encoding
 
 
 def _checked_codec(encoding: str, name: str) -> str:
@@ -262,11 +282,14 @@ def _check_is_text(sample: bytes, encoding: str, *, name: str) -> None:
         raise ReadError(
             "is an Excel workbook, not CSV text", path=name, hint="give it an .xlsx extension"
         )
-    if b"\x00" in sample and encoding not in _WIDE:
+    if b"\x00" in sample and not encoding.startswith(_WIDE):
         raise ReadError(
             "is a binary file (it contains NUL bytes), not CSV text",
             path=name,
-            hint="if it is UTF-16 text without a byte-order mark, save it as UTF-8",
+            hint=(
+                "if it is UTF-16 text without a byte-order mark, say so with --encoding "
+                "utf-16-le (or `encoding:` in the mapping), or save it as UTF-8"
+            ),
         )
 
 

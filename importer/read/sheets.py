@@ -41,7 +41,7 @@ from python_calamine import (
 )
 
 from importer.errors import ReadError
-from importer.read.columns import Columns, located, refuse_wide
+from importer.read.columns import Columns, located, refuse_narrow, refuse_wide
 from importer.read.delimited import csv_records, detect_encoding, sniff_delimiter
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits, RowGuard
 from importer.read.restore import is_failed_rows_header, restored, restored_header
@@ -253,6 +253,7 @@ def _workbook_chunks(
     any_header = False
     for sheet in select_sheets(workbook, sheets, name=name):
         facts = SheetFacts(empty_formulas=parts.empty_formulas(sheet))
+        facts.formulas_beyond = parts.beyond.get(sheet)
         first_column, records = sheet_records(workbook, sheet, facts)
         header = _first_filled(records)
         if header is None:
@@ -305,6 +306,7 @@ def _csv_chunks(
             first_column=0,
             chunk_size=chunk_size,
             guard=guard,
+            narrow=True,
         )
     finally:
         raw.close()
@@ -327,7 +329,10 @@ def _chunks(
     first_column: int,
     chunk_size: int,
     guard: RowGuard,
+    narrow: bool = False,
 ) -> Iterator[SheetChunk]:
+    """`narrow`: refuse rows with fewer cells than the header (CSV: a workbook row simply does
+    not store its empty trailing cells)."""
     guard.check_header(header[1], where=f"sheet {sheet!r}: " if sheet else "")
     columns = Columns(header[1], first_column)
     width = len(header[1])
@@ -340,6 +345,8 @@ def _chunks(
             errors[number] = problems
         elif len(cells) > width:
             refuse_wide(number, cells, width, columns, errors)
+        elif narrow and cells and len(cells) < width:
+            refuse_narrow(number, cells, width, columns, errors)
         numbers.append(number)
         rows.append(cells)
         if len(rows) == chunk_size:

@@ -120,6 +120,7 @@ class SheetFacts:
 
     empty_formulas: dict[int, list[str]] = field(default_factory=dict)
     refused: dict[int, list[RowError]] = field(default_factory=dict)
+    formulas_beyond: int | None = None  # rows after it were not checked for formulas: refused
 
 
 def is_hidden(workbook: CalamineWorkbook, sheet: str) -> bool:
@@ -151,8 +152,10 @@ def _with_merges_and_formulas(
 ) -> Iterator[Record]:
     """A merge down one column: its value on every covered row (Excel shows one tall cell).
     A merge across columns: the row is refused, because which column the value belongs to is a
-    guess. A formula without a cached value: the row is refused, naming the cell."""
-    down: dict[int, list[tuple[int, int]]] = {}  # covered row number -> (column, top row)
+    guess. A formula without a cached value: the row is refused, naming the cell, and so are the
+    rows a merge spreads it over. A merge that starts in (or above) the header row and reaches
+    into the data refuses the data rows it covers: they would read the header's name."""
+    down: dict[int, list[tuple[int, int, str]]] = {}  # covered row -> (column, top row, name)
     tops: dict[int, list[int]] = {}  # top row number -> columns whose value fills down
     across: dict[int, str] = {}
     for (top, left), (bottom, right) in data.merged_cell_ranges or []:
@@ -161,26 +164,60 @@ def _with_merges_and_formulas(
             column = left - first_column
             tops.setdefault(top + 1, []).append(column)
             for row in range(top + 2, bottom + 2):
-                down.setdefault(row, []).append((column, top + 1))
+                down.setdefault(row, []).append((column, top + 1, name))
         else:
             for row in range(top + 1, bottom + 2):
-                across[row] = name
+                across.setdefault(row, name)
     values: dict[tuple[int, int], Any] = {}
+    header: int | None = None
     for number, cells in records:
+        if header is None:  # the reader's header is the first non-blank record
+            header = number
         for column in tops.get(number, []):
             if 0 <= column < len(cells):
                 values[(number, column)] = cells[column]
-        for column, top in down.get(number, []):
+        heading: list[str] = []
+        formulas = list(facts.empty_formulas.get(number, []))
+        for column, top, name in down.get(number, []):
+            if top <= header:
+                heading.append(name)
+                continue
+            letters = name.split(":")[0].rstrip("0123456789")
+            if letters in facts.empty_formulas.get(top, []):
+                formulas.append(f"{letters}{top}")
+                continue
             value = values.get((top, column))
             if value is not None and column >= 0:
                 cells.extend([None] * (column + 1 - len(cells)))
                 cells[column] = value
-        _refuse(facts, number, across.get(number), facts.empty_formulas.get(number))
+        if number != header:
+            _refuse(facts, number, across.get(number), formulas, heading)
+            beyond = facts.formulas_beyond
+            if beyond is not None and number > beyond:
+                facts.refused.setdefault(number, []).append(
+                    RowError(
+                        f"the sheet has too many formula cells without a value to list (row "
+                        f"{beyond} was the last one checked); open and save it in Excel, or "
+                        "paste the values"
+                    )
+                )
         yield number, cells
 
 
-def _refuse(facts: SheetFacts, number: int, merge: str | None, formulas: list[str] | None) -> None:
-    errors = []
+def _refuse(
+    facts: SheetFacts,
+    number: int,
+    merge: str | None,
+    formulas: list[str],
+    heading: list[str],
+) -> None:
+    errors = [
+        RowError(
+            f"merged cells {name} join the header row with this row, so the row's cell would "
+            "read the header's name; unmerge them in Excel"
+        )
+        for name in heading
+    ]
     if merge is not None:
         errors.append(
             RowError(
@@ -188,10 +225,12 @@ def _refuse(facts: SheetFacts, number: int, merge: str | None, formulas: list[st
                 "to is a guess; unmerge them in Excel"
             )
         )
-    for letters in formulas or []:
+    for cell in formulas:
+        letters = cell.rstrip("0123456789")
+        at = cell if cell != letters else f"{letters}{number}"
         errors.append(
             RowError(
-                f"cell {letters}{number} is a formula saved without its value (a file written by "
+                f"cell {at} is a formula saved without its value (a file written by "
                 "a script); open and save it in Excel, or paste the values",
                 column=letters,  # the reader swaps in the header's name
             )

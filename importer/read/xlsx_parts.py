@@ -37,6 +37,12 @@ class WorkbookParts:
     date1904: bool = False
     sheet_paths: dict[str, str] = field(default_factory=dict)
     source: Path | BinaryIO | None = None
+    # workbook.xml's calcPr fullCalcOnLoad="1": written by a script (openpyxl, xlsxwriter) and
+    # never saved by Excel, whose saving drops it. Its formula values are placeholders
+    # (xlsxwriter writes 0 for every formula), so no formula cell of it has a value.
+    recalculate: bool = False
+    # sheet → the row where `_MAX_LISTED` formula cells were listed: later rows are unchecked
+    beyond: dict[str, int] = field(default_factory=dict)
 
     def empty_formulas(self, sheet: str) -> dict[int, list[str]]:
         path = self.sheet_paths.get(sheet)
@@ -47,12 +53,15 @@ class WorkbookParts:
             with zipfile.ZipFile(self.source) as archive:
                 if not _mentions_formula(archive, path):
                     return {}
-                return _formulas_without_value(archive, path)
+                found = _formulas_without_value(archive, path, self.recalculate)
         except (OSError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
             return {}  # calamine read the sheet; these extra checks never stop the run
         finally:
             if start is not None and not isinstance(self.source, Path):
                 self.source.seek(start)
+        if sum(map(len, found.values())) >= _MAX_LISTED:
+            self.beyond[sheet] = max(found)
+        return found
 
 
 def workbook_parts(source: Path | BinaryIO) -> WorkbookParts:
@@ -60,7 +69,9 @@ def workbook_parts(source: Path | BinaryIO) -> WorkbookParts:
     start = None if isinstance(source, Path) else source.tell()
     try:
         with zipfile.ZipFile(source) as archive:
-            return WorkbookParts(_is_1904(archive), _sheet_paths(archive), source)
+            return WorkbookParts(
+                _is_1904(archive), _sheet_paths(archive), source, _recalculates(archive)
+            )
     except (OSError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
         return WorkbookParts()
     finally:
@@ -72,6 +83,13 @@ def _is_1904(archive: zipfile.ZipFile) -> bool:
     root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     properties = root.find(f"{_MAIN}workbookPr")
     flag = "" if properties is None else properties.get("date1904", "")
+    return flag.lower() in ("1", "true")
+
+
+def _recalculates(archive: zipfile.ZipFile) -> bool:
+    root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    properties = root.find(f"{_MAIN}calcPr")
+    flag = "" if properties is None else properties.get("fullCalcOnLoad", "")
     return flag.lower() in ("1", "true")
 
 
@@ -100,14 +118,21 @@ def _mentions_formula(archive: zipfile.ZipFile, path: str) -> bool:
     return False
 
 
-def _formulas_without_value(archive: zipfile.ZipFile, path: str) -> dict[int, list[str]]:
+def _formulas_without_value(
+    archive: zipfile.ZipFile, path: str, recalculate: bool = False
+) -> dict[int, list[str]]:
+    """Formula cells with no value: no `<v>`, or an empty one that is not text (Excel saves a
+    formula that came out as "" as t="str" with an empty `<v>`: that is a value). With
+    `recalculate`, every formula cell: its saved value is a placeholder."""
     found: dict[int, list[str]] = {}
     listed = 0
     with archive.open(path) as part:
         for cell in _cells(part):
-            has_formula = cell.find(f"{_MAIN}f") is not None
+            if cell.find(f"{_MAIN}f") is None:
+                continue
             value = cell.find(f"{_MAIN}v")
-            if has_formula and (value is None or not (value.text or "")):
+            empty = value is None or (not (value.text or "") and cell.get("t") != "str")
+            if recalculate or empty:
                 match = _CELL_REF.match(cell.get("r", ""))
                 if match:
                     found.setdefault(int(match.group(2)), []).append(match.group(1))

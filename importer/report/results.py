@@ -19,7 +19,7 @@ import csv
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
@@ -27,7 +27,7 @@ from typing import IO, Any, cast
 import pandas as pd
 
 from importer.formulas import neutralise
-from importer.mapping import cell_text
+from importer.mapping import cell_text, serial_text
 from importer.redact import scrub_text
 from importer.report.failed_workbook import FailedWorkbook
 from importer.report.files import FOLDER_MODE, create_report_dir, open_private, write_private
@@ -76,6 +76,16 @@ def _safe_value(value: Any) -> Any:
     return neutralise(text)
 
 
+def _serial_value(value: Any, date1904: bool) -> Any:
+    """A cell of a column the mapping reads as Excel serial dates: a number is written as the
+    date it was read as (`2023-03-15`), because text is never a serial on re-import."""
+    if type(value) in (int, float):
+        text = serial_text(value, date1904)
+        if text is not None:
+            return text
+    return _safe_value(value)
+
+
 def default_report_dir(base: Path, mapping_name: str, *, now: datetime | None = None) -> Path:
     """Create `reports/20261126-041500-legacy_incidents` (unique, 0700) and return it; raises
     ConfigError for a `base` that is not a writable folder (see `report.files`)."""
@@ -85,15 +95,24 @@ def default_report_dir(base: Path, mapping_name: str, *, now: datetime | None = 
 class ReportWriter:
     """Streams row results into a report folder; call `close()` (or use `with`) to finish."""
 
-    def __init__(self, folder: Path, *, secrets: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        secrets: Sequence[str] = (),
+        serial_headers: Callable[[Sequence[str]], set[str]] | None = None,
+    ) -> None:
+        """`serial_headers`: a sheet header → the columns whose number cells the mapping reads
+        as Excel serial dates; failed rows write those as the date read, not the number."""
         self.folder = folder
+        self._serial_headers = serial_headers
         self._secrets = list(secrets)
         folder.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
         self.counts: Counter[RowStatus] = Counter()
         self._results_fp = open_private(folder / "results.csv", newline="")
         self._results = csv.writer(self._results_fp)
         self._results.writerow(RESULT_COLUMNS)
-        self._failed: dict[tuple[str, ...], tuple[IO[str], Any]] = {}
+        self._failed: dict[tuple[str, ...], tuple[IO[str], Any, set[str]]] = {}
         self.failed_files: list[Path] = []
         self.reconciled = 0
         self.stages: Counter[str] = Counter()  # stage → rows whose incident is in it
@@ -134,7 +153,8 @@ class ReportWriter:
         ]
 
     def _write_failed(self, chunk: SheetChunk, result: RowResult) -> None:
-        source = (*map(str, chunk.frame.columns), "import_sheet" if chunk.sheet else "")
+        columns = tuple(map(str, chunk.frame.columns))
+        source = (*columns, "import_sheet" if chunk.sheet else "")
         if source not in self._failed:
             path = self.folder / _failed_name(len(self._failed), chunk)
             fp = open_private(path, newline="")
@@ -142,11 +162,15 @@ class ReportWriter:
             ours = ["import_sheet"] if chunk.sheet else []
             names = [*(safe_cell(str(c)) for c in chunk.frame.columns), *ours]
             writer.writerow([*names, "import_row", "import_error"])
-            self._failed[source] = (fp, writer)
+            serials = self._serial_headers(list(columns)) if self._serial_headers else set()
+            self._failed[source] = (fp, writer, serials)
             self.failed_files.append(path)
-        writer = self._failed[source][1]
+        _, writer, serials = self._failed[source]
         values = cast("pd.Series[Any]", chunk.frame.loc[result.source.row])
-        cells = [_safe_value(v) for v in values.to_list()]
+        cells = [
+            _serial_value(v, chunk.date1904) if name in serials else _safe_value(v)
+            for name, v in zip(columns, values.to_list(), strict=True)
+        ]
         message = scrub_text(result.message, self._secrets)
         # Files and sheets with the same header share this file: say where the row came from.
         where = Path(chunk.file).name + (f" [sheet {chunk.sheet}]" if chunk.sheet else "")
@@ -177,7 +201,7 @@ class ReportWriter:
             return
         self._closed = True
         self._results_fp.close()
-        for fp, _ in self._failed.values():
+        for fp, _, _ in self._failed.values():
             fp.close()
         if self._bodies_fp is not None:
             self._bodies_fp.close()

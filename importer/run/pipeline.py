@@ -144,7 +144,13 @@ async def _run_import(options: RunOptions, progress: ProgressSink, stop: StopSig
         preview = _ledger_preview(options) if options.dry_run else None
         if preview is not None:
             stack.callback(preview.close)
-        report = stack.enter_context(ReportWriter(options.report_dir, secrets=_secrets(options)))
+        report = stack.enter_context(
+            ReportWriter(
+                options.report_dir,
+                secrets=_secrets(options),
+                serial_headers=mapping.serial_headers,
+            )
+        )
         validation = None
         if options.validation_report:
             validation = ValidationReport(options.report_dir, secrets=_secrets(options))

@@ -83,6 +83,15 @@ CASES: list[tuple[str, str, Any, str | None]] = [
         "error: expected a date like 31/12/2024",
     ),
     ("words", "D", "last Tuesday", "error: expected a date like 2024-12-31 14:30"),
+    # dateutil fills what a value leaves out from today: never send a day nobody wrote
+    ("time-only-text", "D", "12:30", "error: not a whole date: it has no year, month or day"),
+    ("year-and-month-only", "D", "2024-05", "error: not a whole date: it has no day"),
+    ("month-name-no-year", "D", "May 5 14:30", "error: not a whole date: it has no year"),
+    ("day-month-no-year", "{column: D, dayfirst: true}", "5.3. 14:30", "error: expected a date"),
+    ("month-name-whole", "D", "Mar 5, 2024 10:00", "2024-03-05T10:00:00.000Z"),
+    ("quarter", "D", "2024Q2", "error: expected a date"),
+    ("month-and-year", "D", "05/2024 10:00", "error: not a whole date: it has no day"),
+    ("day-month-name-whole", "D", "5 March 2024", "2024-03-05T00:00:00.000Z"),
     ("excel-serial-number", "D", 45657.6041666667, "2024-12-31T14:30:00.000Z"),
     (
         "excel-serial-int-is-date-only",
@@ -95,6 +104,8 @@ CASES: list[tuple[str, str, Any, str | None]] = [
     ("excel-serial-off", "{column: D, excel_serial: false}", 45657, "error: a number, not a date"),
     ("excel-serial-out-of-range", "D", 9_999_999, "error: the number 1e+07 is not a plausible"),
     ("excel-serial-a-year", "D", 2019, "error: the number 2019 is not a plausible Excel date"),
+    ("excel-serial-before-year-1", "D", -693594, "error: the number -693594 is not a plausible"),
+    ("excel-serial-after-9999", "D", 2958466, "error: the number 2.95847e+06 is not a plausible"),
     ("datetime-cell", "D", datetime(2024, 5, 6, 7, 8, 9), "2024-05-06T07:08:09.000Z"),
     ("timestamp-cell", "D", pd.Timestamp("2024-05-06 07:08"), "2024-05-06T07:08:00.000Z"),
     (

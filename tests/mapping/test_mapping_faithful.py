@@ -129,3 +129,22 @@ def test_legacy_key_text_is_what_earlier_versions_wrote(key, old):
     from importer.mapping import legacy_key_text
 
     assert legacy_key_text(key) == old
+
+
+def test_a_workbook_whole_number_excel_cannot_show_is_refused(tmp_path):
+    # Excel shows 15 significant digits: 1234567890123456 (written by a script) reads as
+    # 1234567890123450 in Excel. Neither is safe to send as an id: the row is refused.
+    mapping = _load(tmp_path, "description: Ticket", "key: [Ticket]\n")
+    cells = {
+        "Title": ["a", "b", "c", "d"],
+        "Ticket": [1234567890123456, 1234567890123450, 999999999999999, -1234567890123456],
+    }
+    mapped = apply_mapping(mapping, chunk(cells), Lookups())
+    assert [mapped.bodies[r]["description"] for r in (3, 4)] == [
+        "1234567890123450",
+        "999999999999999",
+    ]
+    for row, value in ((2, "1234567890123456"), (5, "-1234567890123456")):
+        (error,) = mapped.errors[row]
+        assert (error.field, error.column, error.value) == ("key", "Ticket", value)
+        assert "more than the 15 significant digits Excel shows" in error.message

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from e2e_helpers import run_args
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from importer.draft import draft_mapping
 
@@ -133,6 +134,49 @@ def test_failed_rows_of_a_workbook_reimport_with_the_same_mapping(tmp_path, regi
     assert created["Fixed"]["autoAssessJurisdictions"] is False
     assert created["Fixed"]["dateOccurred"] == "2024-03-02T09:15:00.000Z"
     assert created["Fixed"]["description"] == "7.5"
+
+
+def test_failed_rows_write_an_excel_serial_as_the_date_it_was_read_as(tmp_path, register, cli):
+    """A number cell in a date column is a serial: failed_rows must not write `45000`, which
+    the same mapping refuses in a CSV (text is never a serial), but the date the run read."""
+    from openpyxl import Workbook
+
+    for epoch1904 in (False, True):
+        workbook = Workbook()
+        if epoch1904:
+            workbook.epoch = CALENDAR_MAC_1904
+        log = workbook.active
+        assert log is not None
+        log.append(["Ref", "Title", "Occurred", "Seen"])
+        log.append(["S-1", None, 45000, 45000.5])
+        sheet = tmp_path / f"serials{int(epoch1904)}.xlsx"
+        workbook.save(sheet)
+        mapping = _mapping(
+            tmp_path,
+            "  dateOccurred: {column: Occurred}\n  dateDiscovered: {column: Seen}",
+        )
+        reports = tmp_path / f"reports{int(epoch1904)}"
+        args = run_args(sheet, mapping, tmp_path, "--dry-run")
+        args[args.index("--report-dir") + 1] = str(reports)
+        assert cli(args, register=register).exit_code == 1
+        (failed,) = _rows(_folder(reports) / "failed_rows.csv")
+        day = "2027-03-16" if epoch1904 else "2023-03-15"  # 1,462 days apart
+        assert (failed["Occurred"], failed["Seen"]) == (day, f"{day}T12:00:00")
+
+        fixed = tmp_path / f"fixed{int(epoch1904)}.csv"
+        with fixed.open("w", newline="", encoding="utf-8") as fp:
+            writer = csv.DictWriter(fp, fieldnames=["Ref", "Title", "Occurred", "Seen"])
+            writer.writeheader()
+            writer.writerow({**{k: failed[k] for k in writer.fieldnames}, "Title": "Fixed"})
+        args = run_args(fixed, mapping, tmp_path, "--dry-run")
+        args[args.index("--report-dir") + 1] = str(reports / "again")
+        assert cli(args, register=register).exit_code == 0
+        (line,) = (_folder(reports / "again") / "would_send.jsonl").read_text().splitlines()
+        body = json.loads(line)["body"]
+        assert (body["dateOccurred"], body["dateDiscovered"]) == (
+            f"{day}T00:00:00.000Z",
+            f"{day}T12:00:00.000Z",
+        )
 
 
 def test_a_hidden_sheet_with_other_columns_is_reported_not_read(tmp_path, register, cli):
