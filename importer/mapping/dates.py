@@ -31,6 +31,7 @@ __all__ = [
 
 EARLIEST = pd.Timestamp("1900-01-01")
 LATEST = pd.Timestamp("2200-01-01")
+OUT_OF_RANGE = "the year is outside 1900 to 2199, which the import refuses as a typo"
 _UNIT: Literal["datetime64[us]"] = "datetime64[us]"
 # A serial is a date only inside this range: 2019 (a year) would be 1905-07-11, 5 a day in 1900.
 SERIAL_FIRST = pd.Timestamp("1970-01-01")
@@ -52,11 +53,14 @@ class _Parsed:
         self.local = pd.Series(pd.NaT, index=index, dtype=_UNIT)
         self.utc = pd.Series(pd.NaT, index=index, dtype=_UNIT)
         self.date_only = pd.Series(False, index=index)
+        self.out_of_range: set[Any] = set()  # labels read as a date, but before 1900 or 2200+
 
     def put(
         self, values: pd.Series, *, aware: bool = False, date_only: bool | pd.Series = False
     ) -> None:
-        values = _in_range(values)
+        kept = _in_range(values)
+        self.out_of_range.update(values.index[values.notna() & kept.isna()])
+        values = kept
         found = values.notna()
         if not found.any():
             return
@@ -122,6 +126,8 @@ def _parse_distinct(
     bad = (result.isna() & (kinds != "empty")).to_numpy()
     expected = f"expected a date like {date_example(spec)}"
     for position in np.flatnonzero(bad).tolist():
+        if raw.index[position] in parsed.out_of_range:  # well formed: a format hint misleads
+            why.setdefault(position, OUT_OF_RANGE)
         message = why.get(position, expected)
         sink.add_row(position, message, field=field, column=column, value=raw.iloc[position])
     return result

@@ -44,7 +44,7 @@ class FailedWorkbook:
 
     def write(self, chunk: SheetChunk, row: int, problem: str) -> None:
         """Append source row `row` of `chunk` with its row number and problem text."""
-        ws, last = self._sheet(chunk)
+        ws, last = self._sheet(chunk.file, chunk.sheet, list(map(str, chunk.frame.columns)))
         last[0] += 1
         values = list(chunk.frame.loc[row])
         for col, value in enumerate(values):
@@ -52,11 +52,18 @@ class FailedWorkbook:
         ws.write_number(last[0], len(values), row)
         ws.write_string(last[0], len(values) + 1, problem[:_EXCEL_TEXT])
 
-    def _sheet(self, chunk: SheetChunk) -> tuple[Worksheet, list[int]]:
-        where = (chunk.file, chunk.sheet)
+    def add_sheet(self, file: str, sheet: str | None, columns: list[str]) -> None:
+        """A sheet of the source with no failed rows: its header alone, so that the mapping's
+        `sheets:` still finds every sheet it names."""
+        self._sheet(file, sheet, columns)
+
+    def _sheet(
+        self, file: str, sheet: str | None, columns: list[str]
+    ) -> tuple[Worksheet, list[int]]:
+        where = (file, sheet)
         if where not in self.sheets:
-            ws = self.book.add_worksheet(self._name(chunk.sheet or Path(chunk.file).stem))
-            header = [*map(str, chunk.frame.columns), "import_row", "import_error"]
+            ws = self.book.add_worksheet(self._name(sheet or Path(file).stem))
+            header = [*columns, "import_row", "import_error"]
             for col, name in enumerate(header):
                 ws.write_string(0, col, name, self.bold)
             ws.freeze_panes(1, 0)

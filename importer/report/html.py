@@ -90,6 +90,14 @@ def _verdict(summary: dict[str, Any], rows_with: dict[Severity, int]) -> str:
         text = f"Not ready: {bad} of {total} rows have errors and would not be imported."
         if acknowledged:
             text += f" ({acknowledged} of them acknowledged.)"
+    elif total == 0:  # a header-only export is a broken feed more often than a quiet day
+        css, text = "warn", "Nothing to import: the file has no data rows."
+    elif bad:  # every row with errors acknowledged: still not imported, so not "all pass"
+        css = "warn"
+        text = (
+            f"Ready, with {bad} acknowledged rows that have errors and would not be imported:"
+            f" no new problem out of {total}."
+        )
     elif warnings:
         css = "warn"
         text = f"Ready, with {warnings} rows to look at: no row has an error out of {total}."

@@ -120,6 +120,8 @@ class ReportWriter:
         self._closed = False
         self._bodies_fp: IO[str] | None = None
         self._failed_book: FailedWorkbook | None = None  # workbook sources: failed_rows.xlsx
+        # Every workbook sheet read, with its header: failed_rows.xlsx gets them all (see close).
+        self._sheets_read: dict[tuple[str, str], list[str]] = {}
 
     @property
     def results_path(self) -> Path:
@@ -127,6 +129,9 @@ class ReportWriter:
 
     def write_chunk(self, chunk: SheetChunk, results: list[RowResult]) -> None:
         """Write the results of one chunk (in row order) and its failed rows."""
+        if chunk.sheet is not None:
+            where = (chunk.file, chunk.sheet)
+            self._sheets_read.setdefault(where, [str(c) for c in chunk.frame.columns])
         for result in sorted(results, key=lambda r: r.source.row):
             self.counts[result.status] += 1
             self.reconciled += result.reconciled
@@ -206,6 +211,8 @@ class ReportWriter:
         if self._bodies_fp is not None:
             self._bodies_fp.close()
         if self._failed_book is not None:
+            for (file, sheet), columns in self._sheets_read.items():
+                self._failed_book.add_sheet(file, sheet, columns)  # those without failed rows
             self._failed_book.close()
 
     def __enter__(self) -> ReportWriter:

@@ -43,8 +43,24 @@ class _Sheet:
         self.index = {name: i for i, name in reversed(list(enumerate(columns)))}
         self.status_col = len(columns)
         self.last_row = 0
-        self.widths = [min(max(len(c), 8), 40) for c in [*columns, "status", "problems"]]
+        self.added = _added_names(columns)
+        self.widths = [min(max(len(c), 8), 40) for c in [*columns, *self.added]]
         self.cut = 0  # rows beyond Excel's limit, not shown
+
+
+def _added_names(columns: list[str]) -> list[str]:
+    """`status` and `problems`, or `import_status`... when the sheet has a column of that name
+    (a second `status` column would leave a filter on "status" to guess which one it is)."""
+    taken = {c.casefold() for c in columns}
+    names = []
+    for name in ("status", "problems"):
+        candidate, n = name, 1
+        while candidate.casefold() in taken:
+            candidate = f"import_{name}" if n == 1 else f"import_{name} ({n})"
+            n += 1
+        taken.add(candidate.casefold())
+        names.append(candidate)
+    return names
 
 
 class ValidationWorkbook:
@@ -89,9 +105,10 @@ class ValidationWorkbook:
             columns = [str(c) for c in chunk.frame.columns]
             ws = self.book.add_worksheet(self._name(chunk.sheet or Path(chunk.file).stem))
             ws.freeze_panes(1, 0)
-            for col, name in enumerate([*columns, "status", "problems"]):
+            sheet = _Sheet(ws, columns)
+            for col, name in enumerate([*columns, *sheet.added]):
                 ws.write_string(0, col, safe_cell(name), self.header)
-            self.sheets[where] = _Sheet(ws, columns)
+            self.sheets[where] = sheet
         return self.sheets[where]
 
     def _name(self, wanted: str) -> str:

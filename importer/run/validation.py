@@ -10,6 +10,7 @@ anything is sent.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ __all__ = [
     "read_acknowledged",
 ]
 
+_LIMIT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(%)?")
+_COMMENT = re.compile(r"(?:^|\s)#.*")  # '#' starts a comment at a line's start or after a blank
 _ACKNOWLEDGED = "acknowledged (--acknowledged): does not fail the run"
 
 
@@ -43,12 +46,14 @@ class InvalidLimit:
     @classmethod
     def parse(cls, text: str) -> InvalidLimit:
         """`"25"` → 25 rows, `"2.5%"` → 2.5 % of the rows; ConfigError otherwise."""
-        number = text.strip().removesuffix("%")
-        try:
-            value = float(number) if text.strip().endswith("%") else int(number)
-        except ValueError:
-            raise ConfigError(f"--max-invalid {text!r}: expected a count like 25 or 2%") from None
-        if value < 0 or (isinstance(value, float) and value > 100):
+        # ASCII digits only: float() would take "nan%" (a limit nothing exceeds), int() "1_000"
+        # and "\u0663"; none of them is a count a person meant.
+        match = _LIMIT.fullmatch(text.strip())
+        if match is None or ("." in match.group(1) and not match.group(2)):
+            raise ConfigError(f"--max-invalid {text!r}: expected a count like 25 or 2%")
+        number, percent = match.group(1), match.group(2)
+        value: int | float = float(number) if percent else int(number)
+        if isinstance(value, float) and value > 100:
             raise ConfigError(f"--max-invalid {text!r}: expected a count like 25 or 2%")
         return cls(percent=value) if isinstance(value, float) else cls(count=value)
 
@@ -95,7 +100,7 @@ def read_acknowledged(path: Path | None) -> Acknowledged:
     lines = text.splitlines()
     first = next(csv.reader(lines[:1]), [])
     if "key" not in first:
-        keys = (line.split("#", 1)[0].strip() for line in lines)
+        keys = (_COMMENT.sub("", line).strip() for line in lines)
         return Acknowledged(rows=frozenset(k for k in keys if k))
     rows = [r for r in csv.DictReader(lines) if (r.get("key") or "").strip()]
     if "kind" in first and "column" in first:

@@ -58,6 +58,7 @@ _KINDS: list[tuple[re.Pattern[str], str]] = [
     for p, kind in [
         (r"required, but empty|Field required", "required"),
         (r"same row key as", "duplicate key"),
+        (r"the year is outside", "date out of range"),
         (r"expected a date|not a date|date-time|datetime", "not a date"),
         (r"expected a known organization|organization name .* ambiguous", "unknown organization"),
         (r"expected a known user|expected an e-mail", "unknown user"),
@@ -87,6 +88,7 @@ def kind_of(message: str) -> str:
 _FIXES = {
     "required": "fill in the cell",
     "not a date": "write the date in one of the mapping's formats",
+    "date out of range": "check the year",
     "not in the list": "use a listed value, or add this one to the mapping's map:",
     "unknown organization": "use the organization's name, path or externalId in the tenant",
     "unknown user": "use the e-mail of a user of the tenant",

@@ -11,6 +11,7 @@ import pytest
 from mapping_helpers import outcome
 
 from importer.models import parse_api_datetime
+from importer.validate import kind_of
 
 PARIS = "{timezone: Europe/Paris}"
 
@@ -138,7 +139,7 @@ CASES: list[tuple[str, str, Any, str | None]] = [
         "2024-05-06 10:00",
         "2024-05-06T10:00:00.000Z",
     ),
-    ("too-old", "D", "1850-01-01", "error: expected a date"),
+    ("too-old", "D", "1850-01-01", "error: the year is outside 1900 to 2199"),
     ("bool-cell", "D", True, "error: expected a date"),
     ("numpy-datetime", "D", np.datetime64("2024-05-06T07:08"), "2024-05-06T07:08:00.000Z"),
     ("empty", "D", None, None),
@@ -277,3 +278,19 @@ def test_a_nanosecond_value_with_an_offset_spoils_no_other_row(run):
         "2024-01-01T10:00:00.123Z",
         "2024-01-01T10:00:00.500Z",
     ]
+
+
+def test_a_well_formed_date_out_of_range_says_so_not_expected_a_date_like(run):
+    # "31/12/9999 23:59" is written exactly in the mapping's format: "expected a date like
+    # 31/12/2024 14:30" sent the person fixing the sheet looking for a typo in the format.
+    cells = ["31/12/9999 23:59", "01/01/1899 00:00", datetime(1850, 1, 1), "01/01/2024 10:00", "x"]
+    mapped = run('dateOccurred: {column: D, formats: ["%d/%m/%Y %H:%M"]}', {"D": cells})
+    got = [outcome(mapped, row, "dateOccurred") for row in range(2, 7)]
+    assert got == [
+        "error: the year is outside 1900 to 2199, which the import refuses as a typo",
+        "error: the year is outside 1900 to 2199, which the import refuses as a typo",
+        "error: the year is outside 1900 to 2199, which the import refuses as a typo",
+        "2024-01-01T10:00:00.000Z",
+        "error: expected a date like 31/12/2024 14:30",
+    ]
+    assert kind_of(mapped.errors[2][0].message) == "date out of range"

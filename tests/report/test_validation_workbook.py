@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, datetime
 
@@ -158,3 +159,23 @@ def test_the_validation_files_are_owner_only(tmp_path, simple_mapping, cli):
     folder = report_folder(tmp_path)
     for name in ("problems.csv", "validation.xlsx", "report.html"):
         assert (folder / name).stat().st_mode & 0o077 == 0, name
+
+
+def test_added_columns_never_share_a_name_with_the_sources_columns(tmp_path, simple_mapping, cli):
+    # A sheet with its own `status` and `problems` columns: two columns of the same name, and a
+    # filter on "status" might be the sheet's or the tool's.
+    sheet = tmp_path / "log.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as fp:
+        writer = csv.DictWriter(fp, fieldnames=[*COLUMNS, "status", "Problems"])
+        writer.writeheader()
+        writer.writerows({**incident_row(n), "status": "open", "Problems": "-"} for n in range(2))
+    cli(validate_args(sheet, simple_mapping, tmp_path, "--lookup", LOOKUP))
+
+    ws = openpyxl.load_workbook(report_folder(tmp_path) / "validation.xlsx")["log"]
+    header = [c.value for c in ws[1]]
+    assert header[: len(COLUMNS) + 2] == [*COLUMNS, "status", "Problems"]
+    assert len({h.casefold() for h in header}) == len(header), header
+    assert [ws.cell(row=2, column=n).value for n in (len(COLUMNS) + 1, len(COLUMNS) + 3)] == [
+        "open",
+        "would create",
+    ]

@@ -283,3 +283,26 @@ def test_failed_rows_of_a_workbook_keep_its_format_and_reimport_with_the_same_ma
     with (report_folder(tmp_path / "b") / "results.csv").open(encoding="utf-8") as fp:
         statuses = [(r["sheet"], r["row"], r["status"]) for r in csv.DictReader(fp)]
     assert statuses == [("2023", "2", "would create"), ("2024", "2", "would create")]
+
+
+def test_failed_rows_xlsx_keeps_every_mapped_sheet_even_one_without_failed_rows(tmp_path, cli):
+    # A sheet with no failed rows was left out, so the mapping's `sheets: ["2023", "2024"]`
+    # refused failed_rows.xlsx ("no sheet named '2024'"): not "re-imports with the same mapping".
+    source = openpyxl.load_workbook(ROOT / "samples" / "incidents_two_sheets.xlsx")
+    source["2024"].delete_rows(3, source["2024"].max_row)  # 2024 keeps one valid row
+    sample = tmp_path / "one_sheet_fails.xlsx"
+    source.save(sample)
+    mapping = ROOT / "mappings" / "incidents_two_sheets.yaml"
+    assert cli(validate_args(sample, mapping, tmp_path / "a")).exit_code == 1
+
+    path = report_folder(tmp_path / "a") / "failed_rows.xlsx"
+    book = openpyxl.load_workbook(path)
+    assert sorted(book.sheetnames) == ["2023", "2024"]
+    header = [c.value for c in book["2024"][1]]
+    assert header == [*(c.value for c in source["2024"][1]), "import_row", "import_error"]
+    assert book["2024"].max_row == 1
+    again = cli(validate_args(path, mapping, tmp_path / "b"))
+    assert again.exit_code == 1, again.stdout + again.stderr  # the same row, still invalid
+    with (report_folder(tmp_path / "b") / "results.csv").open(encoding="utf-8") as fp:
+        statuses = [(r["sheet"], r["row"], r["status"]) for r in csv.DictReader(fp)]
+    assert statuses == [("2023", "2", "invalid")]

@@ -172,7 +172,9 @@ def test_invalid_limit(text, invalid, total, exceeded):
     assert InvalidLimit.parse(text).exceeded(invalid, total) is exceeded
 
 
-@pytest.mark.parametrize("text", ["many", "-1", "150%", "2.5"])
+@pytest.mark.parametrize(
+    "text", ["many", "-1", "150%", "2.5", "nan%", "NaN%", "1_000", "\u0663", "1e1%"]
+)
 def test_invalid_limit_refuses_what_is_not_a_count(text):
     with pytest.raises(ConfigError, match="--max-invalid"):
         InvalidLimit.parse(text)
@@ -182,6 +184,9 @@ def test_acknowledged_keys_from_a_plain_list_or_a_key_column(tmp_path):
     plain = tmp_path / "known.txt"
     plain.write_text("# known bad\nlog:A-1\n\n  log:A-2  # since March\n", encoding="utf-8")
     assert read_acknowledged(plain).rows == {"log:A-1", "log:A-2"}
+    hashed = tmp_path / "hashed.txt"  # a '#' inside a key is the key's, not a comment
+    hashed.write_text("log:INC#1\nlog:#2 # note\n#log:C-3\n\tlog:D#4\t#x\n", encoding="utf-8")
+    assert read_acknowledged(hashed).rows == {"log:INC#1", "log:#2", "log:D#4"}
     table = tmp_path / "results.csv"
     table.write_text("file,row,key,message\nx.csv,2,log:B-1,bad\nx.csv,3,,bad\n", encoding="utf-8")
     assert read_acknowledged(table).rows == {"log:B-1"}
