@@ -155,7 +155,6 @@ def run(
         )
         interactive = err.is_terminal and log_format == "text"
         progress: ProgressSink = RichProgress(err) if interactive else LogProgress()
-        options.count_rows_first = interactive and not dry_run
         with _register(sandbox, base_url, dry_run, options):
             outcome = asyncio.run(run_import(options, progress))
         if log_format == "json":

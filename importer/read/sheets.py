@@ -20,9 +20,9 @@ delimiters are detected: `importer.read.delimited`; what XLSX cells give: `impor
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, TypeVar
 
 import pandas as pd
 from python_calamine import (
@@ -49,9 +49,11 @@ from importer.rows import SheetChunk
 __all__ = [
     "Format",
     "detect_encoding",
+    "file_format",
     "list_sheets",
     "read_rows",
     "rows_from_file",
+    "sheet_headers",
     "sniff_delimiter",
     "to_read_error",
 ]
@@ -66,6 +68,7 @@ _SUFFIXES: dict[str, Format] = {
 }
 _FOREIGN = (OSError, UnicodeError, csv.Error, CalamineError)
 _Record = tuple[int, list[Any]]
+_T = TypeVar("_T")
 
 
 def read_rows(
@@ -95,6 +98,42 @@ def rows_from_file(
     if format == "xlsx":
         return _translated(_fp_workbook_chunks(fp, name, sheets, chunk_size), name)
     return _translated(_csv_chunks(fp, name, chunk_size), name)
+
+
+def file_format(path: Path) -> Format:
+    """`csv` or `xlsx`, as `read_rows` decides it (extension, else the first bytes).
+
+    Raises `ReadError` for a missing file or a directory.
+    """
+    path = Path(path)
+    return _format_of(path, str(path))
+
+
+def sheet_headers(
+    path: Path, *, sheets: Sequence[str] | None = None, skip: Container[str | None] = ()
+) -> Iterator[tuple[str, list[str]]]:
+    """`(sheet, column names)` of each selected non-empty worksheet but those in `skip`, named as
+    `read_rows` names them, without turning any row into a chunk.
+
+    python-calamine parses a whole sheet when it is opened, so each sheet asked for costs one
+    parse of its XML (no Python work per row). Raises `ReadError` as `read_rows` does.
+    """
+    path = Path(path)
+    name = str(path)
+    return _translated_items(_sheet_headers(path, name, sheets, skip), name)
+
+
+def _sheet_headers(
+    path: Path, name: str, sheets: Sequence[str] | None, skip: Container[str | None]
+) -> Iterator[tuple[str, list[str]]]:
+    with open_workbook(path, name=name) as workbook:
+        for sheet in select_sheets(workbook, sheets, name=name):
+            if sheet in skip:
+                continue
+            first_column, records = sheet_records(workbook, sheet)
+            header = next(records, None)
+            if header is not None:
+                yield sheet, _Columns(header[1], first_column).names
 
 
 def list_sheets(path: Path) -> list[str]:
@@ -146,6 +185,13 @@ def _translated(chunks: Iterator[SheetChunk], name: str) -> Iterator[SheetChunk]
     # The one boundary where foreign exceptions become ReadError; our own ReadErrors pass as is.
     try:
         yield from chunks
+    except _FOREIGN as exc:
+        raise to_read_error(exc, name) from exc
+
+
+def _translated_items(items: Iterator[_T], name: str) -> Iterator[_T]:
+    try:
+        yield from items
     except _FOREIGN as exc:
         raise to_read_error(exc, name) from exc
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from importer import __version__
-from importer.errors import ConfigError, ImporterError, MappingError
+from importer.errors import ConfigError, ImporterError
 from importer.ledger import Ledger, LedgerView, default_ledger_path
 from importer.mapping import Lookups, Mapping, load_mapping
-from importer.read import read_rows
 from importer.report import ReportWriter, write_manifest
-from importer.rows import RowStatus, SheetChunk
+from importer.rows import RowStatus
 from importer.run.chunks import ChunkProcessor, ExitCode, ProgressSink, Settings, exit_code_for
 from importer.run.lookups import fetch_lookups
+from importer.run.source import RunInput
 from importer.send import Credentials, RegisterClient
 
 __all__ = [
@@ -59,7 +58,6 @@ class RunOptions:
     reconcile_delay: float = 2.0
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
-    count_rows_first: bool = False
 
     @property
     def settings(self) -> Settings:
@@ -88,7 +86,19 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
     for path in options.files:
         if not path.is_file():
             raise ConfigError(f"{path}: no such file")
-    _check_headers(options, mapping)
+    source = RunInput(
+        options.files,
+        mapping,
+        sheets=_selected_sheets(options, mapping),
+        chunk_size=options.chunk_size,
+    )
+    with source:  # opens every file and checks its first header: nothing is sent yet
+        return await _run(options, mapping, source, progress)
+
+
+async def _run(
+    options: RunOptions, mapping: Mapping, source: RunInput, progress: ProgressSink
+) -> RunOutcome:
     if not options.dry_run and options.credentials is None:
         raise ConfigError("no register to send to", hint="set ONETRUST_* or use --sandbox")
     started_at, t0 = datetime.now(UTC), time.monotonic()
@@ -115,18 +125,21 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
             options.settings, mapping, lookups, client, ledger, report, progress, preview
         )
         run.start()
-        progress.start(_count_rows(options, mapping) if options.count_rows_first else None)
+        progress.start(None)
         stopped_by: BaseException | None = None
         try:
-            for chunk in _chunks(options, mapping):
+            for chunk in source.chunks():
                 await run.process(chunk)
+                progress.estimate(source.estimated_rows())
         except BaseException as exc:  # also asyncio's cancellation on Ctrl-C
             stopped_by = exc
             run.abort_reason = run.abort_reason or _describe(exc)
             raise
         finally:
             progress.finish()
-            outcome = _finish(options, run, report, ledger, started_at, t0, stopped_by)
+            outcome = _finish(
+                options, run, report, ledger, started_at, t0, stopped_by, source.sha256s()
+            )
     return outcome
 
 
@@ -138,6 +151,7 @@ def _finish(
     started_at: datetime,
     t0: float,
     stopped_by: BaseException | None,
+    input_sha256: dict[Path, str] | None = None,
 ) -> RunOutcome:
     """Write summary.json and manifest.json; also when the run is being stopped by an error."""
     exit_code = run.exit_code() if stopped_by is None else exit_code_for(stopped_by)
@@ -157,6 +171,7 @@ def _finish(
         extra={"dry_run": options.dry_run, "aborted": run.abort_reason},
         argv=options.command,
         secrets=_secrets(options),
+        input_sha256=input_sha256,
     )
     return RunOutcome(options.report_dir, summary["counts"], exit_code, summary)
 
@@ -171,36 +186,6 @@ def _describe(exc: BaseException) -> str:
 
 def _selected_sheets(options: RunOptions, mapping: Mapping) -> list[str] | None:
     return options.sheets or mapping.sheets
-
-
-def _chunks(options: RunOptions, mapping: Mapping) -> Iterator[SheetChunk]:
-    for path in options.files:
-        yield from read_rows(
-            path, sheets=_selected_sheets(options, mapping), chunk_size=options.chunk_size
-        )
-
-
-def _check_headers(options: RunOptions, mapping: Mapping) -> None:
-    """Before anything is sent: every selected sheet has the columns the mapping reads."""
-    for path in options.files:
-        seen: set[str | None] = set()
-        for chunk in read_rows(path, sheets=_selected_sheets(options, mapping), chunk_size=1):
-            if chunk.sheet in seen:
-                continue
-            seen.add(chunk.sheet)
-            try:
-                mapping.resolve_columns(chunk.frame.columns)
-            except MappingError as exc:
-                where = f"{path}" + (f" [sheet {chunk.sheet}]" if chunk.sheet else "")
-                raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from exc
-
-
-def _count_rows(options: RunOptions, mapping: Mapping) -> int:
-    return sum(
-        len(chunk.frame)
-        for path in options.files
-        for chunk in read_rows(path, sheets=_selected_sheets(options, mapping), chunk_size=50_000)
-    )
 
 
 async def _lookups(mapping: Mapping, client: RegisterClient | None, options: RunOptions) -> Lookups:
