@@ -23,9 +23,10 @@ from importer.errors import (
 from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprint
 from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
-from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
+from importer.rows import RowError, RowResult, RowStatus, SheetChunk
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.lookups import add_users
+from importer.run.seen import KeysSeen
 from importer.send import RegisterClient
 from importer.validate import validate_chunk
 
@@ -70,6 +71,7 @@ def exit_code_for(exc: BaseException) -> int:
 
 class ProgressSink(Protocol):
     def start(self, total: int | None) -> None: ...
+    def estimate(self, total: int | None) -> None: ...
     def advance(self, results: list[RowResult]) -> None: ...
     def finish(self) -> None: ...
 
@@ -112,7 +114,7 @@ class ChunkProcessor:
         self.preview = preview  # dry runs: the ledger, read-only
         self.run_id: int | None = None
         self.deliverer: Deliverer | None = None
-        self.seen: dict[str, SourceRef] = {}
+        self.seen = KeysSeen()
         self.send_failures = 0
         self.abort_reason: str | None = None
 
@@ -173,7 +175,7 @@ class ChunkProcessor:
         """Skipped and invalid rows get their result here; the rest become jobs."""
         mapped = apply_mapping(self.mapping, chunk, self.lookups)
         validate_chunk(chunk, mapped, self.mapping)
-        jobs: list[Job] = []
+        valid: list[Job] = []
         for row in chunk.frame.index:
             ref = chunk.ref(row)
             row_key = f"{self.mapping.name}:{mapped.keys[row]}" if row in mapped.keys else None
@@ -187,15 +189,22 @@ class ChunkProcessor:
                 body = mapped.bodies[row]
                 fingerprint = body_fingerprint(body)
                 key = row_key or f"{self.mapping.name}:sha256:{fingerprint}"
-                first = self.seen.setdefault(key, ref)
-                if first != ref:
-                    error = RowError(f"same row key as {first} in this run: {key}")
-                    results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=key))
-                else:
-                    jobs.append(Job(ref, key, fingerprint, body))
+                valid.append(Job(ref, key, fingerprint, body))
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))
+        return self._first_of_each_key(valid, results)
+
+    def _first_of_each_key(self, valid: list[Job], results: list[RowResult]) -> list[Job]:
+        """The jobs whose key this run has not met before; the others become invalid rows."""
+        firsts = self.seen.first_places([j.key for j in valid], [j.source for j in valid])
+        jobs: list[Job] = []
+        for job, first in zip(valid, firsts, strict=True):
+            if first is None:
+                jobs.append(job)
+                continue
+            error = RowError(f"same row key as {first} in this run: {job.key}")
+            results.append(RowResult(job.source, RowStatus.INVALID, errors=[error], key=job.key))
         return jobs
 
     async def _send(self, jobs: list[Job], results: list[RowResult]) -> None:

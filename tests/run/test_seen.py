@@ -1,0 +1,57 @@
+"""KeysSeen answers as a dict of first places would, in 16 bytes a key."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from importer.rows import SourceRef
+from importer.run.seen import KeysSeen
+
+_keys = st.lists(st.text(max_size=4), max_size=30)
+
+
+def _places(file: str, start: int, count: int) -> list[SourceRef]:
+    return [SourceRef(file, "S" if start % 2 else None, start + n) for n in range(count)]
+
+
+@given(batches=st.lists(_keys, max_size=8))
+def test_first_places_match_a_dict_of_first_places(batches):
+    seen, reference = KeysSeen(), {}
+    row = 2
+    for number, keys in enumerate(batches):
+        places = _places(f"f{number % 3}.csv", row, len(keys))
+        row += len(keys)
+        expected = []
+        for key, place in zip(keys, places, strict=True):
+            first = reference.setdefault(key, place)
+            expected.append(None if first == place else first)
+
+        assert seen.first_places(keys, places) == expected
+    assert seen.count == len(reference)
+
+
+def test_a_key_repeated_in_a_later_file_names_the_first_file_and_sheet():
+    seen = KeysSeen()
+    seen.first_places(
+        ["A-1", "A-2"], [SourceRef("a.xlsx", "2023", 7), SourceRef("a.xlsx", "2023", 8)]
+    )
+
+    again = seen.first_places(
+        ["A-3", "A-2"], [SourceRef("b.csv", None, 2), SourceRef("b.csv", None, 3)]
+    )
+
+    assert again == [None, SourceRef("a.xlsx", "2023", 8)]
+
+
+def test_a_hundred_thousand_keys_take_sixteen_bytes_each():
+    seen = KeysSeen()
+    for start in range(0, 100_000, 2000):
+        keys = [f"legacy-log:LEG-{n:07d}" for n in range(start, start + 2000)]
+        assert seen.first_places(keys, _places("big.csv", start + 2, 2000)) == [None] * 2000
+
+    assert seen.count == 100_000
+    assert seen.nbytes == 16 * 100_000
+    assert seen.first_places(["legacy-log:LEG-0054321"], _places("big.csv", 999_999, 1)) == [
+        SourceRef("big.csv", None, 54_323)
+    ]
