@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
 
+import orjson
 import pandas as pd
 
 from importer.redact import scrub_text
@@ -75,7 +76,7 @@ class ReportWriter:
         self._failed: dict[tuple[str, ...], tuple[IO[str], Any]] = {}
         self.failed_files: list[Path] = []
         self.reconciled = 0
-        self._bodies_fp: IO[str] | None = None
+        self._bodies_fp: IO[bytes] | None = None
 
     @property
     def results_path(self) -> Path:
@@ -101,7 +102,7 @@ class ReportWriter:
             r.incident_id or "",
             r.http_status or "",
             r.attempts,
-            safe_cell(scrub_text(r.message, self._secrets)),
+            safe_cell(scrub_text(r.message, self._secrets)) if r.errors or r.note else "",
         ]
 
     def _write_failed(self, chunk: SheetChunk, result: RowResult) -> None:
@@ -125,9 +126,11 @@ class ReportWriter:
     def write_would_send(self, source: SourceRef, key: str, body: dict[str, Any]) -> None:
         """Dry runs: record the exact body a row would be sent with, one JSON object a line."""
         if self._bodies_fp is None:
-            self._bodies_fp = (self.folder / "would_send.jsonl").open("w", encoding="utf-8")
+            self._bodies_fp = (self.folder / "would_send.jsonl").open("wb")
         line = {"file": source.file, "sheet": source.sheet, "row": source.row, "key": key}
-        self._bodies_fp.write(json.dumps({**line, "body": body}, ensure_ascii=False) + "\n")
+        self._bodies_fp.write(
+            orjson.dumps({**line, "body": body}, option=orjson.OPT_APPEND_NEWLINE)
+        )
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.folder / "summary.json"
