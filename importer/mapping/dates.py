@@ -72,14 +72,23 @@ def parse_dates(
     local = ErrorSink()
     values = _parse_distinct(distinct.values, spec, zone, local, field, column)
     distinct.spread_errors(local, sink)
-    return distinct.spread(values).astype(_UNIT)
+    return _spread(distinct, values)
+
+
+def _spread(distinct: Distinct, values: pd.Series) -> pd.Series:
+    """`Distinct.spread` for datetimes, kept datetime64 (no Timestamp object per row)."""
+    per_value = values.astype(_UNIT).to_numpy()
+    out = np.full(len(distinct.codes), np.datetime64("NaT"), dtype=per_value.dtype)
+    present = distinct.codes >= 0
+    out[present] = per_value[distinct.codes[present]]
+    return pd.Series(out, index=distinct.index)
 
 
 def _parse_distinct(
     raw: pd.Series, spec: DateSpec, zone: str, sink: ErrorSink, field: str, column: str | None
 ) -> pd.Series:
     parsed = _Parsed(raw.index)
-    kinds = raw.map(_kind)
+    kinds = _kinds(raw)
     with warnings.catch_warnings():  # dateutil warns on odd strings; the row error says enough
         warnings.simplefilter("ignore")
         _parse_text(raw[kinds == "text"].astype(str).str.strip(), spec, parsed)
@@ -91,6 +100,14 @@ def _parse_distinct(
         bad, raw, f"expected a date like {date_example(spec)}", field=field, column=column
     )
     return result
+
+
+def _kinds(raw: pd.Series) -> pd.Series:
+    """`_kind` of every value; text columns (CSV, most sheets) without a call per value."""
+    if pd.api.types.infer_dtype(raw, skipna=True) != "string":
+        return raw.map(_kind)
+    empty = raw.isna().to_numpy() | raw.str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+    return pd.Series(np.where(empty, "empty", "text"), index=raw.index, dtype=object)
 
 
 def _kind(value: Any) -> str:
