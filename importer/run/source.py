@@ -107,9 +107,9 @@ class RunInput:
         for source in self._sources:
             if source.first is None:
                 continue
-            self._rows += len(source.first.frame)
-            yield source.first
-            source.first = None
+            first, source.first = source.first, None
+            self._rows += len(first.frame)
+            yield first
             for chunk in source.chunks:
                 self._check_header(source, chunk)
                 self._rows += len(chunk.frame)

@@ -1,0 +1,79 @@
+"""RunInput: every input opened once, every header checked before anything is sent, and a
+progress total estimated from the bytes read."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from e2e_helpers import COLUMNS, incident_row, run_args, write_sheet
+
+from importer.errors import ConfigError
+from importer.mapping import load_mapping
+from importer.run.source import RunInput
+
+
+def test_a_second_file_missing_a_mapped_column_stops_the_run_before_anything_is_sent(
+    tmp_path, simple_mapping, cli, register
+):
+    good = write_sheet(tmp_path / "a.csv", [incident_row(n) for n in range(30)])
+    bad = tmp_path / "b.csv"
+    with bad.open("w", newline="", encoding="utf-8") as fp:
+        writer = csv.writer(fp)
+        writer.writerow([c for c in COLUMNS if c != "Org"])
+        writer.writerow(["B-1", "t", "d", "Phishing", "2024-01-02 10:00"])
+    args = run_args(good, simple_mapping, tmp_path)
+    args.insert(2, str(bad))
+
+    result = cli(args, register)
+
+    assert result.exit_code == 2
+    assert f"{bad}" in result.stderr and "Org" in result.stderr
+    assert register.incidents() == []
+
+
+def test_the_estimated_total_ends_at_the_row_count_and_never_below_rows_read(
+    tmp_path, simple_mapping
+):
+    rows = 20_000  # over the reader's 1 MiB encoding sample, so the estimate moves
+    sheet = write_sheet(tmp_path / "log.csv", [incident_row(n) for n in range(rows)])
+    mapping = load_mapping(simple_mapping)
+    seen = 0
+    with RunInput([sheet], mapping, sheets=None, chunk_size=1000) as source:
+        assert source.estimated_rows() is None  # nothing yielded yet
+        for chunk in source.chunks():
+            seen += len(chunk.frame)
+            estimate = source.estimated_rows()
+            assert estimate is not None and estimate >= seen
+        assert estimate == rows
+        assert source.sha256s().keys() == {sheet}
+
+
+def test_workbooks_have_no_byte_estimate(tmp_path, simple_mapping):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(COLUMNS)
+    book.active.append(list(incident_row(1).values()))
+    book.save(tmp_path / "log.xlsx")
+    with RunInput(
+        [tmp_path / "log.xlsx"], load_mapping(simple_mapping), sheets=None, chunk_size=10
+    ) as source:
+        assert sum(len(c.frame) for c in source.chunks()) == 1
+        assert source.estimated_rows() is None
+        assert source.sha256s() == {}
+
+
+def test_a_missing_column_in_the_first_file_is_a_config_error_on_entering(tmp_path):
+    sheet = write_sheet(tmp_path / "log.csv", [incident_row(1)])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "version: 1\nname: m\nfields:\n  name: Nope\n  incidentTypeName: Type\n"
+        "  orgGroupId: {column: Org, lookup: organization}\n",
+        encoding="utf-8",
+    )
+    with (
+        pytest.raises(ConfigError, match="Nope"),
+        RunInput([Path(sheet)], load_mapping(mapping), sheets=None, chunk_size=10),
+    ):
+        pass
