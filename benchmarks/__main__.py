@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import data, dryrun, sending
+from benchmarks import data, dryrun, sending, xlsx_readers
 
 
 def _machine() -> str:
@@ -27,28 +28,42 @@ def _machine() -> str:
     )
 
 
+def _note(text: str) -> None:
+    print(f"... {text}", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10k and 100k rows, fewer creates")
     args = parser.parse_args()
     sizes = [10_000, 100_000] if args.quick else [100_000, 1_000_000]
     xlsx_rows = 10_000 if args.quick else 100_000
-    print(f"machine: {_machine()}")
+    print(f"machine: {_machine()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         folder = Path(tmp)
         mapping = data.write_mapping(folder / "bench-legacy.yaml")
         lines: list[list[str]] = []
         for rows in sizes:
+            _note(f"CSV {rows:,} rows: naive script, then dry run")
             path = data.write_csv(folder / f"log-{rows}.csv", rows)
             row = dryrun.DryRunRow(
                 f"CSV {rows:,}", rows, dryrun.naive(path, rows), dryrun.product(path, mapping, rows)
             )
             lines.append(_dry_run_line(row))
+        _note(f"XLSX {xlsx_rows:,} rows")
         workbook = data.write_xlsx(folder / f"log-{xlsx_rows}.xlsx", xlsx_rows)
         xlsx = dryrun.DryRunRow(
             f"XLSX {xlsx_rows:,}", xlsx_rows, None, dryrun.product(workbook, mapping, xlsx_rows)
         )
         lines.append(_dry_run_line(xlsx))
+        sample_rows = xlsx_rows // 5
+        sample = data.write_xlsx(folder / f"log-{sample_rows}.xlsx", sample_rows)
+        readers = [
+            xlsx_readers.cost(sample, "calamine", sample_rows),
+            xlsx_readers.cost(workbook, "calamine", xlsx_rows),
+            xlsx_readers.cost(sample, "openpyxl", sample_rows),  # streams, flat, but slow
+        ]
+        _note("time to first request, quota share, sender overhead")
         first = sending.first_request(folder / f"log-{sizes[-1]}.csv", mapping)
         quota = sending.quota_use(creates=300 if args.quick else 600)
         cost = sending.overhead(creates=500 if args.quick else 2000)
@@ -58,6 +73,11 @@ def main() -> None:
         lines,
     )  # fmt: skip
     print()
+    for reader in readers:
+        print(
+            f"XLSX reader alone, {reader.rows:,} rows: {reader.reader} "
+            f"{reader.rows / reader.seconds:,.0f} rows/s, peak RSS {reader.peak_mb:.0f} MB"
+        )
     print(f"time to first request, {sizes[-1]:,}-row CSV: {first:.2f} s")
     print(
         f"sender, paced at 97 % of {quota.quota} per 5 s: {quota.share:.1%} of the quota held, "

@@ -109,8 +109,11 @@ def canonical_json(body: dict[str, Any]) -> str:
 
 def body_fingerprint(body: dict[str, Any]) -> str:
     """SHA-256 hex of the body's canonical JSON; a field set to None counts as absent."""
-    if all(isinstance(v, str) for v in body.values()):  # most bodies: nothing to drop
-        return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    if all(type(v) is str for v in body.values()):  # most bodies: flat text, nothing to drop
+        try:
+            return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        except orjson.JSONEncodeError:
+            pass  # a lone surrogate: the json path below fails on it as it always did
     return hashlib.sha256(canonical_json(_drop_nones(body)).encode("utf-8")).hexdigest()
 
 

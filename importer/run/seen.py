@@ -2,7 +2,8 @@
 
 A key is held as an 8-byte BLAKE2b digest next to where its first row was (file and sheet as
 a small table index, and the row number), in sorted NumPy arrays merged as they grow (a
-log-structured merge), so a million keys cost ~16 MB instead of ~160 bytes each in a dict.
+log-structured merge; runs stop growing at 131,072 keys, so a merge's scratch memory stays
+small). A million keys cost ~16 MB, where a dict of keys took ~160 bytes a key.
 
 Two different keys share a digest with probability about n²/2⁶⁵ (3·10⁻⁸ for a million rows);
 then the later row is refused as a repeat: a refused row, never a wrong send.
@@ -24,6 +25,13 @@ _ROW_BITS = 40  # rows up to 10¹², sheets up to 2²⁴ per run
 _ROW_MASK = (1 << _ROW_BITS) - 1
 
 Array = npt.NDArray[np.uint64]
+# Runs stop merging at this many keys, so a merge never needs more than a few MB at once; a
+# million keys are then ~8 runs, each searched once per chunk.
+_MAX_RUN = 1 << 17
+
+
+def _mergeable(older: int, newer: int) -> bool:
+    return older <= 2 * newer and older + newer <= _MAX_RUN
 
 
 def _digest(key: str) -> int:
@@ -75,7 +83,7 @@ class KeysSeen:
         order = np.argsort(digests, kind="stable")
         self._runs.append((digests[order], places[order]))
         self.count += len(digests)
-        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+        while len(self._runs) > 1 and _mergeable(len(self._runs[-2][0]), len(self._runs[-1][0])):
             (d1, p1), (d2, p2) = self._runs.pop(), self._runs.pop()
             merged = np.concatenate((d2, d1))
             order = np.argsort(merged, kind="stable")
