@@ -1,9 +1,11 @@
-"""The row keys seen so far in a run, in 16 bytes a key, to refuse a key's second row.
+"""The row keys seen so far in a run, in 12 bytes a key, to refuse a key's second row.
 
-A key is held as an 8-byte BLAKE2b digest next to where its first row was (file and sheet as
-a small table index, and the row number), in sorted NumPy arrays merged as they grow (a
-log-structured merge; runs stop growing at 131,072 keys, so a merge's scratch memory stays
-small). A million keys cost ~16 MB, where a dict of keys took ~160 bytes a key.
+A key is held as an 8-byte BLAKE2b digest next to a 4-byte number saying where its first row
+was: the row's number plus the offset of its file and sheet (sheets come one after another, so
+each gets the numbers after the previous sheet's last row). Both live in sorted NumPy arrays
+merged as they grow (a log-structured merge; runs stop growing at 131,072 keys, so a merge's
+scratch memory stays small). A million keys cost ~12 MB, where a dict of keys took ~160 bytes
+a key. Past 2³² numbers in one run the places widen to 8 bytes.
 
 Two different keys share a digest with probability about n²/2⁶⁵ (3·10⁻⁸ for a million rows);
 then the later row is refused as a repeat: a refused row, never a wrong send.
@@ -11,8 +13,10 @@ then the later row is refused as a repeat: a refused row, never a wrong send.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,10 +25,7 @@ from importer.rows import SourceRef
 
 __all__ = ["KeysSeen"]
 
-_ROW_BITS = 40  # rows up to 10¹², sheets up to 2²⁴ per run
-_ROW_MASK = (1 << _ROW_BITS) - 1
-
-Array = npt.NDArray[np.uint64]
+Array = npt.NDArray[np.unsignedinteger[Any]]
 # Runs stop merging at this many keys, so a merge never needs more than a few MB at once; a
 # million keys are then ~8 runs, each searched once per chunk.
 _MAX_RUN = 1 << 17
@@ -47,9 +48,11 @@ class KeysSeen:
     """
 
     def __init__(self) -> None:
-        self._runs: list[tuple[Array, Array]] = []  # (sorted digests, packed places)
-        self._sources: list[tuple[str, str | None]] = []
-        self._source_ids: dict[tuple[str, str | None], int] = {}
+        self._runs: list[tuple[Array, Array]] = []  # (sorted digests, places)
+        self._sources: list[tuple[str, str | None]] = []  # in the order they came (may repeat)
+        self._bases: list[int] = []  # the place number of each source's row 0
+        self._next_base = 0
+        self._place_type: type[np.unsignedinteger[Any]] = np.uint32
         self.count = 0
 
     def first_places(
@@ -61,9 +64,12 @@ class KeysSeen:
         if n == 0:
             return []
         digests = np.fromiter(map(_digest, keys), dtype=np.uint64, count=n)
-        packed = np.fromiter(map(self._pack, places), dtype=np.uint64, count=n)
+        numbers = [self._number(p) for p in places]
+        if self._next_base > np.iinfo(self._place_type).max:
+            self._place_type = np.uint64
+        packed = np.fromiter(numbers, dtype=self._place_type, count=n)
         found = np.zeros(n, dtype=bool)
-        first = np.zeros(n, dtype=np.uint64)
+        first = np.zeros(n, dtype=np.uint64)  # wide enough for either place type
         for run_digests, run_places in self._runs:
             at = np.minimum(np.searchsorted(run_digests, digests), len(run_digests) - 1)
             hit = (run_digests[at] == digests) & ~found
@@ -89,19 +95,21 @@ class KeysSeen:
             order = np.argsort(merged, kind="stable")
             self._runs.append((merged[order], np.concatenate((p2, p1))[order]))
 
-    def _pack(self, place: SourceRef) -> int:
+    def _number(self, place: SourceRef) -> int:
         where = (place.file, place.sheet)
-        index = self._source_ids.get(where)
-        if index is None:
-            index = self._source_ids[where] = len(self._sources)
+        if not self._sources or self._sources[-1] != where:  # the next sheet (or file)
             self._sources.append(where)
-        return (index << _ROW_BITS) | place.row
+            self._bases.append(self._next_base)
+        number = self._bases[-1] + place.row
+        self._next_base = max(self._next_base, number + 1)
+        return number
 
-    def _unpack(self, packed: int) -> SourceRef:
-        file, sheet = self._sources[packed >> _ROW_BITS]
-        return SourceRef(file, sheet, packed & _ROW_MASK)
+    def _unpack(self, number: int) -> SourceRef:
+        index = bisect.bisect_right(self._bases, number) - 1
+        file, sheet = self._sources[index]
+        return SourceRef(file, sheet, number - self._bases[index])
 
     @property
     def nbytes(self) -> int:
-        """Bytes the arrays hold (16 a key)."""
+        """Bytes the arrays hold (12 a key)."""
         return sum(d.nbytes + p.nbytes for d, p in self._runs)

@@ -44,14 +44,35 @@ def test_a_key_repeated_in_a_later_file_names_the_first_file_and_sheet():
     assert again == [None, SourceRef("a.xlsx", "2023", 8)]
 
 
-def test_a_hundred_thousand_keys_take_sixteen_bytes_each():
+def test_a_file_given_twice_points_at_its_first_reading():
+    seen = KeysSeen()
+    for file in ("a.csv", "b.csv"):
+        seen.first_places([f"{file}-1", f"{file}-2"], _places(file, 2, 2))
+
+    again = seen.first_places(["a.csv-1", "a.csv-2"], _places("a.csv", 2, 2))
+
+    assert again == [SourceRef("a.csv", None, 2), SourceRef("a.csv", None, 3)]
+
+
+def test_places_widen_past_four_billion_row_numbers():
+    seen = KeysSeen()
+    seen.first_places(["low"], [SourceRef("a.csv", None, 2)])
+    seen.first_places(["high"], [SourceRef("a.csv", None, 5_000_000_000)])
+
+    assert seen.first_places(["low", "high"], _places("b.csv", 2, 2)) == [
+        SourceRef("a.csv", None, 2),
+        SourceRef("a.csv", None, 5_000_000_000),
+    ]
+
+
+def test_a_hundred_thousand_keys_take_twelve_bytes_each():
     seen = KeysSeen()
     for start in range(0, 100_000, 2000):
         keys = [f"legacy-log:LEG-{n:07d}" for n in range(start, start + 2000)]
         assert seen.first_places(keys, _places("big.csv", start + 2, 2000)) == [None] * 2000
 
     assert seen.count == 100_000
-    assert seen.nbytes == 16 * 100_000
+    assert seen.nbytes == 12 * 100_000
     assert seen.first_places(["legacy-log:LEG-0054321"], _places("big.csv", 999_999, 1)) == [
         SourceRef("big.csv", None, 54_323)
     ]
