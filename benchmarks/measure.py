@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,14 +25,15 @@ def python(*args: str) -> list[str]:
 
 
 def measure(command: list[str], *, env: dict[str, str] | None = None) -> Measured:
-    """Wall seconds from start to exit, and the child's own peak resident set in MB."""
-    started = time.perf_counter()
-    child = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    assert child.stdout is not None
-    stdout = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(seconds, usage.ru_maxrss / 1024, stdout, child.returncode)
+    """Wall seconds from start to exit, and the child's own peak resident set in MB (through
+    `benchmarks.spawn`, so this process's size does not leak into the child's figure)."""
+    with tempfile.TemporaryDirectory(prefix="bench-rss-") as folder:
+        result = Path(folder) / "rusage"
+        launcher = python("-m", "benchmarks.spawn", str(result), *command)
+        started = time.perf_counter()
+        child = subprocess.run(launcher, cwd=REPO, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if child.returncode != 0 or not result.exists():
+            raise RuntimeError(f"could not measure {command}: {child.stderr[-2000:]}")
+        max_rss_kib, returncode = map(int, result.read_text(encoding="utf-8").split())
+    return Measured(seconds, max_rss_kib / 1024, child.stdout, returncode)

@@ -53,10 +53,18 @@ def quota_use(creates: int = 600, quota: int = 200, window: float = 5.0) -> Quot
 class Overhead:
     product: float  # creates/s through RegisterClient
     raw: float  # creates/s through a bare httpx.AsyncClient loop
+    product_cpu_ms: float  # client CPU per create (the server runs in another process)
+    raw_cpu_ms: float
 
     @property
     def ratio(self) -> float:
         return self.product / self.raw
+
+    @property
+    def cpu_ratio(self) -> float:
+        """Raw client CPU per create over the product's: what the rates converge to when the
+        client is what limits them (noise-free where rates are not)."""
+        return self.raw_cpu_ms / self.product_cpu_ms
 
 
 def _bodies(count: int) -> list[dict[str, Any]]:
@@ -115,12 +123,16 @@ def overhead(creates: int = 2000, concurrency: int = 4) -> Overhead:
     """Creates/s against an unlimited sandbox in another process: RegisterClient vs a raw httpx
     loop, the same bodies at the same concurrency, alternated three times (best of each) so
     drift and other load hit both."""
-    product, raw = [], []
+    product, raw, product_cpu, raw_cpu = [], [], [], []
     with sandbox_process() as sb:
         for _ in range(3):
+            started = time.process_time()
             raw.append(asyncio.run(_raw_rate(sb, _bodies(creates), concurrency)))
+            raw_cpu.append((time.process_time() - started) * 1000 / creates)
+            started = time.process_time()
             product.append(asyncio.run(_product_rate(sb, _bodies(creates), concurrency)))
-    return Overhead(max(product), max(raw))
+            product_cpu.append((time.process_time() - started) * 1000 / creates)
+    return Overhead(max(product), max(raw), min(product_cpu), min(raw_cpu))
 
 
 def first_request(path: Path, mapping: Path) -> float:
