@@ -27,7 +27,7 @@ from importer.draft.values import (
     enum_map,
     nearest_map,
 )
-from importer.mapping.cells import is_blank_cell
+from importer.mapping import is_blank_cell
 
 __all__ = ["REQUIRED_PLACEHOLDERS", "UUID_TEXT", "SampleColumns", "build_field", "matched_comment"]
 

@@ -22,7 +22,7 @@ from importer.draft.values import distinct_texts
 from importer.errors import ReadError
 from importer.read import list_sheets, read_rows
 from importer.rows import SheetChunk
-from importer.sandbox.seed import Tenant, load_seed
+from importer.sandbox import Tenant, load_seed
 
 __all__ = ["draft_mapping"]
 

@@ -20,7 +20,7 @@ from importer.draft.values import (
     nearest_map,
     split_separator,
 )
-from importer.sandbox.seed import Attribute, AttributeType
+from importer.sandbox import Attribute, AttributeType
 
 __all__ = ["build_assignee", "build_attribute", "build_inventory", "build_jurisdictions"]
 

@@ -1,6 +1,6 @@
 """Which column feeds which field of a draft mapping, and the field blocks that follow from it.
 
-Headers are matched first (`draft_match`), then the sample's values settle what headers cannot:
+Headers are matched first (`match`), then the sample's values settle what headers cannot:
 a date field needs dates, a row key needs unique values, and of two "discovered" columns the
 earlier one is taken as `dateOccurred`.
 """
@@ -31,7 +31,7 @@ from importer.draft.nested import (
 )
 from importer.draft.render import FieldDraft
 from importer.draft.values import is_unique_key
-from importer.sandbox.seed import Tenant
+from importer.sandbox import Tenant
 
 __all__ = ["Plan", "plan_mapping"]
 

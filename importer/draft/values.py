@@ -15,7 +15,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
-from importer.mapping.cells import cell_text
+from importer.mapping import cell_text
 
 __all__ = [
     "MAX_MAP_VALUES",

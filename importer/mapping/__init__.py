@@ -9,6 +9,7 @@ Modules: `spec` (file format, JSON Schema; its blocks in `spec_blocks`, `spec_va
 """
 
 from importer.mapping.apply import apply_mapping
+from importer.mapping.cells import cell_text, is_blank_cell
 from importer.mapping.compiled import Mapping
 from importer.mapping.loader import load_mapping, mapping_from_text
 from importer.mapping.lookups import Lookups, OrgRecord
@@ -20,6 +21,8 @@ __all__ = [
     "MappingSpec",
     "OrgRecord",
     "apply_mapping",
+    "cell_text",
+    "is_blank_cell",
     "load_mapping",
     "mapping_from_text",
     "mapping_json_schema",

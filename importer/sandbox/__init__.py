@@ -14,11 +14,13 @@ from importer.sandbox.config import (
     parse_faults,
     parse_rate,
 )
-from importer.sandbox.seed import Tenant, load_seed
+from importer.sandbox.seed import Attribute, AttributeType, Tenant, load_seed
 from importer.sandbox.server import SandboxHandle, running_sandbox, serve
 from importer.sandbox.store import IncidentStore
 
 __all__ = [
+    "Attribute",
+    "AttributeType",
     "Faults",
     "IncidentStore",
     "SandboxConfig",

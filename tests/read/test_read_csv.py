@@ -302,7 +302,7 @@ def test_round_trip_of_csv_writer_output(table, chunk_size):
     data = text.getvalue().encode(encoding)
     if encoding == "cp1252" and not data.isascii():
         # Outside the claim, by nature: bytes that are also valid UTF-8, or text that is mostly
-        # non-ASCII letters (the reader then asks charset-normalizer, see read_csv).
+        # non-ASCII letters (the reader then asks charset-normalizer, see read/delimited.py).
         assume(not _is_utf8(data))
         assume(non_ascii_letter_share(text.getvalue()) < 0.3)
     expected = [

@@ -1,0 +1,59 @@
+"""The validate stage: bodies that fail the vendor's models leave `bodies` for `errors`, each
+error named by the column (and the cell value) it came from."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from importer.rows import MappedChunk, SheetChunk
+from importer.validate import validate_chunk
+
+ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+COLUMNS = {"name": ["Title"], "dateOccurred": ["Occurred"], "orgGroupId": ["Unit", "Region"]}
+
+
+class Columns:
+    def columns_for(self, field: str) -> list[str]:
+        return COLUMNS.get(field, [])
+
+
+def _chunk() -> SheetChunk:
+    frame = pd.DataFrame(
+        {"Title": ["Lost laptop", None, "Phish"], "Occurred": ["2024-01-02", "x", "soon"]},
+        index=[2, 3, 4],
+        dtype=object,
+    )
+    return SheetChunk("log.csv", None, frame)
+
+
+def _body(**changes: object) -> dict[str, object]:
+    body: dict[str, object] = {"name": "Lost laptop", "incidentTypeName": "T", "orgGroupId": ORG}
+    body.update(changes)
+    return body
+
+
+def test_valid_bodies_stay_and_invalid_ones_become_row_errors_on_their_column():
+    mapped = MappedChunk(
+        bodies={2: _body(), 3: _body(name=None), 4: _body(dateOccurred="soon")},
+        keys={2: "k2", 3: "k3", 4: "k4"},
+    )
+
+    result = validate_chunk(_chunk(), mapped, Columns())
+
+    assert result is mapped
+    assert list(result.bodies) == [2]
+    (empty,) = result.errors[3]
+    assert (empty.field, empty.column, empty.message) == ("name", "Title", "required, but empty")
+    (date,) = result.errors[4]
+    assert (date.field, date.column, date.value) == ("dateOccurred", "Occurred", "soon")
+    assert date.message.startswith("expected an ISO 8601 date-time")
+    assert result.keys == {2: "k2", 3: "k3", 4: "k4"}
+
+
+def test_a_field_fed_by_several_columns_names_them_all_and_takes_the_value_from_the_body():
+    mapped = MappedChunk(bodies={2: _body(orgGroupId="not-a-uuid")})
+
+    validate_chunk(_chunk(), mapped, Columns())
+
+    (error,) = mapped.errors[2]
+    assert (error.field, error.column, error.value) == ("orgGroupId", "Unit, Region", "not-a-uuid")
