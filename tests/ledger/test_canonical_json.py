@@ -31,7 +31,7 @@ def test_canonical_json_is_the_json_module_text(body):
 @pytest.mark.parametrize(
     "body",
     [
-        {"name": "Ünïcode – \u2028 \x7f \x00 \x1f \"quoted\" \\ back", "b": True, "a": None},
+        {"name": 'Ünïcode – \u2028 \x7f \x00 \x1f "quoted" \\ back', "b": True, "a": None},
         {"big": 2**70, "small": -(2**63)},
         {"ratio": 1e16, "half": 0.5, "nan": float("nan")},
         {"z": [{"y": 1, "x": [None, "é"]}], "é": 1, "e": 2, "\U0001f600": 3, "\uffff": 4},
