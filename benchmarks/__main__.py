@@ -80,7 +80,8 @@ def main() -> None:
         )
     print(f"time to first request, {sizes[-1]:,}-row CSV: {first:.2f} s")
     print(
-        f"sender, paced at 97 % of {quota.quota} per 5 s: {quota.share:.1%} of the quota held, "
+        f"sender, paced at {quota.fraction:.0%} of {quota.quota} per 5 s: "
+        f"{quota.share:.1%} of the quota held, "
         f"peak {quota.peak} in any window, {quota.throttled} × 429"
     )
     print(

@@ -29,15 +29,21 @@ UNLIMITED = SandboxConfig(rate_limit=1_000_000_000, window_seconds=60, hourly_li
 @dataclass
 class QuotaUse:
     share: float  # steady creates/s as a share of the quota
+    fraction: float  # what the client was paced at
     peak: int  # most creates in any window
     quota: int
     throttled: int
 
 
-def quota_use(creates: int = 600, quota: int = 200, window: float = 5.0) -> QuotaUse:
-    """`creates` creates paced at 97 % of `quota` per `window` seconds, over several windows."""
+def quota_use(
+    creates: int = 600, quota: int = 200, window: float = 5.0, fraction: float = 0.98
+) -> QuotaUse:
+    """`creates` creates paced at `fraction` of `quota` per `window` seconds (several windows).
+
+    98 %: the pacer's headroom above the 97 % target, two requests a window below the quota.
+    """
     args = argparse.Namespace(
-        creates=creates, quota=quota, window=window, fraction=0.97, concurrency=4
+        creates=creates, quota=quota, window=window, fraction=fraction, concurrency=4
     )
     config = SandboxConfig(rate_limit=quota, window_seconds=window, hourly_limit=10_000_000)
     with running_sandbox(config) as sb:
@@ -45,7 +51,11 @@ def quota_use(creates: int = 600, quota: int = 200, window: float = 5.0) -> Quot
     times = result["times"]
     steady = (len(times) - 1) / (max(times) - min(times))
     return QuotaUse(
-        steady / (quota / window), peak_in_window(times, window), quota, result["stats"].throttled
+        steady / (quota / window),
+        fraction,
+        peak_in_window(times, window),
+        quota,
+        result["stats"].throttled,
     )
 
 
