@@ -1,11 +1,13 @@
-"""The run's input, read once: each file's chunks in order, each sheet's header checked on its
-first chunk, and a cheap estimate of how many rows there are (from bytes read, for CSV).
+"""The run's input, read once: each file's chunks in order, every sheet's header checked before
+anything is sent, and a cheap estimate of how many rows there are (from bytes read, for CSV).
 
-Before anything is sent, entering the context starts every file and reads its first chunk, and
-reads the header row of every later sheet of a workbook, so a sheet that lacks a mapped column
-stops the run while nothing has gone out. A CSV file is read once; nothing counts rows first.
-A workbook's later sheets are parsed once for their header and once for their rows, because
-python-calamine parses a whole sheet when it opens one (no streaming).
+Entering the context opens the first file and reads its first chunk, then reads only the header
+row of every later file and every later sheet, so a file or sheet that lacks a mapped column
+stops the run while nothing has gone out. Only the file being read is open, so a run over many
+files holds one chunk, not one per file. Costs of checking first: a later CSV file's first MiB
+(the reader's encoding sample) is read twice; a workbook's sheets other than the first read are
+parsed once more for their header, because python-calamine parses a whole sheet when it opens
+one (no streaming). A single CSV file is read exactly once; nothing counts rows first.
 """
 
 from __future__ import annotations
@@ -34,15 +36,17 @@ _BUFFER = 1 << 16
 @dataclass
 class _Source:
     path: Path
-    chunks: Iterator[SheetChunk]
-    first: SheetChunk | None
+    csv: bool
+    size: int
+    chunks: Iterator[SheetChunk] | None = None  # while it is the file being read
+    first: SheetChunk | None = None  # read on entering, not yet handed out
     fp: _Hashing | None = None  # CSV: the bytes read so far, hashed for the manifest
-    size: int = 0
+    raw: BinaryIO | None = None  # CSV: the open file, closed once its rows are read
     checked: set[str | None] = field(default_factory=set)
 
 
 class RunInput:
-    """Chunks of every input file, opened once; use as a context manager.
+    """Chunks of every input file, each opened once for its rows; use as a context manager.
 
     >>> with RunInput(files, mapping, sheets=None, chunk_size=2000) as source:
     ...     for chunk in source.chunks(): ...
@@ -56,19 +60,26 @@ class RunInput:
         sheets: Sequence[str] | None,
         chunk_size: int,
     ) -> None:
-        self._files = list(files)
         self._mapping = mapping
         self._sheets = sheets
         self._chunk_size = chunk_size
         self._stack = ExitStack()
         self._sources: list[_Source] = []
+        self._files = list(files)
         self._rows = 0
-        self._csv_only = True
 
     def __enter__(self) -> RunInput:
         try:
-            for path in self._files:
-                self._sources.append(self._open(path))
+            for number, path in enumerate(self._files):
+                csv = file_format(path) == "csv"
+                source = _Source(path, csv, path.stat().st_size if csv else 0)
+                self._sources.append(source)
+                if number == 0:
+                    self._open(source)
+                    source.first = next(source.chunks or iter(()), None)
+                    if source.first is not None:
+                        self._check_header(source, source.first)
+                self._check_other_headers(source)
         except BaseException:
             self._stack.close()
             raise
@@ -77,43 +88,34 @@ class RunInput:
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
-    def _open(self, path: Path) -> _Source:
-        if file_format(path) == "csv":
-            raw = self._stack.enter_context(path.open("rb"))
-            fp = _Hashing(raw)
-            stream = io.BufferedReader(fp, buffer_size=_BUFFER)
-            chunks = rows_from_file(
-                stream, name=str(path), format="csv", chunk_size=self._chunk_size
-            )
-            source = _Source(path, chunks, None, fp, os.fstat(raw.fileno()).st_size)
-        else:
-            self._csv_only = False
-            chunks = read_rows(path, sheets=self._sheets, chunk_size=self._chunk_size)
-            source = _Source(path, chunks, None)
-        self._stack.callback(getattr(chunks, "close", lambda: None))
-        source.first = next(chunks, None)
-        if source.first is not None:
-            self._check_header(source, source.first)
-        if source.fp is None and source.first is not None:
-            # Later sheets: their headers too, before anything is sent (each sheet's XML is
-            # parsed once more for it; calamine cannot stream a sheet).
-            for sheet, names in sheet_headers(path, sheets=self._sheets, skip={source.first.sheet}):
-                self._check_columns(source, sheet, pd.Index(names, dtype=object))
-        return source
-
     def chunks(self) -> Iterator[SheetChunk]:
         """Every chunk of every file, in order; raises `ConfigError` for a sheet whose header
         lacks a column the mapping reads (before any row of that sheet is yielded)."""
         for source in self._sources:
-            if source.first is None:
-                continue
-            first, source.first = source.first, None
-            self._rows += len(first.frame)
-            yield first
+            if source.chunks is None:
+                self._open(source)
+            assert source.chunks is not None
+            if source.first is not None:
+                first, source.first = source.first, None
+                self._rows += len(first.frame)
+                yield first
             for chunk in source.chunks:
                 self._check_header(source, chunk)
                 self._rows += len(chunk.frame)
                 yield chunk
+            _close(source.chunks)
+            if source.raw is not None:
+                source.raw.close()  # one file open at a time
+
+    def estimated_rows(self) -> int | None:
+        """Rows read so far scaled by the share of input bytes read; None for workbooks."""
+        if not self._sources or not all(s.csv for s in self._sources):
+            return None
+        total = sum(s.size for s in self._sources)
+        done = sum(_position(s) for s in self._sources)
+        if done <= 0 or total <= 0:
+            return None
+        return max(self._rows, round(self._rows * total / done))
 
     def sha256s(self) -> dict[Path, str]:
         """SHA-256 hex of each CSV input read to its end, taken from the bytes the run read."""
@@ -123,20 +125,38 @@ class RunInput:
             if s.fp is not None and s.fp.at_end and s.fp.position == s.size
         }
 
-    def estimated_rows(self) -> int | None:
-        """Rows read so far scaled by the share of input bytes read; None for workbooks."""
-        if not self._csv_only or not self._sources:
-            return None
-        total = sum(s.size for s in self._sources)
-        done = sum(_position(s) for s in self._sources)
-        if done <= 0 or total <= 0:
-            return None
-        return max(self._rows, round(self._rows * total / done))
+    def _open(self, source: _Source) -> None:
+        if source.csv:
+            raw = source.raw = self._stack.enter_context(source.path.open("rb"))
+            source.size = os.fstat(raw.fileno()).st_size
+            source.fp = _Hashing(raw)
+            stream = io.BufferedReader(source.fp, buffer_size=_BUFFER)
+            name = str(source.path)
+            source.chunks = rows_from_file(
+                stream, name=name, format="csv", chunk_size=self._chunk_size
+            )
+        else:
+            source.chunks = read_rows(source.path, sheets=self._sheets, chunk_size=self._chunk_size)
+        self._stack.callback(_close, source.chunks)
+
+    def _check_other_headers(self, source: _Source) -> None:
+        """The headers `__enter__` has not seen in a first chunk: later files, later sheets."""
+        if source.csv and source.first is None and source.chunks is None:
+            rows = read_rows(source.path, chunk_size=1)
+            try:
+                header = next(rows, None)
+            finally:
+                _close(rows)
+            if header is not None:
+                self._check_columns(source, None, header.frame.columns)
+        elif not source.csv:
+            skip = {source.first.sheet} if source.first is not None else set()
+            for sheet, names in sheet_headers(source.path, sheets=self._sheets, skip=skip):
+                self._check_columns(source, sheet, pd.Index(names, dtype=object))
 
     def _check_header(self, source: _Source, chunk: SheetChunk) -> None:
-        if chunk.sheet in source.checked:
-            return
-        self._check_columns(source, chunk.sheet, chunk.frame.columns)
+        if chunk.sheet not in source.checked:
+            self._check_columns(source, chunk.sheet, chunk.frame.columns)
 
     def _check_columns(self, source: _Source, sheet: str | None, columns: pd.Index) -> None:
         source.checked.add(sheet)
@@ -147,10 +167,16 @@ class RunInput:
             raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from exc
 
 
+def _close(chunks: Iterator[SheetChunk]) -> None:
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
+
+
 def _position(source: _Source) -> int:
-    if source.first is not None:  # peeked, not yet yielded: its rows are not counted either
+    if source.first is not None or source.fp is None:  # not started, or rows not counted yet
         return 0
-    return source.size if source.fp is None else min(source.fp.position, source.size)
+    return min(source.fp.position, source.size)
 
 
 class _Hashing(io.RawIOBase):

@@ -77,3 +77,36 @@ def test_a_missing_column_in_the_first_file_is_a_config_error_on_entering(tmp_pa
         RunInput([Path(sheet)], load_mapping(mapping), sheets=None, chunk_size=10),
     ):
         pass
+
+
+def test_a_run_over_many_files_keeps_one_open_and_checks_every_header_first(
+    tmp_path, simple_mapping, monkeypatch
+):
+    import pathlib
+
+    files = [
+        write_sheet(tmp_path / f"part{n}.csv", [incident_row(n * 100 + i) for i in range(25)])
+        for n in range(4)
+    ]
+    handles: list[object] = []
+    real_open = pathlib.Path.open
+
+    def tracking_open(self, mode="r", *args, **kwargs):
+        handle = real_open(self, mode, *args, **kwargs)
+        if self in files:
+            handles.append(handle)
+        return handle
+
+    monkeypatch.setattr(pathlib.Path, "open", tracking_open)
+    open_while_reading = []
+    with RunInput(files, load_mapping(simple_mapping), sheets=None, chunk_size=10) as source:
+        opened_to_check = len(handles)
+        rows = 0
+        for chunk in source.chunks():
+            rows += len(chunk.frame)
+            open_while_reading.append(sum(not h.closed for h in handles))
+        assert source.sha256s().keys() == set(files)
+
+    assert opened_to_check == 4  # each file's header was read before any row was handed out
+    assert rows == 100
+    assert max(open_while_reading) == 1
