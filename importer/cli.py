@@ -8,7 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -18,6 +18,7 @@ from rich.console import Console
 from importer import __version__
 from importer.console import LogProgress, RichProgress, configure_logging, summary_table
 from importer.errors import ConfigError, ImporterError
+from importer.read import check_input, parse_limits
 from importer.report import default_report_dir
 from importer.run import ExitCode, ProgressSink, RunOptions, exit_code_for, run_import
 from importer.send import Credentials
@@ -127,6 +128,10 @@ def run(
         float, typer.Option(help="Seconds to wait before searching for an ambiguous create.")
     ] = 2.0,
     log_format: Annotated[str, typer.Option(help="text or json (structured, for cron).")] = "text",
+    limit: Annotated[
+        list[str] | None,
+        typer.Option(help="Raise a reader limit, e.g. max_cell_chars=200000 (docs/security.md)."),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Debug logs, tracebacks.")
     ] = False,
@@ -136,11 +141,10 @@ def run(
     with _one_line_errors(verbose):
         if sandbox and base_url:
             raise ConfigError("--sandbox and --base-url exclude each other")
-        folder = default_report_dir(report_dir, mapping.stem)
         options = RunOptions(
             files=files,
             mapping_path=mapping,
-            report_dir=folder,
+            report_dir=report_dir,
             sheets=sheet or None,
             dry_run=dry_run,
             rate_per_minute=_parse_rate(rate),
@@ -152,10 +156,12 @@ def run(
             reconcile_delay=reconcile_delay,
             lookup_files=_parse_lookups(lookup or []),
             command=sys.argv[:],
+            limits=parse_limits(limit or []),
         )
         interactive = err.is_terminal and log_format == "text"
         progress: ProgressSink = RichProgress(err) if interactive else LogProgress()
-        with _register(sandbox, base_url, dry_run, options):
+        options.report_dir = default_report_dir(report_dir, mapping.stem)  # created, unique
+        with _removed_if_empty(options.report_dir), _register(sandbox, base_url, dry_run, options):
             outcome = asyncio.run(run_import(options, progress))
         if log_format == "json":
             out.print_json(json.dumps(outcome.summary))
@@ -163,6 +169,17 @@ def run(
             out.print(summary_table(outcome.summary))
             out.print(f"Report: {outcome.report_dir}/results.csv")
         raise typer.Exit(outcome.exit_code)
+
+
+@contextmanager
+def _removed_if_empty(folder: Path) -> Iterator[None]:
+    """A run refused before it wrote anything leaves no empty report folder behind."""
+    try:
+        yield
+    except BaseException:
+        with suppress(OSError):
+            folder.rmdir()  # only ever removes an empty folder
+        raise
 
 
 @contextmanager
@@ -239,8 +256,7 @@ def init_mapping_command(
     from importer.draft import draft_mapping
 
     with _one_line_errors(verbose):
-        if not file.is_file():
-            raise ConfigError(f"{file}: no such file")
+        check_input(file)
         sys.stdout.write(draft_mapping(file, sheets=sheet or None))
 
 
@@ -258,5 +274,27 @@ def version_command() -> None:
     out.print(__version__)
 
 
+# Typer ships its own copy of click; reach its error classes through a public one, which
+# subclasses UsageError (itself a ClickException) in every click and typer version.
+_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+_ClickException: type[Exception] = _UsageError.__mro__[1]
+
+
 def main() -> None:
-    app(prog_name="incident-import")
+    """The `incident-import` entry point: usage errors in one line too, exit code 2."""
+    try:
+        code = app(prog_name="incident-import", standalone_mode=False)
+    except _ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()  # type: ignore[attr-defined]  # the help text, as with `--help`
+        else:
+            message = exc.format_message()  # type: ignore[attr-defined]
+            typer.echo(f"Error: {' '.join(message.split())}", err=True)
+            context = getattr(exc, "ctx", None)
+            if isinstance(exc, _UsageError):
+                command = context.command_path if context is not None else "incident-import"
+                typer.echo(f"Hint: run '{command} --help'", err=True)
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except typer.Abort:
+        sys.exit(ExitCode.INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -12,7 +12,8 @@
     │       └── AuthError             credentials refused (exit 3)
     ├── LedgerError                   the exactly-once ledger cannot be used
     │   └── LedgerLockedError         another run holds the ledger (exit 5)
-    └── AbortedError                  the run stopped itself, e.g. too many failures (exit 4)
+    ├── AbortedError                  the run stopped itself, e.g. too many failures (exit 4)
+    └── StoppedError                  SIGTERM/SIGHUP stopped the run (exit 128 + signal number)
 
 Row-level problems are *not* exceptions: they are `RowError` values (see `importer.rows`)
 collected per row, so one bad row never stops the file.
@@ -36,6 +37,7 @@ __all__ = [
     "RetryableSendError",
     "RowRejectedError",
     "SendError",
+    "StoppedError",
 ]
 
 
@@ -122,3 +124,11 @@ class LedgerLockedError(LedgerError):
 
 class AbortedError(ImporterError):
     """The run stopped itself before the end (failure threshold reached)."""
+
+
+class StoppedError(ImporterError):
+    """A stop signal (SIGTERM, SIGHUP) ended the run after its report was written."""
+
+    def __init__(self, signal_name: str, signal_number: int) -> None:
+        super().__init__(f"stopped by {signal_name}", hint="run the same command again to resume")
+        self.signal_number = signal_number

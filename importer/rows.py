@@ -127,6 +127,8 @@ class SheetChunk:
     file: str
     sheet: str | None
     frame: pd.DataFrame
+    # Rows the reader could not read whole (a cell or line past a limit): they end invalid.
+    row_errors: dict[int, list[RowError]] = field(default_factory=dict)
 
     def ref(self, row: int) -> SourceRef:
         return SourceRef(self.file, self.sheet, int(row))

@@ -57,7 +57,7 @@ def test_unknown_field_suggests_the_nearest_name(tmp_path, cli):
 
 @pytest.mark.parametrize(
     ("sheet_bytes", "message"),
-    [(None, "no such file"), (b"PK\x03\x04 not really a workbook", "log.xlsx")],
+    [(None, "file not found"), (b"PK\x03\x04 not really a workbook", "log.xlsx")],
     ids=["missing", "corrupt-xlsx"],
 )
 def test_a_bad_input_file_is_one_line_and_exit_2(

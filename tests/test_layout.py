@@ -26,6 +26,7 @@ TOP_LEVEL = {  # besides __init__
     "cli",
     "console",
     "errors",
+    "formulas",
     "models",
     "redact",
     "rows",

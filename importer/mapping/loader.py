@@ -21,11 +21,19 @@ __all__ = ["load_mapping", "mapping_from_text", "suggest_field"]
 
 _TAGS = {"str", "dict", "list", "bool", "int", "float", "OtherwiseValue", "RowFilter"}
 _FIRST = {"extra_forbidden": 0, "literal_error": 0, "missing": 1, "value_error": 1}
+MAX_MAPPING_BYTES = 4 << 20  # a mapping with value maps of thousands of entries is ~300 KB
 
 
 def load_mapping(path: Path) -> Mapping:
     """Read and check a mapping file; raise MappingError (path, line, hint) if it is not valid."""
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_MAPPING_BYTES:
+            raise MappingError(
+                f"the mapping file has {size:,} bytes, more than {MAX_MAPPING_BYTES:,}",
+                path=str(path),
+                hint="is it the right file? a mapping is a short YAML file",
+            )
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise MappingError(f"cannot read the mapping file: {exc}", path=str(path)) from None

@@ -15,6 +15,7 @@ from importer.mapping.cells import (
     number_text,
     to_text,
 )
+from importer.mapping.patterns import compile_pattern, matches
 from importer.mapping.spec import RowFilter
 from importer.mapping.values import ChunkColumns
 
@@ -95,8 +96,7 @@ def _matches(rule: RowFilter, text: pd.Series) -> pd.Series:
     if rule.not_equals is not None:
         return ~folded.isin([fold(v) for v in rule.not_equals]).fillna(False).astype(bool)
     if rule.matches is not None:
-        flags = re.IGNORECASE if rule.ignore_case else 0
-        return text.str.contains(re.compile(rule.matches, flags)).fillna(False).astype(bool)
+        return matches(text, compile_pattern(rule.matches, ignore_case=rule.ignore_case))
     return text.isna() if rule.empty else text.notna()
 
 

@@ -7,12 +7,12 @@ this module names every model (the loader hides their names from error locations
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from importer.mapping.patterns import compile_pattern
 from importer.mapping.spec_blocks import Block, Text, TextList, as_list
 from importer.mapping.spec_dates import DATE_FIELDS, DateSpec, check_timezone
 from importer.mapping.spec_nested import (
@@ -94,8 +94,8 @@ class RowFilter(Block):
             raise ValueError("give exactly one of: equals, not_equals, matches, empty")
         if self.matches is not None:
             try:
-                re.compile(self.matches)
-            except re.error as exc:
+                compile_pattern(self.matches, ignore_case=self.ignore_case)
+            except ValueError as exc:
                 raise ValueError(f"'matches' is not a valid regular expression: {exc}") from None
         return self
 

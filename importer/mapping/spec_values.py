@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
+from importer.mapping.patterns import compile_pattern
 from importer.mapping.spec_blocks import Block, Source, Text, as_list, scalar_text
 
 __all__ = ["ExtractSpec", "ListValueSpec", "OrgSpec", "OtherwiseValue", "ValueSpec"]
@@ -34,8 +34,8 @@ class ExtractSpec(Block):
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            compile_pattern(pattern)
+        except ValueError as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from None
         return pattern
 

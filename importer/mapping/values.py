@@ -27,6 +27,7 @@ from importer.mapping.cells import (
 )
 from importer.mapping.lookups import is_uuid
 from importer.mapping.matching import expected_one_of
+from importer.mapping.patterns import compile_pattern, first_group
 from importer.mapping.spec_blocks import Source
 from importer.mapping.spec_values import ListValueSpec, OtherwiseValue, ValueSpec
 
@@ -139,11 +140,11 @@ def _transformed(text: pd.Series, spec: ValueSpec, sink: ErrorSink, field: str) 
 def _extract(
     text: pd.Series, pattern: str, otherwise: str, sink: ErrorSink, field: str, column: str | None
 ) -> pd.Series:
-    if re.compile(pattern).groups == 0:
+    if compile_pattern(pattern).groups == 0:
         flags = _GLOBAL_FLAGS.match(pattern)
         head = flags.group(0) if flags else ""
         pattern = f"{head}({pattern[len(head) :]})"
-    found = blank_to_na(text.str.extract(pattern, expand=True).iloc[:, 0].astype(STRING))
+    found = blank_to_na(first_group(text, compile_pattern(pattern)).astype(STRING))
     missed = found.isna() & text.notna()
     if otherwise == "keep":
         return found.mask(missed, text)

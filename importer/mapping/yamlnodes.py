@@ -12,7 +12,11 @@ from typing import Any
 
 import yaml
 
-__all__ = ["YamlProblem", "line_of", "load_yaml"]
+__all__ = ["MAX_NODES", "YamlProblem", "line_of", "load_yaml"]
+
+# Values built from the YAML, aliases counted each time they are used: a real mapping has a
+# few thousand; nested aliases ("billion laughs") would otherwise expand a 1 KB file to GBs.
+MAX_NODES = 200_000
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -47,7 +51,7 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     loader = _Yaml12Loader(text)
     try:
         root = loader.get_single_node()
-        data = _construct(loader, root) if root is not None else None
+        data = _construct(loader, root, [MAX_NODES]) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlProblem(str(exc.problem or exc), mark.line + 1 if mark else None) from None
@@ -58,21 +62,27 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     return data, root
 
 
-def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+def _construct(loader: yaml.SafeLoader, node: yaml.Node, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlProblem(
+            f"more than {MAX_NODES:,} values once aliases are expanded (nested '*' aliases?)",
+            node.start_mark.line + 1,
+        )
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise YamlProblem("'<<' merge keys are not supported", key_node.start_mark.line + 1)
-            key = _construct(loader, key_node)
+            key = _construct(loader, key_node, budget)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise YamlProblem("a key must be a plain value", key_node.start_mark.line + 1)
             if key in result:
                 raise YamlProblem(f"duplicate key {key!r}", key_node.start_mark.line + 1)
-            result[key] = _construct(loader, value_node)
+            result[key] = _construct(loader, value_node, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(loader, item) for item in node.value]
+        return [_construct(loader, item, budget) for item in node.value]
     try:
         return loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:

@@ -1,6 +1,8 @@
 """File → sheet chunks: CSV and XLSX read in chunks of rows, with spreadsheet row numbers kept."""
 
+from importer.read.limits import DEFAULT_LIMITS, ReadLimits, parse_limits
 from importer.read.sheets import (
+    check_input,
     file_format,
     list_sheets,
     read_rows,
@@ -8,4 +10,14 @@ from importer.read.sheets import (
     sheet_headers,
 )
 
-__all__ = ["file_format", "list_sheets", "read_rows", "rows_from_file", "sheet_headers"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "ReadLimits",
+    "check_input",
+    "file_format",
+    "list_sheets",
+    "parse_limits",
+    "read_rows",
+    "rows_from_file",
+    "sheet_headers",
+]

@@ -15,17 +15,18 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Generator
+from typing import Any, BinaryIO
 
 import charset_normalizer
 
 from importer.errors import ReadError
+from importer.read.limits import DEFAULT_LIMITS, LineFeed, ReadLimits, RowTooLong, Suspect
 
 __all__ = ["DELIMITERS", "Record", "csv_records", "detect_encoding", "sniff_delimiter"]
 
 DELIMITERS = (",", ";", "\t", "|")
-Record = tuple[int, list[str | None]]  # (1-based row number, cells; "" already None)
+Record = tuple[int, list[Any]]  # (1-based row number, cells: str, None for "", or RowTooLong)
 
 _SAMPLE_BYTES = 1 << 20  # encoding is judged on this much; generous, still fast (C decoder)
 _NORMALIZER_BYTES = 64 << 10  # charset-normalizer is slow; a Windows code page shows early
@@ -152,24 +153,36 @@ def _record_widths(sample: str, delimiter: str) -> list[int]:
     return widths
 
 
-def csv_records(fp: BinaryIO, *, name: str) -> Iterator[Record]:
-    """Every record of the CSV text in `fp`, numbered as a spreadsheet numbers rows; fully empty
-    records are skipped (their numbers are not reused) and trailing empty cells dropped."""
+def csv_records(
+    fp: BinaryIO, *, name: str, limits: ReadLimits = DEFAULT_LIMITS
+) -> Generator[Record, None, None]:
+    """Every record of the CSV text in `fp`, numbered as a spreadsheet numbers rows; empty lines
+    are skipped (their numbers are not reused) and trailing empty cells dropped. A line longer
+    than `limits.max_row_chars` is yielded as `[RowTooLong(chars)]`, never split into cells."""
     sample = fp.read(_SAMPLE_BYTES)
     encoding = detect_encoding(sample)
     _check_is_text(sample, encoding, name=name)
     delimiter = sniff_delimiter(_text_sample(sample, encoding))
     stream = _rewound(fp, sample)
     text = io.TextIOWrapper(stream, encoding=encoding, errors=_FALLBACK, newline="")
+    feed = LineFeed(text, limits=limits, name=name)
+    # The limit is process-wide; a cell up to a whole line is read, the row guard judges it.
+    csv.field_size_limit(max(csv.field_size_limit(), limits.max_row_chars))
     try:
-        reader = csv.reader(text, delimiter=delimiter)
+        reader = csv.reader(feed, delimiter=delimiter)
         number = 0
         try:
             for number, record in enumerate(reader, start=1):
-                cells = [cell or None for cell in record]
+                cut = feed.record_done()
+                if cut is not None:
+                    yield number, Suspect([RowTooLong(cut)])
+                    continue
+                cells: list[Any] = [cell or None for cell in record]
+                if feed.chars > limits.max_cell_chars:  # only then can one cell be too long
+                    cells = Suspect(cells)
                 while cells and cells[-1] is None:
                     cells.pop()
-                if cells and "".join(record).strip():
+                if record:  # a row of only delimiters is a blank row, reported as skipped
                     yield number, cells
         except csv.Error as exc:
             raise ReadError(f"row {number + 1}: not valid CSV ({exc})", path=name) from exc

@@ -7,7 +7,9 @@ quoted newlines is one row). What the reader decides for the stages after it:
 - Cells: CSV cells are `str` exactly as in the file; XLSX cells are `str`, `int` (whole numbers),
   `float`, `bool`, `datetime`/`date` (and `time`/`timedelta` for time-only and duration cells).
   Empty cells are `None`.
-- Rows with no cell, or only blank text, are not yielded; later rows keep their numbers.
+- Empty lines and xlsx rows with no cell or only blank text are not yielded; later rows keep
+  their numbers. A CSV row of only delimiters or blank text is yielded (all cells `None` or
+  blank), so the mapping reports it as `skipped: blank row`.
 - A row longer than the header keeps its extra cells under `Column F`-style names, in the chunks
   that have such rows; trailing empty cells are dropped, so `a,b,,` has two columns.
 - A sheet with a header and no rows yields one empty chunk, so callers still see its columns.
@@ -36,6 +38,8 @@ from python_calamine import (
 
 from importer.errors import ReadError
 from importer.read.delimited import csv_records, detect_encoding, sniff_delimiter
+from importer.read.limits import DEFAULT_LIMITS, ReadLimits, RowGuard
+from importer.read.restore import is_failed_rows_header, restored, restored_header
 from importer.read.workbook import (
     OLE2_MAGIC,
     ZIP_MAGIC,
@@ -44,10 +48,11 @@ from importer.read.workbook import (
     sheet_records,
     worksheet_names,
 )
-from importer.rows import SheetChunk
+from importer.rows import RowError, SheetChunk
 
 __all__ = [
     "Format",
+    "check_input",
     "detect_encoding",
     "file_format",
     "list_sheets",
@@ -72,17 +77,23 @@ _T = TypeVar("_T")
 
 
 def read_rows(
-    path: Path, *, sheets: Sequence[str] | None = None, chunk_size: int = 5000
+    path: Path,
+    *,
+    sheets: Sequence[str] | None = None,
+    chunk_size: int = 5000,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[SheetChunk]:
     """Stream `path` as chunks; the format comes from the extension, else from the first bytes.
 
-    A missing file or a directory fails here; anything else on the first `next()`.
+    A missing file or a directory fails here; anything else on the first `next()`. Rows past
+    a limit (`importer.read.limits`) come with `SheetChunk.row_errors`.
     """
     path = Path(path)
     name = str(path)
     _check_chunk_size(chunk_size)
     file_format = _format_of(path, name)
-    return _translated(_path_chunks(path, name, file_format, sheets, chunk_size), name)
+    chunks = _path_chunks(path, name, file_format, sheets, chunk_size, limits)
+    return _translated(chunks, name)
 
 
 def rows_from_file(
@@ -92,12 +103,13 @@ def rows_from_file(
     format: Format,
     sheets: Sequence[str] | None = None,
     chunk_size: int = 5000,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[SheetChunk]:
     """`read_rows` over an open binary file; `name` labels the chunks and errors."""
     _check_chunk_size(chunk_size)
     if format == "xlsx":
-        return _translated(_fp_workbook_chunks(fp, name, sheets, chunk_size), name)
-    return _translated(_csv_chunks(fp, name, chunk_size), name)
+        return _translated(_fp_workbook_chunks(fp, name, sheets, chunk_size, limits), name)
+    return _translated(_csv_chunks(fp, name, chunk_size, limits), name)
 
 
 def file_format(path: Path) -> Format:
@@ -110,7 +122,11 @@ def file_format(path: Path) -> Format:
 
 
 def sheet_headers(
-    path: Path, *, sheets: Sequence[str] | None = None, skip: Container[str | None] = ()
+    path: Path,
+    *,
+    sheets: Sequence[str] | None = None,
+    skip: Container[str | None] = (),
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[tuple[str, list[str]]]:
     """`(sheet, column names)` of each selected non-empty worksheet but those in `skip`, named as
     `read_rows` names them, without turning any row into a chunk.
@@ -120,19 +136,24 @@ def sheet_headers(
     """
     path = Path(path)
     name = str(path)
-    return _translated_items(_sheet_headers(path, name, sheets, skip), name)
+    return _translated_items(_sheet_headers(path, name, sheets, skip, limits), name)
 
 
 def _sheet_headers(
-    path: Path, name: str, sheets: Sequence[str] | None, skip: Container[str | None]
+    path: Path,
+    name: str,
+    sheets: Sequence[str] | None,
+    skip: Container[str | None],
+    limits: ReadLimits,
 ) -> Iterator[tuple[str, list[str]]]:
-    with open_workbook(path, name=name) as workbook:
+    with open_workbook(path, name=name, limits=limits) as workbook:
         for sheet in select_sheets(workbook, sheets, name=name):
             if sheet in skip:
                 continue
             first_column, records = sheet_records(workbook, sheet)
-            header = next(records, None)
+            header = _first_filled(records)
             if header is not None:
+                RowGuard(limits, name=name).check_header(header[1], where=f"sheet {sheet!r}: ")
                 yield sheet, _Columns(header[1], first_column).names
 
 
@@ -201,11 +222,19 @@ def _check_chunk_size(chunk_size: int) -> None:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
 
 
-def _format_of(path: Path, name: str) -> Format:
+def check_input(path: Path) -> None:
+    """Raise ReadError (one line) unless `path` is a regular file: missing, a folder, a device."""
+    name = str(path)
     if path.is_dir():
         raise ReadError("is a directory, not a file", path=name)
     if not path.exists():
         raise ReadError("file not found", path=name)
+    if not path.is_file():
+        raise ReadError("is not a regular file (a device, pipe or socket)", path=name)
+
+
+def _format_of(path: Path, name: str) -> Format:
+    check_input(path)
     known = _SUFFIXES.get(path.suffix.lower())
     if known is not None:
         return known
@@ -218,30 +247,39 @@ def _format_of(path: Path, name: str) -> Format:
 
 
 def _path_chunks(
-    path: Path, name: str, file_format: Format, sheets: Sequence[str] | None, chunk_size: int
+    path: Path,
+    name: str,
+    file_format: Format,
+    sheets: Sequence[str] | None,
+    chunk_size: int,
+    limits: ReadLimits,
 ) -> Iterator[SheetChunk]:
     if file_format == "xlsx":
-        with open_workbook(path, name=name) as workbook:
-            yield from _workbook_chunks(workbook, name, sheets, chunk_size)
+        with open_workbook(path, name=name, limits=limits) as workbook:
+            yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits)
     else:
         with path.open("rb") as fp:
-            yield from _csv_chunks(fp, name, chunk_size)
+            yield from _csv_chunks(fp, name, chunk_size, limits)
 
 
 def _fp_workbook_chunks(
-    fp: BinaryIO, name: str, sheets: Sequence[str] | None, chunk_size: int
+    fp: BinaryIO, name: str, sheets: Sequence[str] | None, chunk_size: int, limits: ReadLimits
 ) -> Iterator[SheetChunk]:
-    with open_workbook(fp, name=name) as workbook:
-        yield from _workbook_chunks(workbook, name, sheets, chunk_size)
+    with open_workbook(fp, name=name, limits=limits) as workbook:
+        yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits)
 
 
 def _workbook_chunks(
-    workbook: CalamineWorkbook, name: str, sheets: Sequence[str] | None, chunk_size: int
+    workbook: CalamineWorkbook,
+    name: str,
+    sheets: Sequence[str] | None,
+    chunk_size: int,
+    limits: ReadLimits,
 ) -> Iterator[SheetChunk]:
     any_header = False
     for sheet in select_sheets(workbook, sheets, name=name):
         first_column, records = sheet_records(workbook, sheet)
-        header = next(records, None)
+        header = _first_filled(records)
         if header is None:
             if sheets is not None:
                 raise ReadError(f"sheet {sheet!r} is empty: no header row", path=name)
@@ -254,19 +292,43 @@ def _workbook_chunks(
             sheet=sheet,
             first_column=first_column,
             chunk_size=chunk_size,
+            guard=RowGuard(limits, name=name),
         )
     if not any_header:
         raise ReadError("every sheet of the workbook is empty: no header row", path=name)
 
 
-def _csv_chunks(fp: BinaryIO, name: str, chunk_size: int) -> Iterator[SheetChunk]:
-    records = csv_records(fp, name=name)
-    header = next(records, None)
-    if header is None:
-        raise ReadError("empty file: no header row", path=name)
-    yield from _chunks(
-        header, records, file=name, sheet=None, first_column=0, chunk_size=chunk_size
-    )
+def _csv_chunks(
+    fp: BinaryIO, name: str, chunk_size: int, limits: ReadLimits = DEFAULT_LIMITS
+) -> Iterator[SheetChunk]:
+    raw = csv_records(fp, name=name, limits=limits)
+    records: Iterator[_Record] = raw
+    try:  # close it before the caller closes fp: its cleanup needs the file open
+        header = _first_filled(records)
+        if header is None:
+            raise ReadError("empty file: no header row", path=name)
+        if is_failed_rows_header(header[1]):  # a report of ours: undo its formula escaping
+            header, records = restored_header(header), restored(records)
+        guard = RowGuard(limits, name=name, csv=True)
+        yield from _chunks(
+            header,
+            records,
+            file=name,
+            sheet=None,
+            first_column=0,
+            chunk_size=chunk_size,
+            guard=guard,
+        )
+    finally:
+        raw.close()
+
+
+def _first_filled(records: Iterator[_Record]) -> _Record | None:
+    """The header: the first record with a non-blank cell (blank rows above it are not data)."""
+    for record in records:
+        if not all(cell is None or (type(cell) is str and cell.isspace()) for cell in record[1]):
+            return record
+    return None
 
 
 def _chunks(
@@ -277,19 +339,24 @@ def _chunks(
     sheet: str | None,
     first_column: int,
     chunk_size: int,
+    guard: RowGuard,
 ) -> Iterator[SheetChunk]:
+    guard.check_header(header[1], where=f"sheet {sheet!r}: " if sheet else "")
     columns = _Columns(header[1], first_column)
     numbers: list[int] = []
     rows: list[list[Any]] = []
+    errors: dict[int, list[RowError]] = {}
     yielded = False
     for number, cells in records:
+        if problems := guard.check_row(cells, columns.names):
+            errors[number] = problems
         numbers.append(number)
         rows.append(cells)
         if len(rows) == chunk_size:
-            yield SheetChunk(file, sheet, columns.frame(rows, numbers))
-            numbers, rows, yielded = [], [], True
+            yield SheetChunk(file, sheet, columns.frame(rows, numbers), errors)
+            numbers, rows, errors, yielded = [], [], {}, True
     if rows or not yielded:
-        yield SheetChunk(file, sheet, columns.frame(rows, numbers))
+        yield SheetChunk(file, sheet, columns.frame(rows, numbers), errors)
 
 
 class _Columns:
@@ -298,6 +365,8 @@ class _Columns:
     def __init__(self, header: list[Any], first_column: int) -> None:
         self._first_column = first_column
         self._taken: set[str] = set()
+        self._used: set[str] = set()  # the names given so far; a set, or naming is quadratic
+        self._suffixes: dict[str, int] = {}  # next suffix to try for a repeated name
         texts = ["" if cell is None else str(cell).strip() for cell in header]
         self._taken.update(texts)
         self.names: list[str] = []
@@ -321,12 +390,16 @@ class _Columns:
         return f"Column {_column_letters(self._first_column + position)}"
 
     def _add(self, name: str) -> None:
-        if name in self.names:
-            suffix = 2
+        if name in self._used:
+            # Names only get taken, so the first free suffix never goes down: start from the
+            # last one given to this name, or 5,000 copies of a name cost 12 million lookups.
+            suffix = self._suffixes.get(name, 2)
             while f"{name} ({suffix})" in self._taken:
                 suffix += 1
+            self._suffixes[name] = suffix + 1
             name = f"{name} ({suffix})"
         self._taken.add(name)
+        self._used.add(name)
         self.names.append(name)
 
 

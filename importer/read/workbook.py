@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
 from importer.errors import ReadError
+from importer.read.limits import DEFAULT_LIMITS, ReadLimits, check_archive
 
 __all__ = [
     "Record",
@@ -34,14 +35,21 @@ _SCAN_BLOCK = 1 << 20
 _EXACT_INT = 2**53  # floats at or above this are not exact integers any more
 
 
-def open_workbook(source: Path | BinaryIO, *, name: str) -> CalamineWorkbook:
-    """Open an .xlsx/.xlsm workbook, saying in one line why when it is not one."""
+def open_workbook(
+    source: Path | BinaryIO, *, name: str, limits: ReadLimits = DEFAULT_LIMITS
+) -> CalamineWorkbook:
+    """Open an .xlsx workbook, saying in one line why when it is not one; its zip entries are
+    checked against `limits` before any XML is parsed (see `importer.read.limits`)."""
     if isinstance(source, Path):
         with source.open("rb") as fp:
             _check_is_xlsx(fp, name=name)
+            fp.seek(0)
+            check_archive(fp, name=name, limits=limits)
         return CalamineWorkbook.from_path(source)
     start = source.tell()
     _check_is_xlsx(source, name=name)
+    source.seek(start)
+    check_archive(source, name=name, limits=limits)
     source.seek(start)
     return CalamineWorkbook.from_filelike(source)
 

@@ -20,6 +20,7 @@ from typing import Any
 import importer
 from importer.errors import ConfigError, ReadError
 from importer.redact import redact_command, scrub_value, secret_values
+from importer.report.files import FOLDER_MODE, open_private
 
 __all__ = ["file_sha256", "write_manifest"]
 
@@ -93,8 +94,8 @@ def _write_atomically(path: Path, text: str) -> None:
     # A manifest is evidence: never leave a half-written one behind.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("w", encoding="utf-8") as stream:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+        with open_private(tmp) as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())

@@ -26,7 +26,9 @@ from typing import IO, Any, cast
 import orjson
 import pandas as pd
 
+from importer.formulas import neutralise
 from importer.redact import scrub_text
+from importer.report.files import FOLDER_MODE, create_report_dir, open_private, write_private
 from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
 
 __all__ = ["RESULT_COLUMNS", "ReportWriter", "default_report_dir", "safe_cell"]
@@ -43,23 +45,28 @@ RESULT_COLUMNS = [
     "message",
 ]
 NEEDS_A_PERSON = {RowStatus.INVALID, RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(text: str) -> str:
-    """Neutralise text a spreadsheet would run as a formula (CSV injection) in our own columns."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """Text a spreadsheet would run as a formula, neutralised as OWASP advises (a leading `'`),
+    reversibly: every text cell of every CSV or workbook the tool writes goes through here, and
+    the reader undoes it in `failed_rows` files (see `importer.formulas`)."""
+    return neutralise(text)
+
+
+def _safe_value(value: Any) -> Any:
+    """A source cell for a CSV: numbers as they are (never formulas), text neutralised."""
+    if value is None:
+        return ""
+    if type(value) in (int, float):
+        return value
+    return neutralise(str(value))
 
 
 def default_report_dir(base: Path, mapping_name: str, *, now: datetime | None = None) -> Path:
-    """`reports/20261126-041500-legacy_incidents`, made unique if it exists."""
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
-    candidate = base / f"{stamp}-{mapping_name}"
-    n = 2
-    while candidate.exists():
-        candidate = base / f"{stamp}-{mapping_name}-{n}"
-        n += 1
-    return candidate
+    """Create `reports/20261126-041500-legacy_incidents` (unique, 0700) and return it; raises
+    ConfigError for a `base` that is not a writable folder (see `report.files`)."""
+    return create_report_dir(base, mapping_name, now=now or datetime.now(UTC))
 
 
 class ReportWriter:
@@ -68,15 +75,15 @@ class ReportWriter:
     def __init__(self, folder: Path, *, secrets: Sequence[str] = ()) -> None:
         self.folder = folder
         self._secrets = list(secrets)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
         self.counts: Counter[RowStatus] = Counter()
-        self._results_fp = (folder / "results.csv").open("w", newline="", encoding="utf-8")
+        self._results_fp = open_private(folder / "results.csv", newline="")
         self._results = csv.writer(self._results_fp)
         self._results.writerow(RESULT_COLUMNS)
         self._failed: dict[tuple[str, ...], tuple[IO[str], Any]] = {}
         self.failed_files: list[Path] = []
         self.reconciled = 0
-        self._bodies_fp: IO[bytes] | None = None
+        self._bodies_fp: IO[str] | None = None
 
     @property
     def results_path(self) -> Path:
@@ -94,12 +101,12 @@ class ReportWriter:
 
     def _result_line(self, r: RowResult) -> list[Any]:
         return [
-            r.source.file,
-            r.source.sheet or "",
+            safe_cell(r.source.file),
+            safe_cell(r.source.sheet or ""),
             r.source.row,
             safe_cell(r.key or ""),
             r.status.value,
-            r.incident_id or "",
+            safe_cell(r.incident_id or ""),
             r.http_status or "",
             r.attempts,
             safe_cell(scrub_text(r.message, self._secrets)) if r.errors or r.note else "",
@@ -109,32 +116,32 @@ class ReportWriter:
         source = tuple(map(str, chunk.frame.columns))
         if source not in self._failed:
             path = self.folder / _failed_name(len(self._failed), chunk)
-            fp = path.open("w", newline="", encoding="utf-8")
+            fp = open_private(path, newline="")
             writer = csv.writer(fp)
-            writer.writerow([*map(str, chunk.frame.columns), "import_error"])
+            writer.writerow([*(safe_cell(str(c)) for c in chunk.frame.columns), "import_error"])
             self._failed[source] = (fp, writer)
             self.failed_files.append(path)
         writer = self._failed[source][1]
         values = cast("pd.Series[Any]", chunk.frame.loc[result.source.row])
-        cells = ["" if v is None else v for v in values.to_list()]
+        cells = [_safe_value(v) for v in values.to_list()]
         message = scrub_text(result.message, self._secrets)
-        # Sheets with the same header share this file, so say which sheet the row came from.
-        where = f"sheet {chunk.sheet} row" if chunk.sheet else "row"
-        problem = f"{where} {result.source.row}: {result.status.value}: {message}"
-        writer.writerow([*cells, problem])
+        # Files and sheets with the same header share this file: say where the row came from.
+        where = Path(chunk.file).name + (f" [sheet {chunk.sheet}]" if chunk.sheet else "")
+        problem = f"{where} row {result.source.row}: {result.status.value}: {message}"
+        writer.writerow([*cells, safe_cell(problem)])
 
     def write_would_send(self, source: SourceRef, key: str, body: dict[str, Any]) -> None:
         """Dry runs: record the exact body a row would be sent with, one JSON object a line."""
         if self._bodies_fp is None:
-            self._bodies_fp = (self.folder / "would_send.jsonl").open("wb")
+            self._bodies_fp = open_private(self.folder / "would_send.jsonl")
         line = {"file": source.file, "sheet": source.sheet, "row": source.row, "key": key}
         self._bodies_fp.write(
-            orjson.dumps({**line, "body": body}, option=orjson.OPT_APPEND_NEWLINE)
+            orjson.dumps({**line, "body": body}, option=orjson.OPT_APPEND_NEWLINE).decode()
         )
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.folder / "summary.json"
-        path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+        write_private(path, json.dumps(summary, indent=2, default=str) + "\n")
         return path
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum, auto
 from typing import Protocol
@@ -17,8 +18,10 @@ from importer.errors import (
     AbortedError,
     AuthError,
     ImporterError,
+    LedgerError,
     LedgerLockedError,
     SendError,
+    StoppedError,
 )
 from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprint
 from importer.mapping import Lookups, Mapping, apply_mapping
@@ -60,6 +63,8 @@ def exit_code_for(exc: BaseException) -> int:
         return ExitCode.AUTH
     if isinstance(exc, LedgerLockedError):
         return ExitCode.LOCKED
+    if isinstance(exc, StoppedError):
+        return 128 + exc.signal_number  # 143 for SIGTERM, 129 for SIGHUP, as shells say
     if isinstance(exc, AbortedError | SendError):
         return ExitCode.ABORTED  # the register failed us: a wrong URL, 403, network down
     if isinstance(exc, ImporterError):
@@ -93,6 +98,7 @@ _SEND_FAILURES = (RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN)
 _ROW_PROBLEMS = (RowStatus.INVALID, *_SEND_FAILURES)
 _NOT_A_RETRY = "not sent: --retry-failed only re-sends rows that failed before"
 _INTERRUPTED = "interrupted while sending: may have been created; the next run checks"
+_NEVER_SENT = "not sent: the run was stopped before this row's turn; the next run sends it"
 
 
 class ChunkProcessor:
@@ -179,7 +185,10 @@ class ChunkProcessor:
         for row in chunk.frame.index:
             ref = chunk.ref(row)
             row_key = f"{self.mapping.name}:{mapped.keys[row]}" if row in mapped.keys else None
-            if row in mapped.skipped:
+            if row in chunk.row_errors:  # the reader could not read it whole
+                errors = chunk.row_errors[row]
+                results.append(RowResult(ref, RowStatus.INVALID, errors=errors, key=row_key))
+            elif row in mapped.skipped:
                 note = mapped.skipped[row]
                 results.append(RowResult(ref, RowStatus.SKIPPED, note=note, key=row_key))
             elif row in mapped.errors:
@@ -219,9 +228,23 @@ class ChunkProcessor:
         try:
             await asyncio.gather(*tasks)
         finally:
-            # Also on Ctrl-C: rows that finished keep their result, the others are `unknown`.
+            # Also on Ctrl-C: rows that finished keep their result; of the others only those
+            # the ledger shows as sent may have been created (`unknown`), the rest never left.
+            states = self._states_after_stop(jobs, tasks)
             for job, task in zip(jobs, tasks, strict=True):
-                results.append(_outcome(job, task))
+                results.append(_outcome(job, task, states))
+
+    def _states_after_stop(
+        self, jobs: list[Job], tasks: Sequence[asyncio.Future[RowResult]]
+    ) -> dict[str, LedgerEntry] | None:
+        """Ledger entries of the rows whose task did not finish; None if it cannot be read."""
+        open_keys = [j.key for j, t in zip(jobs, tasks, strict=True) if not _finished(t)]
+        if not open_keys or self.ledger is None:
+            return {}
+        try:
+            return self.ledger.get_many(open_keys)
+        except LedgerError:
+            return None
 
     def _without_sending(self, job: Job, entry: LedgerEntry | None) -> RowResult:
         if self.abort_reason is not None:
@@ -292,10 +315,19 @@ class ChunkProcessor:
         return ExitCode.OK
 
 
-def _outcome(job: Job, task: asyncio.Future[RowResult]) -> RowResult:
-    if task.done() and not task.cancelled() and task.exception() is None:
+def _finished(task: asyncio.Future[RowResult]) -> bool:
+    return task.done() and not task.cancelled() and task.exception() is None
+
+
+def _outcome(
+    job: Job, task: asyncio.Future[RowResult], states: dict[str, LedgerEntry] | None
+) -> RowResult:
+    if _finished(task):
         return task.result()
     task.cancel()
+    entry = states.get(job.key) if states is not None else None
+    if states is not None and (entry is None or not is_unresolved(entry)):
+        return RowResult(job.source, RowStatus.FAILED, errors=[RowError(_NEVER_SENT)], key=job.key)
     return RowResult(job.source, RowStatus.UNKNOWN, errors=[RowError(_INTERRUPTED)], key=job.key)
 
 

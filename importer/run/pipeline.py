@@ -21,10 +21,12 @@ from importer import __version__
 from importer.errors import ConfigError, ImporterError
 from importer.ledger import Ledger, LedgerView, default_ledger_path
 from importer.mapping import Lookups, Mapping, load_mapping
+from importer.read import DEFAULT_LIMITS, ReadLimits, check_input
 from importer.report import ReportWriter, write_manifest
 from importer.rows import RowStatus
 from importer.run.chunks import ChunkProcessor, ExitCode, ProgressSink, Settings, exit_code_for
 from importer.run.lookups import fetch_lookups
+from importer.run.signals import StopSignals
 from importer.run.source import RunInput
 from importer.send import Credentials, RegisterClient
 
@@ -65,6 +67,7 @@ class RunOptions:
     reconcile_delay: float = 2.0
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
+    limits: ReadLimits = DEFAULT_LIMITS
 
     @property
     def settings(self) -> Settings:
@@ -88,23 +91,39 @@ class RunOutcome:
 
 
 async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
-    """Run one import; raises ImporterError for what stops it (after writing the summary)."""
+    """Run one import; raises ImporterError for what stops it (after writing the summary),
+    `StoppedError` for SIGTERM/SIGHUP (see `importer.run.signals`)."""
+    with StopSignals() as stop:
+        try:
+            return await _run_import(options, progress, stop)
+        except asyncio.CancelledError as exc:  # a signal before the rows started (or after)
+            stopped = stop.translate(exc)
+            if stopped is exc:
+                raise
+            raise stopped from None
+
+
+async def _run_import(options: RunOptions, progress: ProgressSink, stop: StopSignals) -> RunOutcome:
     mapping = load_mapping(options.mapping_path)
     for path in options.files:
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such file")
+        check_input(path)
     source = RunInput(
         options.files,
         mapping,
         sheets=_selected_sheets(options, mapping),
         chunk_size=options.chunk_size or (DRY_RUN_CHUNK if options.dry_run else SEND_CHUNK),
+        limits=options.limits,
     )
-    with source:  # opens every file and checks its first header: nothing is sent yet
-        return await _run(options, mapping, source, progress)
+    with source:  # opens the first file and checks every header: nothing is sent yet
+        return await _run(options, mapping, source, progress, stop)
 
 
 async def _run(
-    options: RunOptions, mapping: Mapping, source: RunInput, progress: ProgressSink
+    options: RunOptions,
+    mapping: Mapping,
+    source: RunInput,
+    progress: ProgressSink,
+    stop: StopSignals,
 ) -> RunOutcome:
     if not options.dry_run and options.credentials is None:
         raise ConfigError("no register to send to", hint="set ONETRUST_* or use --sandbox")
@@ -138,9 +157,11 @@ async def _run(
             for chunk in source.chunks():
                 await run.process(chunk)
                 progress.estimate(source.estimated_rows())
-        except BaseException as exc:  # also asyncio's cancellation on Ctrl-C
-            stopped_by = exc
-            run.abort_reason = run.abort_reason or _describe(exc)
+        except BaseException as exc:  # also asyncio's cancellation on Ctrl-C or a stop signal
+            stopped_by = stop.translate(exc)
+            run.abort_reason = run.abort_reason or _describe(stopped_by)
+            if stopped_by is not exc:
+                raise stopped_by from None
             raise
         finally:
             progress.finish()

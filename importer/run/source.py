@@ -25,7 +25,14 @@ import pandas as pd
 
 from importer.errors import ConfigError, MappingError
 from importer.mapping import Mapping
-from importer.read import file_format, read_rows, rows_from_file, sheet_headers
+from importer.read import (
+    DEFAULT_LIMITS,
+    ReadLimits,
+    file_format,
+    read_rows,
+    rows_from_file,
+    sheet_headers,
+)
 from importer.rows import SheetChunk
 
 __all__ = ["RunInput"]
@@ -59,7 +66,9 @@ class RunInput:
         *,
         sheets: Sequence[str] | None,
         chunk_size: int,
+        limits: ReadLimits = DEFAULT_LIMITS,
     ) -> None:
+        self._limits = limits
         self._mapping = mapping
         self._sheets = sheets
         self._chunk_size = chunk_size
@@ -133,16 +142,18 @@ class RunInput:
             stream = io.BufferedReader(source.fp, buffer_size=_BUFFER)
             name = str(source.path)
             source.chunks = rows_from_file(
-                stream, name=name, format="csv", chunk_size=self._chunk_size
+                stream, name=name, format="csv", chunk_size=self._chunk_size, limits=self._limits
             )
         else:
-            source.chunks = read_rows(source.path, sheets=self._sheets, chunk_size=self._chunk_size)
+            source.chunks = read_rows(
+                source.path, sheets=self._sheets, chunk_size=self._chunk_size, limits=self._limits
+            )
         self._stack.callback(_close, source.chunks)
 
     def _check_other_headers(self, source: _Source) -> None:
         """The headers `__enter__` has not seen in a first chunk: later files, later sheets."""
         if source.csv and source.first is None and source.chunks is None:
-            rows = read_rows(source.path, chunk_size=1)
+            rows = read_rows(source.path, chunk_size=1, limits=self._limits)
             try:
                 header = next(rows, None)
             finally:
@@ -151,7 +162,10 @@ class RunInput:
                 self._check_columns(source, None, header.frame.columns)
         elif not source.csv:
             skip = {source.first.sheet} if source.first is not None else set()
-            for sheet, names in sheet_headers(source.path, sheets=self._sheets, skip=skip):
+            headers = sheet_headers(
+                source.path, sheets=self._sheets, skip=skip, limits=self._limits
+            )
+            for sheet, names in headers:
                 self._check_columns(source, sheet, pd.Index(names, dtype=object))
 
     def _check_header(self, source: _Source, chunk: SheetChunk) -> None:

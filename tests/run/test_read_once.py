@@ -128,7 +128,7 @@ def test_a_one_sheet_workbook_is_parsed_once(tmp_path, simple_mapping, monkeypat
     real = workbook_module.open_workbook
     monkeypatch.setattr(
         "importer.read.sheets.open_workbook",
-        lambda source, *, name: CountingWorkbook(real(source, name=name)),
+        lambda source, **options: CountingWorkbook(real(source, **options)),
     )
     options = RunOptions(
         files=[tmp_path / "log.xlsx"],

@@ -58,7 +58,7 @@ def test_failed_rows_file_keeps_the_source_columns_for_reimport(
     assert len(failed) == 1
     assert failed[0]["Ref"] == "T-00001"
     assert list(failed[0])[:-1] == list(rows[0])
-    assert failed[0]["import_error"].startswith("row 3: invalid")
+    assert failed[0]["import_error"].startswith("log.csv row 3: invalid")
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["counts"]["created"] == 3 and summary["counts"]["invalid"] == 1
 
@@ -130,4 +130,7 @@ def test_failed_rows_of_two_sheets_share_one_file_and_name_their_sheet(tmp_path,
     (folder,) = (p for p in (tmp_path / "reports").iterdir() if p.is_dir())
     with (folder / "failed_rows.csv").open(encoding="utf-8") as fp:
         errors = [row["import_error"] for row in csv.DictReader(fp)]
-    assert [e.split(":")[0] for e in errors] == ["sheet 2023 row 7", "sheet 2024 row 12"]
+    assert [e.split(":")[0] for e in errors] == [
+        "incidents_two_sheets.xlsx [sheet 2023] row 7",
+        "incidents_two_sheets.xlsx [sheet 2024] row 12",
+    ]

@@ -1,0 +1,116 @@
+"""Whatever the bytes, the reader answers with chunks or `ReadError`, never another exception;
+limits are small here so hypothesis reaches them."""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from importer.errors import ConfigError, ReadError
+from importer.read import ReadLimits, parse_limits, read_rows
+from importer.read.sheets import rows_from_file
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+sys.path.insert(0, str(Path(__file__).parent.parent / "hostile"))
+import make_hostile  # noqa: E402  (the generator lives beside its own tests)
+
+SMALL = ReadLimits(max_columns=8, max_cell_chars=16, max_row_chars=64, max_entry_bytes=1 << 16)
+WORKBOOK = (FIXTURES / "two_sheets.xlsx").read_bytes()
+
+
+def _read_all(data: bytes, file_format: str) -> None:
+    try:
+        for chunk in rows_from_file(
+            io.BytesIO(data),
+            name="x",
+            format=file_format,
+            chunk_size=3,
+            limits=SMALL,  # type: ignore[arg-type]
+        ):
+            assert set(chunk.row_errors) <= set(chunk.frame.index)
+    except ReadError as exc:
+        assert "\n" not in exc.message
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=600), file_format=st.sampled_from(["csv", "xlsx"]))
+def test_arbitrary_bytes_raise_only_read_error(data, file_format):
+    _read_all(data, file_format)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    changes=st.lists(
+        st.tuples(st.integers(0, len(WORKBOOK) - 1), st.integers(0, 255)), min_size=1, max_size=8
+    )
+)
+def test_a_corrupted_workbook_raises_only_read_error(changes):
+    data = bytearray(WORKBOOK)
+    for at, value in changes:
+        data[at] = value
+    _read_all(bytes(data), "xlsx")
+
+
+@settings(max_examples=200)
+@given(
+    text=st.text(
+        st.sampled_from(["a", "b", ",", '"', "\n", "\r", " ", "é"]), min_size=0, max_size=300
+    )
+)
+def test_arbitrary_csv_text_past_small_limits_raises_only_read_error(text):
+    _read_all(("H1,H2\n" + text).encode("utf-8"), "csv")
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        (["max_cell_chars"], "expected NAME=NUMBER"),
+        (["nope=1"], "expected NAME=NUMBER"),
+        (["max_columns=0"], "at least 1"),
+        (["max_columns=x"], "at least 1"),
+    ],
+    ids=["no-value", "unknown-name", "zero", "not-a-number"],
+)
+def test_a_bad_limit_is_a_config_error(items, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_limits(items)
+
+
+def test_limits_are_raised_by_name():
+    assert parse_limits(["max_cell_chars=200_000"]).max_cell_chars == 200_000
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_sparse_sheet_is_refused_from_its_cell_references_stored_or_deflated(
+    tmp_path, compression
+):
+    sparse = make_hostile.make(tmp_path, "sparse_sheet.xlsx")
+    again = tmp_path / "again.xlsx"
+    with zipfile.ZipFile(sparse) as source, zipfile.ZipFile(again, "w", compression) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+    with pytest.raises(ReadError, match=r"spans 1,048,576 rows x 16,384 columns"):
+        list(read_rows(again))
+
+
+def test_a_workbook_within_its_limits_reads_and_one_past_them_is_refused():
+    path = FIXTURES / "two_sheets.xlsx"
+    assert list(read_rows(path))
+    with pytest.raises(ReadError, match=r"cells\), more than 2$"):
+        list(read_rows(path, limits=ReadLimits(max_sheet_cells=2)))
+
+
+def test_the_widest_allowed_header_of_one_repeated_name_gets_unique_names():
+    # Naming was quadratic (a 40,000-column header took 19 s); this one is at the limit.
+    width = 16_384
+    data = (",".join(["x"] * width) + "\n" + ",".join(["1"] * width) + "\n").encode()
+    (chunk,) = rows_from_file(io.BytesIO(data), name="w.csv", format="csv")
+    names = list(chunk.frame.columns)
+    assert names[:3] == ["x", "x (2)", "x (3)"] and names[-1] == f"x ({width})"
+    assert len(set(names)) == width
