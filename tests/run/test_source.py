@@ -4,6 +4,7 @@ progress total estimated from the bytes read."""
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,51 @@ def test_a_run_over_many_files_keeps_one_open_and_checks_every_header_first(
     assert opened_to_check == 4  # each file's header was read before any row was handed out
     assert rows == 100
     assert max(open_while_reading) == 1
+
+
+_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+_CONSTANTS = """\
+version: 1
+name: constants
+fields:
+  name: {constant: x}
+  incidentTypeName: {constant: Phishing}
+  orgGroupId: {constant: d0a6e2ad-ce1e-469b-ab6f-0ff8c379b7d6}
+"""
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "utf8_bom.csv",
+        "utf16_tab.txt",
+        "cp1251.csv",
+        "cp1252.csv",
+        "latin1.csv",
+        "utf8_late_invalid.csv",
+        "quoted.csv",
+        "semicolon.csv",
+        "tab.tsv",
+        "pipe.txt",
+        "blank_lines.csv",
+        "ragged.csv",
+        "header_only.csv",
+    ],
+)
+def test_the_run_reads_a_csv_as_the_reader_does(tmp_path, name):
+    """RunInput feeds the reader a hashed, non-seekable stream: encodings, delimiters, quoted
+    newlines and row numbers come out as `read_rows` gives them."""
+    from importer.read import read_rows
+
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(_CONSTANTS, encoding="utf-8")
+    path = _FIXTURES / name
+    expected = list(read_rows(path, chunk_size=3))
+    with RunInput([path], load_mapping(mapping), sheets=None, chunk_size=3) as source:
+        got = list(source.chunks())
+        digests = source.sha256s()
+
+    assert [c.frame.index.tolist() for c in got] == [c.frame.index.tolist() for c in expected]
+    for ours, theirs in zip(got, expected, strict=True):
+        assert ours.frame.equals(theirs.frame)
+    assert digests == {path: hashlib.sha256(path.read_bytes()).hexdigest()}
