@@ -17,7 +17,7 @@ from rich.console import Console
 
 from importer import __version__
 from importer.console import LogProgress, RichProgress, configure_logging, summary_table
-from importer.errors import ConfigError, ImporterError
+from importer.errors import ConfigError, ImporterError, is_storage_error
 from importer.read import check_input, parse_limits
 from importer.report import default_report_dir
 from importer.run import ExitCode, ProgressSink, RunOptions, exit_code_for, run_import
@@ -45,6 +45,12 @@ def _one_line_errors(verbose: bool) -> Iterator[None]:
         _fail("interrupted", "run the same command again to resume", ExitCode.INTERRUPTED, verbose)
     except (typer.Exit, typer.Abort):
         raise
+    except OSError as exc:
+        if not is_storage_error(exc):
+            _fail(f"internal error: {exc}", "run with --verbose", ExitCode.INTERNAL, verbose)
+        where = f" {exc.filename}" if exc.filename else ""
+        hint = "free disk space or choose a writable folder (--report-dir, --ledger)"
+        _fail(f"cannot write{where}: {exc.strerror}", hint, ExitCode.CONFIG, verbose)
     except Exception as exc:  # a bug: still one line, and the way to see more
         message = f"internal error: {type(exc).__name__}: {exc}"
         _fail(message, "run with --verbose", ExitCode.INTERNAL, verbose)
@@ -71,6 +77,12 @@ def _parse_rate(text: str) -> float:
     if unit not in per or value <= 0:
         raise ConfigError(f"--rate {text!r}: expected e.g. 900/min or 15/s")
     return value * per[unit]
+
+
+def _check_register(text: str) -> str:
+    if text not in {"auto", "always", "never"}:
+        raise ConfigError(f"--check-register {text!r}: expected auto, always or never")
+    return text
 
 
 def _parse_lookups(items: list[str]) -> dict[str, Path]:
@@ -127,6 +139,20 @@ def run(
     reconcile_delay: Annotated[
         float, typer.Option(help="Seconds to wait before searching for an ambiguous create.")
     ] = 2.0,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds to wait for each answer of the register.")
+    ] = 30.0,
+    search_lag: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds the register may take to show a new incident in search."),
+    ] = 30.0,
+    check_register: Annotated[
+        str,
+        typer.Option(
+            help="auto, always or never: search the register before creating rows the ledger "
+            "has never seen (auto: when the ledger never ran this mapping's name and key)."
+        ),
+    ] = "auto",
     log_format: Annotated[str, typer.Option(help="text or json (structured, for cron).")] = "text",
     limit: Annotated[
         list[str] | None,
@@ -154,6 +180,9 @@ def run(
             retry_failed=retry_failed,
             max_failures=max_failures,
             reconcile_delay=reconcile_delay,
+            request_timeout=timeout,
+            search_lag=search_lag,
+            check_register=_check_register(check_register),
             lookup_files=_parse_lookups(lookup or []),
             command=sys.argv[:],
             limits=parse_limits(limit or []),
@@ -194,8 +223,10 @@ def _register(
             options.credentials = Credentials(
                 handle.base_url, handle.client_id, handle.client_secret
             )
-            # The sandbox forgets everything when it stops, so its ledger must too.
+            # The sandbox forgets everything when it stops, so its ledger must too; and it starts
+            # empty, so there is nothing to look for before creating.
             options.ledger_path = options.ledger_path or options.report_dir / "ledger.sqlite"
+            options.check_register = "never"
             yield
         return
     wants_register = not dry_run or base_url or "ONETRUST_BASE_URL" in os.environ

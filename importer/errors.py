@@ -11,6 +11,7 @@
     │   └── FatalSendError            stop the run: nothing else will succeed either
     │       └── AuthError             credentials refused (exit 3)
     ├── LedgerError                   the exactly-once ledger cannot be used
+    │   ├── LedgerWriteError          its disk refuses writes: full, read-only (exit 2)
     │   └── LedgerLockedError         another run holds the ledger (exit 5)
     ├── AbortedError                  the run stopped itself, e.g. too many failures (exit 4)
     └── StoppedError                  SIGTERM/SIGHUP stopped the run (exit 128 + signal number)
@@ -21,6 +22,7 @@ collected per row, so one bad row never stops the file.
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "ImporterError",
     "LedgerError",
     "LedgerLockedError",
+    "LedgerWriteError",
     "MappingError",
     "ReadError",
     "RetryableSendError",
@@ -118,8 +121,24 @@ class LedgerError(ImporterError):
     """The exactly-once ledger cannot be opened or written."""
 
 
+class LedgerWriteError(LedgerError):
+    """The disk under the ledger refuses writes (full, read-only, permission lost): the run
+    stops at the first such write, and nothing is reported `unknown` that was never sent."""
+
+
 class LedgerLockedError(LedgerError):
     """Another run holds this ledger's lock."""
+
+
+# errno values that mean "this machine cannot store the file", not a bug: exit 2, one line.
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """A full disk, a read-only folder or a lost permission while writing a local file."""
+    return isinstance(exc, LedgerWriteError) or (
+        isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
+    )
 
 
 class AbortedError(ImporterError):

@@ -31,6 +31,7 @@ __all__ = [
     "LinkedInventories",
     "NotificationNeeded",
     "SourceType",
+    "canonical_uuids",
     "parse_api_datetime",
 ]
 
@@ -74,9 +75,72 @@ def parse_api_datetime(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+# What is sent: the vendor's example form, `2019-05-31T12:43:24.173Z`. The reference is silent
+# on date-times without seconds or with other offsets, so none are sent (docs/exactly-once.md).
+_SENT_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
+
+
 def _check_datetime(text: str) -> str:
     parse_api_datetime(text)
+    if not _SENT_DATETIME.match(text):
+        raise ValueError("expected a UTC date-time with seconds, e.g. 2019-05-31T12:43:24.173Z")
     return text
+
+
+# Where a create body holds UUIDs: (path of lists/dicts to walk, key). `*` is every item.
+_UUID_PATHS: tuple[tuple[str, ...], ...] = (
+    ("orgGroupId",),
+    ("attributeValues", "*", "*", "id"),
+    ("incidentAssigneeRequests", "*", "assigneeId"),
+    ("jurisdictions", "*", "jurisdictionId"),
+    ("linkedInventories", "*", "inventoryIds", "*"),
+)
+
+
+def canonical_uuids(body: dict[str, Any]) -> dict[str, Any]:
+    """`body`, rewritten in place: every UUID field in the canonical lowercase hyphenated form.
+
+    `D0A6E2ADCE1E469BAB6F0FF8C379B7D6`, `{d0a6e2ad-...}` and `urn:uuid:d0a6e2ad-...` all become
+    `d0a6e2ad-ce1e-469b-ab6f-0ff8c379b7d6` (RFC 9562's text form; the vendor's type is `uuid`).
+    Text that is no UUID is left as it is, so validation reports it on its row.
+    """
+    for path in _UUID_PATHS:
+        _rewrite(body, path)
+    return body
+
+
+def _rewrite(node: Any, path: tuple[str, ...]) -> None:
+    head, rest = path[0], path[1:]
+    if head == "*":
+        items = (
+            node.items()
+            if isinstance(node, dict)
+            else enumerate(node)
+            if isinstance(node, list)
+            else ()
+        )
+        children = list(items)
+    elif isinstance(node, dict) and head in node:
+        children = [(head, node[head])]
+    else:
+        return
+    for key, value in children:
+        if rest:
+            _rewrite(value, rest)
+        elif isinstance(value, str):
+            node[key] = _canonical(value)
+
+
+_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _canonical(text: str) -> str:
+    if _CANONICAL_UUID.match(text):
+        return text
+    try:
+        return str(UUID(text.strip()))
+    except ValueError:
+        return text
 
 
 def _check_email(text: str) -> str:

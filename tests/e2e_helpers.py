@@ -63,5 +63,9 @@ def run_args(sheet: Path, mapping: Path, workdir: Path, *extra: str) -> list[str
         str(workdir / "ledger.sqlite"),
         "--reconcile-delay",
         "0",
+        "--search-lag",
+        "0",
+        "--timeout",
+        "3",
         *extra,
     ]

@@ -2,7 +2,7 @@
 reconciliation of ambiguous sends against the register's search.
 """
 
-from importer.ledger.reconcile import find_created, lookalike_key
+from importer.ledger.reconcile import find_created, find_matching, lookalike_key
 from importer.ledger.store import (
     EntryState,
     Ledger,
@@ -20,5 +20,6 @@ __all__ = [
     "body_fingerprint",
     "default_ledger_path",
     "find_created",
+    "find_matching",
     "lookalike_key",
 ]

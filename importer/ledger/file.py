@@ -6,6 +6,7 @@ one transaction. A ledger written by a newer tool is refused rather than guessed
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import sqlite3
@@ -16,7 +17,14 @@ import platformdirs
 
 from importer.errors import ConfigError, LedgerError
 
-__all__ = ["SCHEMA_VERSION", "connect", "default_ledger_path", "migrate", "tenant_origin"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "canonical_host",
+    "connect",
+    "default_ledger_path",
+    "migrate",
+    "tenant_origin",
+]
 
 
 def _host_port(base_url: str) -> tuple[str, str, int]:
@@ -25,9 +33,30 @@ def _host_port(base_url: str) -> tuple[str, str, int]:
         raise ConfigError(f"not a base URL: {base_url!r}", hint="e.g. https://app.onetrust.com")
     return (
         parts.scheme,
-        parts.hostname.lower(),
+        canonical_host(parts.hostname),
         parts.port or (80 if parts.scheme == "http" else 443),
     )
+
+
+def canonical_host(host: str) -> str:
+    """One spelling per host: lower case, no trailing dot, IDNA (`xn--`) for non-ASCII names,
+    and every loopback spelling (`localhost`, `127.0.0.1`, `::1`, ...) as `localhost`.
+
+    Two spellings of one tenant must never mean two ledgers: each would create every row anew.
+    """
+    name = host.strip().rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        if name == "localhost" or name.endswith(".localhost"):
+            return "localhost"
+        try:
+            return name.encode("idna").decode("ascii")
+        except UnicodeError:
+            return name
+    if address.is_loopback:
+        return "localhost"
+    return address.compressed
 
 
 def tenant_origin(base_url: str) -> str:

@@ -3,14 +3,17 @@
 Create Incident has no idempotency key, so after a 500, a read timeout or a crash between
 `mark_sending` and the answer, the only way to know is to search for the incident and
 compare it field by field with the body we sent. Only incidents created after the row was
-first sent, and not owned by another ledger key, may be adopted.
+first sent, and not owned by another ledger key, may be adopted. Nothing about the register's
+answer is trusted that can be checked: the requested newest-first order is never relied
+on (every page is read and each result's createdDate checked), and a result that leaves out
+a field is fetched whole before it is compared.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -23,8 +26,10 @@ __all__ = [
     "SEARCH_SORT",
     "IncidentSearch",
     "find_created",
+    "find_matching",
     "lookalike_key",
     "same_incident",
+    "unlisted_fields",
 ]
 
 # The body fields `same_incident` compares (see its docstring for why these and how).
@@ -62,13 +67,17 @@ class IncidentSearch(Protocol):
         sort: str | None = None,
     ) -> list[dict[str, Any]]: ...
 
+    async def get_incident(self, incident_id: str) -> dict[str, Any] | None: ...
 
-def same_incident(body: dict[str, Any], found: dict[str, Any]) -> bool:
+
+def same_incident(
+    body: dict[str, Any], found: dict[str, Any], *, only_listed: bool = False
+) -> bool:
     """True when the register's `found` incident carries what `body` asked to create.
 
     Compared (`COMPARED_FIELDS`): every scalar field a create body sets that the register
-    echoes back unchanged in search results, plus the custom attributes, so that two rows
-    differing in any of them are never mistaken for one another:
+    echoes back unchanged, plus the custom attributes, so that two rows differing in any of
+    them are never mistaken for one another:
     - name, incidentTypeName, description, rootCause: exactly (case and spaces matter);
       blank and missing are the same, because the register stores both as null.
     - orgGroupId as a UUID (any case); dateOccurred, dateDiscovered, deadline as instants
@@ -77,17 +86,34 @@ def same_incident(body: dict[str, Any], found: dict[str, Any]) -> bool:
       default the register fills in (MANUAL, UNKNOWN), so body None matches found default.
     - attributeValues: only the attributes the body names (the tenant may fill others), each
       as a multiset of option ids (UUIDs) or of trimmed text values.
+    A field `found` leaves out counts as empty - so when the body sets it (see
+    `unlisted_fields`) this is False, and the caller fetches the whole incident (GET) before
+    deciding: a search result that omits empty fields must never make two rows look alike.
+    With `only_listed`, fields `found` leaves out are skipped (a cheap pre-filter only).
     Not compared: assignees, jurisdictions and linked inventories, which the vendor does not
     list among search results, and the register's own fields (incidentId, createdDate, ...).
-    A field the search result leaves out altogether (the vendor documents its result fields
-    only in part) is not compared either, except name, type and organization: treating an
-    unlisted field as empty would never match, and a missed match means a duplicate.
     """
-    attributes_listed = "attributeValues" in found
-    return _scalars_match(body, found) and (
-        not attributes_listed
+    return _scalars_match(body, found, only_listed) and (
+        (only_listed and "attributeValues" not in found)
         or _attributes_match(body.get("attributeValues"), found.get("attributeValues"))
     )
+
+
+def unlisted_fields(body: dict[str, Any], found: dict[str, Any]) -> list[str]:
+    """The compared fields `body` sets that the search result `found` does not list at all."""
+    return [name for name in COMPARED_FIELDS if name not in found and not _is_blank(body.get(name))]
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str | dict | list) and not _has_content(value))
+
+
+def _has_content(value: str | dict[str, Any] | list[Any]) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, dict):
+        return any(not _is_blank(v) for v in value.values())
+    return bool(value)
 
 
 def lookalike_key(body: dict[str, Any]) -> str:
@@ -107,11 +133,12 @@ def lookalike_key(body: dict[str, Any]) -> str:
 _ALWAYS_LISTED = frozenset({"name", "incidentTypeName", "orgGroupId"})
 
 
-def _scalars_match(body: dict[str, Any], found: dict[str, Any]) -> bool:
+def _scalars_match(body: dict[str, Any], found: dict[str, Any], only_listed: bool) -> bool:
     return all(
         _normalized(name, body.get(name)) == _normalized(name, found.get(name))
         for name in COMPARED_FIELDS
-        if name != "attributeValues" and (name in found or name in _ALWAYS_LISTED)
+        if name != "attributeValues"
+        and (not only_listed or name in found or name in _ALWAYS_LISTED)
     )
 
 
@@ -195,13 +222,48 @@ async def find_created(
 ) -> str | None:
     """Id of an unclaimed incident created after `created_after` that matches `body`, or None.
 
-    Searches the body's name within its organization, newest first. `claimed(ids)` returns
-    those of `ids` that a ledger key already owns (they are skipped); an incident whose
-    createdDate is before `created_after` (naive means UTC) is skipped, and once a whole page
-    is that old the search stops. Search errors (`SendError` subclasses) propagate untouched.
-    If `max_pages` full pages pass without a hit, raise `AmbiguousSendError`: "not found"
-    would be a guess.
+    Searches the body's name within its organization, asking for newest first. `claimed(ids)`
+    returns those of `ids` that a ledger key already owns (never adopted); an incident whose
+    createdDate is before `created_after` (naive means UTC) is skipped. A result that leaves
+    out a field the body sets is fetched whole (`get_incident`) before it is compared.
+    Search errors (`SendError` subclasses) propagate untouched. When the answer cannot be
+    complete - more than `max_pages` full pages, or a server that ignores paging on a full
+    page - raise `AmbiguousSendError`: "not found" would be a guess.
     """
+    async for incident_id in _matches(search, body, claimed, created_after, page_size, max_pages):
+        return incident_id
+    return None
+
+
+async def find_matching(
+    search: IncidentSearch,
+    body: dict[str, Any],
+    *,
+    created_after: datetime | None = None,
+    page_size: int = SEARCH_PAGE_SIZE,
+    max_pages: int = MAX_SEARCH_PAGES,
+) -> list[str]:
+    """Every incident created after `created_after` that matches `body`, claimed or not.
+
+    For the duplicate check after a run: more than one id means a late commit made a copy.
+    Same search, comparison and errors as `find_created`.
+    """
+    return [
+        incident_id
+        async for incident_id in _matches(
+            search, body, lambda ids: (), created_after, page_size, max_pages
+        )
+    ]
+
+
+async def _matches(
+    search: IncidentSearch,
+    body: dict[str, Any],
+    claimed: Callable[[Collection[str]], Collection[str]],
+    created_after: datetime | None,
+    page_size: int,
+    max_pages: int,
+) -> AsyncIterator[str]:
     cutoff = _aware(created_after) if created_after is not None else None
     org = body.get("orgGroupId")
     filters = {"orgGroupId": str(org)} if org else None
@@ -213,28 +275,37 @@ async def find_created(
         fresh = [r for r in results if r.get("incidentId") and str(r["incidentId"]) not in seen]
         seen.update(str(r["incidentId"]) for r in fresh)
         candidates = [
-            str(r["incidentId"]) for r in fresh if _recent(r, cutoff) and same_incident(body, r)
+            r for r in fresh if _recent(r, cutoff) and same_incident(body, r, only_listed=True)
         ]
-        if candidates:
-            owned = set(claimed(candidates))
-            adoptable = [c for c in candidates if c not in owned]
-            if adoptable:
-                return adoptable[0]
-        # A short page is the last one; a page with nothing new means the server ignores
-        # paging; a page all older than the cutoff means every later page is older still.
-        if len(results) < page_size or not fresh or _all_older(fresh, cutoff):
-            return None
+        owned = set(claimed([str(r["incidentId"]) for r in candidates])) if candidates else set()
+        for result in candidates:
+            incident_id = str(result["incidentId"])
+            if incident_id not in owned and await _confirmed(search, body, result, cutoff):
+                yield incident_id
+        if len(results) < page_size:
+            return  # a short page is the last one
+        if not fresh:
+            break  # a full page with nothing new: the server ignores paging
+        # No page ends the search early for being old: a register may ignore the requested
+        # order (and equal createdDates could never prove it kept it), so each result's
+        # createdDate is checked here and every page is read.
     raise AmbiguousSendError(
         f"cannot tell whether {body.get('name')!r} was created: more than "
-        f"{max_pages * page_size} incidents match its name",
+        f"{len(seen)} incidents match its name and the register's pages cannot all be read",
         hint="check the register by hand, then re-run",
     )
+
+
+async def _confirmed(
+    search: IncidentSearch, body: dict[str, Any], result: dict[str, Any], cutoff: datetime | None
+) -> bool:
+    """Compare on every field the body sets, fetching the incident when the result omits one."""
+    if not unlisted_fields(body, result):
+        return same_incident(body, result)
+    details = await search.get_incident(str(result["incidentId"]))
+    return details is not None and _recent(details, cutoff) and same_incident(body, details)
 
 
 def _recent(found: dict[str, Any], cutoff: datetime | None) -> bool:
     created = _created(found)
     return cutoff is None or created is None or created >= cutoff
-
-
-def _all_older(results: list[dict[str, Any]], cutoff: datetime | None) -> bool:
-    return cutoff is not None and all(not _recent(r, cutoff) for r in results)

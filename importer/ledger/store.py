@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import importer
-from importer.errors import LedgerError
+from importer.errors import LedgerError, LedgerWriteError
+from importer.ledger.checks import RegisterChecks
 from importer.ledger.entries import (
     KEYS_PER_QUERY,
     EntryState,
@@ -51,7 +52,7 @@ _PAGE = 500
 _CREATED = EntryState.CREATED
 
 
-class Ledger:
+class Ledger(RegisterChecks):
     """An open, locked ledger. Use `Ledger.open(...)` as a context manager."""
 
     def __init__(
@@ -119,7 +120,11 @@ class Ledger:
                     raise
                 self._db.commit()
             except sqlite3.Error as exc:
-                raise LedgerError(f"cannot write the ledger {self.path}: {exc}") from exc
+                kind = LedgerWriteError if _storage_failure(exc) else LedgerError
+                raise kind(
+                    f"cannot write the ledger {self.path}: {exc}",
+                    hint="free disk space or fix the folder's permissions, then run again",
+                ) from exc
 
     # -- runs -------------------------------------------------------------------------------
 
@@ -154,7 +159,7 @@ class Ledger:
             if row is None:
                 db.execute("INSERT INTO ledger_info (name, value) VALUES ('tenant', ?)", (tenant,))
                 return
-        if row[0] != tenant:
+        if tenant_origin(row[0]) != tenant:  # older ledgers stored the URL's own spelling
             raise LedgerError(
                 f"ledger {self.path} belongs to {row[0]}, not {tenant}",
                 hint="use that tenant's ledger, or choose another with --ledger",
@@ -327,6 +332,15 @@ class Ledger:
             note = f"update {state}" if new_state is _CREATED else None
             details = {"incident_id": row["incident_id"], "error": error, "note": note}
             append_event(db, key, row["state"], new_state, run_id, at, **details)
+
+
+# SQLite primary result codes of a disk that refuses writes (https://sqlite.org/rescode.html)
+_SQLITE_STORAGE = {3, 8, 10, 13, 14}  # PERM, READONLY, IOERR, FULL, CANTOPEN
+
+
+def _storage_failure(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _SQLITE_STORAGE
 
 
 def _utc(text: str) -> datetime:

@@ -41,5 +41,15 @@ class LedgerView:
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot read the ledger {self.path}: {exc}") from exc
 
+    def knows_mapping(self, identity: str) -> bool:
+        """As `Ledger.knows_mapping`: has a run of this mapping identity checked the register?"""
+        try:
+            row = self._db.execute(
+                "SELECT 1 FROM ledger_info WHERE name = ?", (f"mapping:{identity}",)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot read the ledger {self.path}: {exc}") from exc
+        return row is not None
+
     def close(self) -> None:
         self._db.close()

@@ -22,14 +22,18 @@ from importer.errors import (
     LedgerLockedError,
     SendError,
     StoppedError,
+    is_storage_error,
 )
 from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprint
 from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
 from importer.rows import RowError, RowResult, RowStatus, SheetChunk
+from importer.run.adopt import adoption_mode, mapping_identity
 from importer.run.deliver import Deliverer, Job, is_unresolved
+from importer.run.duplicates import LateCopy, after_the_last_chunk
 from importer.run.lookups import add_users
 from importer.run.seen import KeysSeen
+from importer.run.settle import SettleWindow
 from importer.send import RegisterClient
 from importer.validate import validate_chunk
 
@@ -65,6 +69,8 @@ def exit_code_for(exc: BaseException) -> int:
         return ExitCode.LOCKED
     if isinstance(exc, StoppedError):
         return 128 + exc.signal_number  # 143 for SIGTERM, 129 for SIGHUP, as shells say
+    if is_storage_error(exc):
+        return ExitCode.CONFIG  # a full disk or read-only folder: a one-line error, not a bug
     if isinstance(exc, AbortedError | SendError):
         return ExitCode.ABORTED  # the register failed us: a wrong URL, 403, network down
     if isinstance(exc, ImporterError):
@@ -89,6 +95,9 @@ class Settings:
     retry_failed: bool = False
     max_failures: int | None = None
     reconcile_delay: float = 2.0
+    request_timeout: float = 30.0
+    search_lag: float = 30.0
+    check_register: str = "auto"  # auto | always | never: search before creating new rows
     concurrency: int = 4
     users_from_register: bool = True
     command: list[str] = field(default_factory=list)
@@ -97,6 +106,7 @@ class Settings:
 _SEND_FAILURES = (RowStatus.REJECTED, RowStatus.FAILED, RowStatus.UNKNOWN)
 _ROW_PROBLEMS = (RowStatus.INVALID, *_SEND_FAILURES)
 _NOT_A_RETRY = "not sent: --retry-failed only re-sends rows that failed before"
+_ADOPTION_NOTE = "a real run searches the register first and adopts an exact match (adoption)"
 _INTERRUPTED = "interrupted while sending: may have been created; the next run checks"
 _NEVER_SENT = "not sent: the run was stopped before this row's turn; the next run sends it"
 
@@ -123,19 +133,33 @@ class ChunkProcessor:
         self.seen = KeysSeen()
         self.send_failures = 0
         self.abort_reason: str | None = None
+        self.copies: list[LateCopy] = []  # second incidents found after the run
+        self._dry_adoption: bool | None = None
 
     def start(self) -> None:
         if self.ledger is None or self.client is None:
             return
+        identity = mapping_identity(self.mapping.name, self.mapping.key_columns)
+        check_register = adoption_mode(self.ledger, identity, self.settings.check_register)
         self.run_id = self.ledger.start_run(
-            {"tool_version": __version__, "command": self.settings.command}
+            {
+                "tool_version": __version__,
+                "command": self.settings.command,
+                "mapping_identity": identity,
+            }
         )
         self.deliverer = Deliverer(
             self.client,
             self.ledger,
             self.run_id,
-            reconcile_delay=self.settings.reconcile_delay,
+            window=SettleWindow(
+                self.settings.request_timeout,
+                self.settings.search_lag,
+                self.settings.reconcile_delay,
+            ),
             concurrency=self.settings.concurrency,
+            check_register=check_register,
+            identity=identity,
         )
 
     async def process(self, chunk: SheetChunk) -> None:
@@ -260,8 +284,18 @@ class ChunkProcessor:
             note = "an earlier send may have created it: a real run searches the register first"
             return RowResult(job.source, RowStatus.WOULD_CREATE, note=note, key=job.key)
         if action is Action.CREATE:
-            return RowResult(job.source, RowStatus.WOULD_CREATE, key=job.key)
+            note = _ADOPTION_NOTE if self._dry_run_checks_register() else ""
+            return RowResult(job.source, RowStatus.WOULD_CREATE, key=job.key, note=note)
         return _answer_from_ledger(job, entry, action)
+
+    def _dry_run_checks_register(self) -> bool:
+        """Whether the real run would search before creating (adoption mode, run/adopt.py)."""
+        if self._dry_adoption is None:
+            mode = self.settings.check_register
+            identity = mapping_identity(self.mapping.name, self.mapping.key_columns)
+            unchecked = self.preview is None or not self.preview.knows_mapping(identity)
+            self._dry_adoption = mode == "always" or (mode == "auto" and unchecked)
+        return self._dry_adoption
 
     async def _tracked(self, job: Job, entry: LedgerEntry | None) -> RowResult:
         try:
@@ -295,22 +329,32 @@ class ChunkProcessor:
 
     def _check_threshold(self, results: list[RowResult]) -> None:
         self.send_failures += sum(r.status in _SEND_FAILURES for r in results)
-        fatal = self.deliverer.fatal if self.deliverer else None
-        if self.abort_reason is None and fatal is not None:
-            self.abort_reason = fatal.message
+        deliverer = self.deliverer
+        stop: ImporterError | None = (
+            (deliverer.fatal or deliverer.storage_error) if deliverer else None
+        )
+        if self.abort_reason is None and stop is not None:
+            self.abort_reason = stop.message
         limit = self.settings.max_failures
         if self.abort_reason is None and limit is not None and self.send_failures > limit:
             self.abort_reason = f"more than {limit} rows failed to send (--max-failures)"
         if self.abort_reason:
             log.error("stopping the run: %s", self.abort_reason)
 
+    async def check_duplicates(self) -> None:
+        """After the last chunk: find the copies a late commit made (run/duplicates.py)."""
+        if self.deliverer is not None and self.run_id is not None:
+            self.copies = await after_the_last_chunk(self.deliverer, self.report, self.run_id)
+
     def exit_code(self) -> int:
         fatal = self.deliverer.fatal if self.deliverer else None
         if isinstance(fatal, AuthError):
             return ExitCode.AUTH
+        if self.deliverer is not None and self.deliverer.storage_error is not None:
+            return ExitCode.CONFIG
         if self.abort_reason is not None:
             return ExitCode.ABORTED
-        if any(self.report.counts[s] for s in _ROW_PROBLEMS):
+        if any(self.report.counts[s] for s in _ROW_PROBLEMS) or self.copies:
             return ExitCode.ROWS_FAILED
         return ExitCode.OK
 

@@ -11,20 +11,23 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from importer.errors import (
     AmbiguousSendError,
     FatalSendError,
     LedgerError,
+    LedgerWriteError,
     RetryableSendError,
     RowRejectedError,
     SendError,
 )
 from importer.ledger import EntryState, Ledger, LedgerEntry, find_created, lookalike_key
-from importer.rows import RowError, RowResult, RowStatus, SourceRef
+from importer.rows import RowError, RowResult, RowStatus
+from importer.run.adopt import Job, adopt_existing
+from importer.run.settle import SettleWindow, search_finds_known_incident, settled_search
 from importer.send import RegisterClient
 
 __all__ = ["Deliverer", "Job", "update_body"]
@@ -39,14 +42,12 @@ CLOCK_SKEW = timedelta(minutes=15)
 _CREATE_ONLY_FIELDS = ("linkedInventories", "autoAssessJurisdictions")
 
 
-@dataclass(slots=True)
-class Job:
-    """One valid row on its way to the register."""
+@dataclass(frozen=True, slots=True)
+class Suspect:
+    """A row whose create was ambiguous: a late commit may still make a second incident."""
 
-    source: SourceRef
-    key: str
-    fingerprint: str
-    body: dict[str, Any]
+    job: Job
+    settled_at: datetime  # when every send of the row has settled (see run/settle.py)
 
 
 def update_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -61,15 +62,24 @@ class Deliverer:
     client: RegisterClient
     ledger: Ledger
     run_id: int
-    reconcile_delay: float = 2.0
+    window: SettleWindow = field(default_factory=SettleWindow)
     concurrency: int = 4
+    # Search the register before creating a row the ledger has never seen (adoption mode).
+    check_register: bool = False
+    identity: str | None = None  # the mapping's name and key columns (see ChunkProcessor)
     fatal: FatalSendError | None = None
+    # The first ledger write the disk refused: nothing more is sent after it.
+    storage_error: LedgerWriteError | None = None
+    # Rows whose create was ambiguous in this run: checked for late copies after the run.
+    suspects: list[Suspect] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Rows enter `sending` only when a seat is free, so a crash leaves at most `concurrency`
         # rows to reconcile, not every row queued behind the pacer.
         self._seats = asyncio.Semaphore(self.concurrency)
         self._lookalikes: dict[str, tuple[asyncio.Lock, int]] = {}
+        # Any send a crashed earlier run left in flight began before this run started.
+        self._started = datetime.now(UTC)
 
     async def deliver(
         self, job: Job, entry: LedgerEntry | None, *, update: bool = False
@@ -83,7 +93,17 @@ class Deliverer:
                         return resolved
                 if update and entry is not None:
                     return await self.update(job, entry)
+                if self.check_register and (entry is None or entry.attempts == 0):
+                    adopted = await adopt_existing(
+                        self.client, self.ledger, job, identity=self.identity, run_id=self.run_id
+                    )
+                    if adopted is not None:
+                        return adopted
                 return await self.create(job)
+            except LedgerWriteError as exc:
+                # After a send: the entry stays `sending`, so the next run searches first.
+                self.storage_error = self.storage_error or exc
+                return self._unknown(job, f"the ledger could not record the outcome: {exc}")
             except LedgerError as exc:
                 # The ledger refused a transition (e.g. an id another key owns): never guess.
                 log.error("%s: %s", job.source, exc.message)
@@ -111,15 +131,19 @@ class Deliverer:
     async def create(self, job: Job) -> RowResult:
         attempts = 0
         for _ in range(MAX_AMBIGUOUS_ROUNDS):
-            if self.fatal is not None:
+            if self.fatal is not None or self.storage_error is not None:
                 return self._not_sent(job)
-            self.ledger.mark_sending(
-                job.key,
-                fingerprint=job.fingerprint,
-                body=job.body,
-                source=str(job.source),
-                run_id=self.run_id,
-            )
+            try:
+                self.ledger.mark_sending(
+                    job.key,
+                    fingerprint=job.fingerprint,
+                    body=job.body,
+                    source=str(job.source),
+                    run_id=self.run_id,
+                )
+            except LedgerWriteError as exc:
+                self.storage_error = self.storage_error or exc
+                return self._not_sent(job)  # not in the ledger as sending: certainly not sent
             try:
                 created = await self.client.create_incident(job.body)
             except RowRejectedError as exc:
@@ -139,7 +163,12 @@ class Deliverer:
             except RetryableSendError as exc:
                 self.ledger.mark_failed(job.key, exc.message, run_id=self.run_id)
                 return self._result(job, RowStatus.FAILED, exc, attempts + exc.attempts)
-            self.ledger.mark_created(job.key, created.incident_id, run_id=self.run_id)
+            note = ""
+            try:
+                self.ledger.mark_created(job.key, created.incident_id, run_id=self.run_id)
+            except LedgerWriteError as exc:
+                self.storage_error = self.storage_error or exc
+                note = "created, but the ledger could not record it; the next run finds it"
             return RowResult(
                 job.source,
                 RowStatus.CREATED,
@@ -147,6 +176,7 @@ class Deliverer:
                 http_status=created.status_code,
                 attempts=attempts + created.attempts,
                 key=job.key,
+                note=note,
             )
         # Each search came back empty, but the register may index late: say so, and let the
         # next run search again before it sends.
@@ -159,10 +189,15 @@ class Deliverer:
 
     async def resolve_earlier_send(self, job: Job, entry: LedgerEntry) -> RowResult | None:
         """A row an earlier run left `sending`/`unknown`: adopt its incident, or None to send."""
+        # An `unknown` row's last send had ended when it was marked; a `sending` row's may have
+        # gone on until the crash, which was before this run started.
+        sent_by = _utc(entry.updated_at) if entry.state is EntryState.UNKNOWN else self._started
+        deadline = self.window.deadline(sent_by)
         try:
-            found = await self._search(job.key, entry.body)
+            found = await self._settled_search(job.key, entry.body, deadline)
         except SendError as exc:
             return self._unknown(job, f"an earlier send may have created it; search failed: {exc}")
+        self.suspects.append(Suspect(job, deadline))
         if found is None:
             return None
         self.ledger.mark_created(job.key, found, run_id=self.run_id, reconciled=True)
@@ -202,11 +237,11 @@ class Deliverer:
     async def _reconcile(
         self, job: Job, exc: AmbiguousSendError, attempts: int
     ) -> RowResult | None:
-        if self.reconcile_delay:
-            # The register may index a new incident a moment after storing it.
-            await asyncio.sleep(self.reconcile_delay)
+        # The request began before now: it has settled one window from now at the latest.
+        deadline = self.window.deadline(datetime.now(UTC))
+        self.suspects.append(Suspect(job, deadline))
         try:
-            found = await self._search(job.key, job.body)
+            found = await self._settled_search(job.key, job.body, deadline)
         except SendError as search_exc:
             self.ledger.mark_unknown(job.key, f"{exc}; search failed", run_id=self.run_id)
             return self._unknown(
@@ -230,6 +265,26 @@ class Deliverer:
             reconciled=True,
         )
 
+    async def _settled_search(
+        self, key: str, body: dict[str, Any], deadline: datetime
+    ) -> str | None:
+        return await settled_search(
+            lambda: self._search(key, body),
+            deadline=deadline,
+            window=self.window,
+            pause=self._seat_released,
+            search_works=lambda: search_finds_known_incident(self.client, self.ledger, self.window),
+        )
+
+    @asynccontextmanager
+    async def _seat_released(self) -> AsyncIterator[None]:
+        """While a row waits for the register to settle, another row may use its seat."""
+        self._seats.release()
+        try:
+            yield
+        finally:
+            await self._seats.acquire()
+
     async def _search(self, key: str, body: dict[str, Any]) -> str | None:
         since = self.ledger.sending_since(key)
         return await find_created(
@@ -252,7 +307,8 @@ class Deliverer:
         )
 
     def _not_sent(self, job: Job) -> RowResult:
-        reason = self.fatal.message if self.fatal else "run stopped"
+        stop = self.fatal or self.storage_error
+        reason = stop.message if stop else "run stopped"
         return RowResult(
             job.source,
             RowStatus.FAILED,
@@ -303,6 +359,11 @@ def _detail_text(exc: SendError) -> str:
         return exc.message
     text = str(exc.details)
     return text if len(text) <= 500 else text[:499] + "…"
+
+
+def _utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def is_unresolved(entry: LedgerEntry) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from importer import __version__
-from importer.errors import ConfigError, ImporterError
+from importer.errors import ConfigError, ImporterError, LedgerError
 from importer.ledger import Ledger, LedgerView, default_ledger_path
 from importer.mapping import Lookups, Mapping, load_mapping
 from importer.read import DEFAULT_LIMITS, ReadLimits, check_input
@@ -65,6 +65,9 @@ class RunOptions:
     max_failures: int | None = None
     chunk_size: int | None = None  # rows; default 2000, dry runs 5000 (see docs/performance.md)
     reconcile_delay: float = 2.0
+    request_timeout: float = 30.0
+    search_lag: float = 30.0
+    check_register: str = "auto"
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     limits: ReadLimits = DEFAULT_LIMITS
@@ -76,6 +79,9 @@ class RunOptions:
             retry_failed=self.retry_failed,
             max_failures=self.max_failures,
             reconcile_delay=self.reconcile_delay,
+            request_timeout=self.request_timeout,
+            search_lag=self.search_lag,
+            check_register=self.check_register,
             concurrency=self.concurrency,
             users_from_register="users" not in self.lookup_files,
             command=self.command,
@@ -135,6 +141,7 @@ async def _run(
                 options.credentials,
                 rate_per_minute=options.rate_per_minute,
                 concurrency=options.concurrency,
+                timeout=options.request_timeout,
             )
             await stack.enter_async_context(client)
             if not options.dry_run or mapping.needs:
@@ -157,6 +164,9 @@ async def _run(
             for chunk in source.chunks():
                 await run.process(chunk)
                 progress.estimate(source.estimated_rows())
+            if run.deliverer is not None and run.deliverer.storage_error is not None:
+                raise run.deliverer.storage_error  # every row is reported; now say why, exit 2
+            await run.check_duplicates()
         except BaseException as exc:  # also asyncio's cancellation on Ctrl-C or a stop signal
             stopped_by = stop.translate(exc)
             run.abort_reason = run.abort_reason or _describe(stopped_by)
@@ -186,7 +196,10 @@ def _finish(
     summary = _summary(options, run, report, started_at, t0, exit_code)
     report.write_summary(summary)
     if ledger is not None and run.run_id is not None:
-        ledger.finish_run(run.run_id, summary["counts"])
+        try:
+            ledger.finish_run(run.run_id, summary["counts"])
+        except LedgerError as exc:  # the disk that stopped the run refuses this too
+            log.error("%s", exc.message)
     write_manifest(
         options.report_dir / "manifest.json",
         inputs=options.files,
@@ -275,6 +288,7 @@ def _summary(
         "rows_per_second": round(rows / seconds, 1) if seconds else None,
         "counts": {status.value: report.counts[status] for status in RowStatus},
         "reconciled": report.reconciled,
+        "duplicates": len(run.copies),
         "requests": stats.requests if stats else 0,
         "retries": stats.retries if stats else 0,
         "throttled_429": stats.throttled if stats else 0,

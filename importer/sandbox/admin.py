@@ -9,7 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
+from importer.sandbox.checks import check_body, incident_fields, search_text
 from importer.sandbox.config import SandboxConfigError
+from importer.sandbox.schema import CREATE_SCHEMA, instant
 from importer.sandbox.state import ApiError, SandboxState, error_body, sandbox_of
 
 __all__ = ["router"]
@@ -27,6 +29,25 @@ async def health() -> dict[str, str]:
 async def incidents(state: Sandbox) -> list[dict[str, Any]]:
     """Every stored incident, in creation order, as GET returns it."""
     return state.store.all()
+
+
+@router.post("/incidents")
+async def add_incidents(request: Request, state: Sandbox) -> dict[str, Any]:
+    """Store `copies` incidents made of `body`, created at `createdDate` (an org's history)."""
+    knobs = await _json_object(request)
+    body, when, copies = knobs.get("body"), knobs.get("createdDate"), knobs.get("copies", 1)
+    parsed, problems = check_body(body, CREATE_SCHEMA, state.tenant)
+    try:
+        created = instant(when) if isinstance(when, str) else None
+    except ValueError:
+        created = None
+    if parsed is None or created is None or not isinstance(copies, int) or copies < 1:
+        detail = "; ".join(f"{p.field}: {p.message}" for p in problems) or "bad createdDate/copies"
+        raise ApiError(400, error_body("bad_request", detail))
+    fields = incident_fields(parsed, CREATE_SCHEMA)
+    text = search_text(fields, state.tenant)
+    ids = [state.store.add(fields, text, created_date=when)["incidentId"] for _ in range(copies)]
+    return {"incidentIds": ids}
 
 
 @router.get("/counts")

@@ -17,11 +17,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
-from importer.models import IncidentCreateRequest, IncidentUpdateRequest
 from importer.sandbox.checks import FieldProblem, check_body, incident_fields, search_text
 from importer.sandbox.directory import organization_tree, scim_groups, scim_users
 from importer.sandbox.protocol import drop_connection_of
-from importer.sandbox.search import page_body, parse_search
+from importer.sandbox.schema import CREATE_SCHEMA, UPDATE_SCHEMA
+from importer.sandbox.search import answer, parse_search, with_faults
 from importer.sandbox.state import ApiError, SandboxState, error_body, sandbox_of
 
 __all__ = ["router"]
@@ -126,12 +126,13 @@ async def issue_token(request: Request, state: TokenCall) -> JSONResponse:
 async def create_incident(request: Request, state: CreateCall) -> Response:
     """Validate, then store; the fault knobs act before and after the commit."""
     body = await _json_body(request)
-    parsed, problems = check_body(body, IncidentCreateRequest, state.tenant)
+    parsed, problems = check_body(body, CREATE_SCHEMA, state.tenant)
     if parsed is None:
         raise _invalid(problems)
     if state.faults.fires("fail_before_commit"):
         raise _server_error()
-    fields = incident_fields(parsed)
+    await state.faults.commit_delay()
+    fields = incident_fields(parsed, CREATE_SCHEMA)
     incident = state.store.add(fields, search_text(fields, state.tenant))
     if state.faults.fires("drop_after_commit"):
         drop = drop_connection_of(request.scope)
@@ -156,10 +157,10 @@ async def get_incident(incidentId: str, state: ReadCall) -> JSONResponse:
 async def update_incident(incidentId: str, request: Request, state: UpdateCall) -> JSONResponse:
     """Replace the incident's fields (linkedInventories stay); 200 with the updated incident."""
     _existing(state, incidentId)
-    parsed, problems = check_body(await _json_body(request), IncidentUpdateRequest, state.tenant)
+    parsed, problems = check_body(await _json_body(request), UPDATE_SCHEMA, state.tenant)
     if parsed is None:
         raise _invalid(problems)
-    fields = incident_fields(parsed)
+    fields = incident_fields(parsed, UPDATE_SCHEMA)
     incident = state.store.replace(str(UUID(incidentId)), fields, search_text(fields, state.tenant))
     if incident is None:  # deleted meanwhile by an admin reset
         raise _not_found(incidentId)
@@ -172,8 +173,8 @@ async def search_incidents(request: Request, state: SearchCall) -> JSONResponse:
     query = parse_search(request.query_params, _parse_json(raw) if raw.strip() else None)
     if isinstance(query, list):
         raise _invalid(query)
-    content, total = state.store.search(query)
-    return JSONResponse(page_body(content, total, query))
+    content, total = state.store.search(with_faults(query, state.faults))
+    return JSONResponse(answer(content, total, query, state.faults))
 
 
 @router.get(ORGANIZATIONS)

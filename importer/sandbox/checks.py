@@ -1,4 +1,4 @@
-"""Checks of create/update bodies: the vendor schema (shared models) plus the tenant's data.
+"""Checks of create/update bodies: the vendor's JSON Schema (`schema.py`) plus the tenant's data.
 
 Every problem is collected, each named by a dotted field path such as
 `jurisdictions.0.stateProvinceCode` or `attributeValues.Severity.0.id`.
@@ -6,22 +6,15 @@ Every problem is collected, each named by a dotted field path such as
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ValidationError
-
+from importer.sandbox.schema import schema_problems
 from importer.sandbox.seed import Attribute, AttributeType, Tenant
 
 __all__ = ["FieldProblem", "check_body", "incident_fields", "search_text"]
 
-M = TypeVar("M", bound=BaseModel)
-
-# model-level checks of the shared models name a field in their message: point at that field
-_NAMED_FIELD = re.compile(r"^(stateProvinceCode|assigneeEmail) ")
-_LINK_KEYS = "assets, processing-activities, vendors, entities"
 _DEFAULTS = {"sourceType": "MANUAL", "notificationNeeded": "UNKNOWN"}
 
 
@@ -34,25 +27,20 @@ class FieldProblem:
         return {"field": self.field, "message": self.message}
 
 
-def check_body(body: Any, model: type[M], tenant: Tenant) -> tuple[M | None, list[FieldProblem]]:
-    """Validate `body` as `model` and against the tenant; the model only when nothing is wrong."""
-    parsed: M | None = None
-    problems: list[FieldProblem] = []
-    try:
-        parsed = model.model_validate(body)
-    except ValidationError as exc:
-        problems.extend(_schema_problem(err) for err in exc.errors(include_url=False))
+def check_body(
+    body: Any, schema: dict[str, Any], tenant: Tenant
+) -> tuple[dict[str, Any] | None, list[FieldProblem]]:
+    """Validate `body` against a JSON `schema` and the tenant; the body only when all is right."""
+    problems = [FieldProblem(path, message) for path, message in schema_problems(body, schema)]
     if isinstance(body, dict):
         problems.extend(_tenant_problems(body, tenant))
     unique = list(dict.fromkeys(problems))
-    return (parsed if not unique else None), unique
+    return (body if not unique and isinstance(body, dict) else None), unique
 
 
-def incident_fields(model: BaseModel) -> dict[str, Any]:
+def incident_fields(body: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     """The stored fields of a valid body: every API field present, vendor defaults filled in."""
-    dumped = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-    names = [f.alias or name for name, f in type(model).model_fields.items()]
-    fields = {name: None for name in names} | dumped
+    fields = {name: None for name in schema["properties"]} | body
     for name, default in _DEFAULTS.items():
         if fields.get(name) is None:
             fields[name] = default
@@ -68,19 +56,6 @@ def search_text(fields: dict[str, Any], tenant: Tenant) -> str:
         group = tenant.group(UUID(assignee["assigneeId"]))
         parts.append(user.displayName or user.userName if user else group.name if group else None)
     return "\x1f".join(p for p in parts if p)
-
-
-def _schema_problem(err: Any) -> FieldProblem:
-    loc = [str(p) for p in err["loc"] if p != "[key]"]
-    message = str(err["msg"]).removeprefix("Value error, ")
-    named = _NAMED_FIELD.match(message)
-    if named:
-        loc.append(named.group(1))
-    if err["type"] == "extra_forbidden":
-        message = "unknown field"
-        if loc[:1] == ["linkedInventories"]:
-            message += f"; linkedInventories accepts only {_LINK_KEYS}"
-    return FieldProblem(".".join(loc) or "(body)", message)
 
 
 def _tenant_problems(body: dict[str, Any], tenant: Tenant) -> list[FieldProblem]:
@@ -136,8 +111,13 @@ def _option_problems(where: str, attribute: Attribute, value: dict[str, Any]) ->
             return [FieldProblem(f"{where}.id", f"{name!r} is a text attribute: give 'value'")]
         return []
     if "id" not in value:
-        if "value" in value:
-            return [FieldProblem(f"{where}.value", f"{name!r} takes option ids, not text")]
+        # The vendor's own create example names options by their text: [{"value": "..."}].
+        text = value.get("value")
+        if isinstance(text, str) and all(o.name != text for o in attribute.options):
+            known = ", ".join(o.name for o in attribute.options)
+            return [
+                FieldProblem(f"{where}.value", f"{text!r} is not an option of {name!r}: {known}")
+            ]
         return []
     option_id = _as_uuid(value["id"])
     if option_id is not None and all(o.id != option_id for o in attribute.options):

@@ -22,7 +22,17 @@ __all__ = [
     "parse_rate",
 ]
 
-PROBABILITY_KNOBS = ("fail_before_commit", "fail_after_commit", "drop_after_commit", "unavailable")
+PROBABILITY_KNOBS = (
+    "fail_before_commit",
+    "fail_after_commit",
+    "drop_after_commit",
+    "unavailable",
+    "search_empty",
+    "search_ignore_sort",
+    "search_omit_empty",
+)
+# How Search Incidents answers: the vendor's published JSON array, or a Spring-style page.
+SEARCH_ANSWERS = ("array", "page")
 
 
 class SandboxConfigError(ConfigError, ValueError):
@@ -40,13 +50,25 @@ class Faults:
     unavailable_retry_after: float = 1.0
     latency_ms: float = 0.0  # added to every /api call
     random_seed: int | None = None
+    # A register that is slow, lags and forgets (see docs/sandbox.md):
+    commit_delay_ms: float = 0.0  # a create stores this long after it arrives, client or not
+    search_lag_ms: float = 0.0  # a new incident shows in search results this long after create
+    search_empty: float = 0.0  # per search: 200 with no results at all
+    search_ignore_sort: float = 0.0  # per search: oldest first, whatever `sort` asked for
+    search_omit_empty: float = 0.0  # per search: results leave out null and empty fields
+    search_answer: str = "array"  # "array" (the vendor's published answer) or "page"
 
     def __post_init__(self) -> None:
         for name in PROBABILITY_KNOBS:
             value = getattr(self, name)
             if not _is_number(value) or not 0.0 <= value <= 1.0:
                 raise SandboxConfigError(f"fault {name} must be a probability 0..1, got {value!r}")
-        for name in ("unavailable_retry_after", "latency_ms"):
+        if self.search_answer not in SEARCH_ANSWERS:
+            raise SandboxConfigError(
+                f"fault search_answer must be one of {', '.join(SEARCH_ANSWERS)},"
+                f" got {self.search_answer!r}"
+            )
+        for name in ("unavailable_retry_after", "latency_ms", "commit_delay_ms", "search_lag_ms"):
             value = getattr(self, name)
             if not _is_number(value) or value < 0 or math.isinf(value):
                 raise SandboxConfigError(f"fault {name} must be a number >= 0, got {value!r}")
@@ -114,7 +136,9 @@ def parse_faults(spec: str) -> Faults:
     return Faults(**knobs)
 
 
-def _parse_knob(name: str, raw: str) -> float | int | None:
+def _parse_knob(name: str, raw: str) -> float | int | str | None:
+    if name == "search_answer":
+        return raw
     try:
         if name == "random_seed":
             return None if raw.lower() in {"", "none"} else int(raw)

@@ -59,6 +59,13 @@ class FaultInjector:
         if latency > 0:
             await asyncio.sleep(latency / 1000)
 
+    async def commit_delay(self) -> None:
+        """Sleep before a create stores its incident; the request goes on if the client leaves."""
+        delay = self._faults.commit_delay_ms
+        if delay > 0:
+            self.injected["commit_delay_ms"] += 1
+            await asyncio.sleep(delay / 1000)
+
     def reset_counts(self) -> None:
         with self._lock:
             self.injected.clear()

@@ -6,15 +6,18 @@ Body: `{"fullText": "text" | null, "filters": {"orgGroupId": id | [ids], "incide
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from importer.sandbox.checks import FieldProblem
+from importer.sandbox.faults import FaultInjector
 from importer.sandbox.store import FILTER_COLUMNS, SORTABLE, SearchQuery
 
-__all__ = ["MAX_PAGE_SIZE", "page_body", "parse_search"]
+__all__ = ["MAX_PAGE_SIZE", "answer", "page_body", "parse_search", "with_faults"]
 
 MAX_PAGE_SIZE = 2000
 _UUID_FILTERS = {"incidentId", "orgGroupId"}
@@ -38,6 +41,31 @@ def parse_search(params: Mapping[str, str], body: Any) -> SearchQuery | list[Fie
     if problems:
         return problems
     return SearchQuery(full_text or None, filters, page, size, sort, descending)
+
+
+def with_faults(query: SearchQuery, faults: FaultInjector) -> SearchQuery:
+    """The query a lagging or careless register really runs: recent creates hidden, sort lost."""
+    knobs = faults.faults
+    if knobs.search_lag_ms > 0:
+        cutoff = datetime.now(UTC) - timedelta(milliseconds=knobs.search_lag_ms)
+        text = cutoff.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        query = dataclasses.replace(query, created_before=text)
+    if faults.fires("search_ignore_sort"):
+        query = dataclasses.replace(query, sort="number", descending=False)
+    return query
+
+
+def answer(
+    content: list[dict[str, Any]], total: int, query: SearchQuery, faults: FaultInjector
+) -> Any:
+    """The search's JSON answer: the vendor's bare array, or a page (`search_answer`)."""
+    if faults.fires("search_empty"):
+        content, total = [], 0
+    if faults.fires("search_omit_empty"):
+        content = [{k: v for k, v in i.items() if v not in (None, "", [], {})} for i in content]
+    if faults.faults.search_answer == "page":
+        return page_body(content, total, query)
+    return content
 
 
 def page_body(content: list[dict[str, Any]], total: int, query: SearchQuery) -> dict[str, Any]:

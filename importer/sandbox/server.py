@@ -61,6 +61,12 @@ class SandboxHandle:
         result: list[dict[str, Any]] = self._call("GET", "/_sandbox/incidents")
         return result
 
+    def add_incidents(self, body: dict[str, Any], created_date: str, copies: int = 1) -> list[str]:
+        """Store `copies` incidents of `body` as if created at `created_date` (RFC 3339, Z)."""
+        payload = {"body": body, "createdDate": created_date, "copies": copies}
+        result: dict[str, list[str]] = self._call("POST", "/_sandbox/incidents", payload)
+        return result["incidentIds"]
+
     def counts(self) -> dict[str, Any]:
         """`{"incidents": N, "duplicates": M, "duplicate_groups": G, "requests": {...}, ...}`."""
         result: dict[str, Any] = self._call("GET", "/_sandbox/counts")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from importer.models import parse_api_datetime
+from importer.sandbox.schema import instant
 
 __all__ = ["SORTABLE", "IncidentStore", "SearchQuery"]
 
@@ -59,6 +59,7 @@ class SearchQuery:
     size: int = 20
     sort: str = "number"
     descending: bool = False
+    created_before: str | None = None  # only incidents created before (search lag)
 
 
 class IncidentStore:
@@ -79,8 +80,12 @@ class IncidentStore:
         with self._lock:
             self._conn.close()
 
-    def add(self, fields: dict[str, Any], search_text: str) -> dict[str, Any]:
-        """Store a new incident made of the validated body `fields`; return it as GET shows it."""
+    def add(
+        self, fields: dict[str, Any], search_text: str, *, created_date: str | None = None
+    ) -> dict[str, Any]:
+        """Store a new incident made of the validated body `fields`; return it as GET shows it.
+
+        `created_date` backdates it (admin seeding of an org's history); default: now."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -90,7 +95,7 @@ class IncidentStore:
                 incident = {
                     "incidentId": str(uuid.uuid4()),
                     "number": number,
-                    "createdDate": _now(),
+                    "createdDate": created_date or _now(),
                     "lastModifiedDate": None,
                     **fields,
                 }
@@ -142,6 +147,9 @@ class IncidentStore:
         for name, values in query.filters.items():
             where.append(f"{FILTER_COLUMNS[name]} IN ({', '.join('?' * len(values))})")
             params.extend(values)
+        if query.created_before is not None:
+            where.append("created_date < ?")
+            params.append(query.created_before)
         condition = " AND ".join(where)
         order = f"{SORTABLE[query.sort]} {'DESC' if query.descending else 'ASC'}, number"
         with self._lock:
@@ -186,7 +194,7 @@ def _columns(incident: dict[str, Any], search_text: str) -> tuple[Any, ...]:
         incident.get("description"),
         incident["incidentTypeName"],
         incident["orgGroupId"],
-        parse_api_datetime(occurred).astimezone(UTC).isoformat() if occurred else None,
+        instant(occurred).isoformat() if occurred else None,
         incident["createdDate"],
         search_text.casefold(),
         json.dumps(incident, ensure_ascii=False),

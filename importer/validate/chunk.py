@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from importer.models import body_errors
+from importer.models import body_errors, canonical_uuids
 from importer.rows import MappedChunk, RowError, SheetChunk
 
 __all__ = ["ColumnLocator", "locate_field_errors", "validate_chunk"]
@@ -15,8 +15,13 @@ class ColumnLocator(Protocol):
 
 
 def validate_chunk(chunk: SheetChunk, mapped: MappedChunk, mapping: ColumnLocator) -> MappedChunk:
-    """Move every body that fails the API models from `bodies` to `errors`, in place."""
+    """Move every body that fails the API models from `bodies` to `errors`, in place.
+
+    UUIDs are rewritten to their canonical form first (`canonical_uuids`): what is sent is
+    that form, and text that is no UUID is a located row error.
+    """
     for row, body in list(mapped.bodies.items()):
+        body = mapped.bodies[row] = canonical_uuids(body)
         problems = body_errors(body)
         if problems:
             del mapped.bodies[row]

@@ -298,10 +298,10 @@ def _sqlite(path: Path, sql: str) -> None:
     [
         ("https://app-eu.onetrust.com", "app-eu.onetrust.com-443.sqlite"),
         ("https://App.OneTrust.com:8443/api/", "app.onetrust.com-8443.sqlite"),
-        ("http://127.0.0.1:8123", "127.0.0.1-8123.sqlite"),
-        ("http://[::1]:9000", "1-9000.sqlite"),
+        ("http://127.0.0.1:8123", "localhost-8123.sqlite"),
+        ("http://[2001:db8::1]:9000", "2001-db8-1-9000.sqlite"),
     ],
-    ids=["default-port", "case-and-path", "loopback", "ipv6"],
+    ids=["default-port", "case-and-path", "loopback-is-localhost", "ipv6"],
 )
 def test_default_ledger_path_is_one_file_per_tenant_in_the_state_dir(
     tmp_path, monkeypatch, base_url, file_name
@@ -353,3 +353,27 @@ def test_body_fingerprint_ignores_key_order_and_survives_a_json_round_trip(body)
     reversed_body = dict(reversed(list(body.items())))
     assert body_fingerprint(reversed_body) == body_fingerprint(body)
     assert body_fingerprint(json.loads(json.dumps(body))) == body_fingerprint(body)
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("http://localhost:8765", "http://127.0.0.1:8765"),
+        ("http://[::1]:8765/api", "http://localhost:8765"),
+        ("https://App.OneTrust.com./", "https://app.onetrust.com:443"),
+    ],
+    ids=["localhost-vs-ipv4", "ipv6-loopback", "case-and-trailing-dot"],
+)
+def test_one_tenant_spelled_two_ways_has_one_ledger(left, right):
+    from importer.ledger.file import default_ledger_path, tenant_origin
+
+    assert tenant_origin(left) == tenant_origin(right)
+    assert default_ledger_path(left) == default_ledger_path(right)
+
+
+def test_a_ledger_bound_to_localhost_accepts_127_0_0_1(tmp_path):
+    with Ledger.open(tmp_path / "l.sqlite", command="t") as ledger:
+        ledger.check_tenant("http://localhost:8765")
+        ledger.check_tenant("http://127.0.0.1:8765")
+        with pytest.raises(LedgerError):
+            ledger.check_tenant("http://127.0.0.1:8766")

@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from importer.errors import AmbiguousSendError, RetryableSendError
-from importer.ledger.reconcile import COMPARED_FIELDS, find_created, lookalike_key, same_incident
+from importer.ledger.reconcile import (
+    COMPARED_FIELDS,
+    find_created,
+    find_matching,
+    lookalike_key,
+    same_incident,
+    unlisted_fields,
+)
 
 ORG = "d0a6e2ad-ce1e-469b-ab6f-0ff8c379b7d6"
 OTHER_ORG = "ad4ebe4b-6404-47de-9c13-58f0041f7f4d"
@@ -82,8 +89,8 @@ SAME_INCIDENT_CASES = {
     "date-missing-in-register": (
         BODY,
         found(dateOccurred=...),
-        True,
-    ),  # a field the search leaves out is not compared
+        False,
+    ),  # left out: unconfirmed from this result alone; the caller fetches it
     "deadline-none-in-register": (
         {**BODY, "deadline": "2024-01-01T00:00:00Z"},
         found(deadline=None),
@@ -102,8 +109,8 @@ SAME_INCIDENT_CASES = {
     "description-missing-in-register": (
         BODY,
         found(description=...),
-        True,
-    ),  # a field the search leaves out is not compared
+        False,
+    ),  # left out: unconfirmed from this result alone; the caller fetches it
     "unparseable-date-compared-as-text": (
         {**BODY, "dateOccurred": "yesterday"},
         found(dateOccurred="yesterday"),
@@ -120,8 +127,8 @@ SAME_INCIDENT_CASES = {
     "root-cause-missing-in-register": (
         FULL,
         found(FULL, rootCause=...),
-        True,
-    ),  # a field the search leaves out is not compared
+        False,
+    ),  # left out: unconfirmed from this result alone; the caller fetches it
     "root-cause-set-but-body-has-none": (BODY, found(rootCause="stolen"), False),
     "root-cause-blank-vs-missing": ({**BODY, "rootCause": " "}, found(rootCause=None), True),
     # sourceType / notificationNeeded: body None stands for the register's default
@@ -182,8 +189,8 @@ SAME_INCIDENT_CASES = {
     "attributes-not-echoed": (
         FULL,
         found(FULL, attributeValues=...),
-        True,
-    ),  # a field the search leaves out is not compared
+        False,
+    ),  # left out: unconfirmed from this result alone; the caller fetches it
     "attribute-not-in-body-ignored": (
         FULL,
         found(FULL, attributeValues=attributes(Region=[{"value": "EMEA"}])),
@@ -229,10 +236,24 @@ class FakeSearch:
     """In-memory Search Incidents: full text over name and description, org filter, paging,
     and sorting by createdDate when asked."""
 
-    def __init__(self, incidents: list[dict[str, Any]], *, ignore_paging: bool = False) -> None:
+    def __init__(
+        self,
+        incidents: list[dict[str, Any]],
+        *,
+        ignore_paging: bool = False,
+        ignore_sort: bool = False,
+        omit_empty: bool = False,
+    ) -> None:
         self.incidents = incidents
         self.ignore_paging = ignore_paging
+        self.ignore_sort = ignore_sort
+        self.omit_empty = omit_empty
         self.calls: list[tuple[str | None, dict[str, Any] | None, int, int, str | None]] = []
+        self.fetched: list[str] = []
+
+    async def get_incident(self, incident_id: str) -> dict[str, Any] | None:
+        self.fetched.append(incident_id)
+        return next((i for i in self.incidents if i["incidentId"] == incident_id), None)
 
     async def search_incidents(
         self,
@@ -251,10 +272,13 @@ class FakeSearch:
             if text in f"{i['name']} {i.get('description') or ''}".casefold()
             and (not filters or i["orgGroupId"] == filters["orgGroupId"])
         ]
-        if sort == "createdDate,desc":
+        if sort == "createdDate,desc" and not self.ignore_sort:
             hits.sort(key=lambda i: i.get("createdDate") or "", reverse=True)
         start = 0 if self.ignore_paging else page * size
-        return hits[start : start + size]
+        page_hits = hits[start : start + size]
+        if self.omit_empty:
+            return [{k: v for k, v in i.items() if v not in (None, "", [], {})} for i in page_hits]
+        return page_hits
 
 
 class Claims:
@@ -336,28 +360,27 @@ def test_a_naive_cutoff_means_utc():
     assert run(find_created(search, BODY, claimed=Claims(), created_after=naive)) is None
 
 
-def test_stops_paging_at_the_first_page_older_than_the_cutoff():
+def test_old_pages_never_end_the_search_early():
+    """Whatever order the register claims, every page is read until a short one."""
     recent = [
         found(incidentId=f"recent-{n}", description="other", createdDate=created(10 - n))
         for n in range(3)
     ]
-    old = [found(incidentId=f"old-{n}", createdDate=created(-1 - n)) for n in range(100)]
+    old = [found(incidentId=f"old-{n}", createdDate=created(-1 - n)) for n in range(5)]
     search = FakeSearch([*old, *recent])
     found_id = run(find_created(search, BODY, claimed=Claims(), created_after=SENT_AT, page_size=2))
     assert found_id is None
-    # page 0: recent-0, recent-1; page 1: recent-2 and old-0; page 2: all old, stop
-    assert [call[2] for call in search.calls] == [0, 1, 2]
+    assert [call[2] for call in search.calls] == [0, 1, 2, 3, 4]
 
 
-def test_many_old_lookalikes_are_not_ambiguous_with_a_cutoff():
+def test_many_old_lookalikes_past_the_page_limit_are_ambiguous():
     search = FakeSearch(incidents(10, createdDate=created(-30)))
-    result = run(
-        find_created(
-            search, BODY, claimed=Claims(), created_after=SENT_AT, page_size=3, max_pages=2
+    with pytest.raises(AmbiguousSendError):
+        run(
+            find_created(
+                search, BODY, claimed=Claims(), created_after=SENT_AT, page_size=3, max_pages=2
+            )
         )
-    )
-    assert result is None
-    assert len(search.calls) == 1
 
 
 def test_returns_none_when_only_near_misses_exist():
@@ -385,10 +408,54 @@ def test_stops_at_a_short_page():
     assert [call[2] for call in search.calls] == [0, 1]
 
 
-def test_stops_when_the_server_ignores_paging():
+def test_a_server_that_ignores_paging_on_a_full_page_is_ambiguous_not_absent():
     search = FakeSearch(incidents(3, description="other"), ignore_paging=True)
-    assert run(find_created(search, BODY, claimed=Claims(), page_size=3)) is None
+    with pytest.raises(AmbiguousSendError, match="cannot all be read"):
+        run(find_created(search, BODY, claimed=Claims(), page_size=3))
     assert len(search.calls) == 2
+
+
+def test_a_result_without_a_field_the_body_sets_is_fetched_before_it_is_adopted():
+    """Row A (with a description) never adopts look-alike B's incident (none)."""
+    twin_without_description = found(incidentId="B", description=None, createdDate=created(1))
+    search = FakeSearch([twin_without_description], omit_empty=True)
+
+    listed = {k: v for k, v in twin_without_description.items() if v is not None}
+    assert unlisted_fields(BODY, listed) == ["description"]
+    assert run(find_created(search, BODY, claimed=Claims())) is None
+    assert search.fetched == ["B"]
+
+
+def test_a_result_without_empty_fields_is_adopted_after_the_fetch_confirms_it():
+    search = FakeSearch([found(FULL, incidentId="A", createdDate=created(1))], omit_empty=True)
+    plain = FakeSearch([found(BODY, incidentId="B", createdDate=created(1))], omit_empty=True)
+
+    assert run(find_created(search, FULL, claimed=Claims())) == "A"
+    assert run(find_created(plain, without(BODY, "description"), claimed=Claims())) is None
+    assert plain.fetched == []  # B's listed description already tells it apart
+
+
+def test_an_ignored_sort_never_ends_the_search_early():
+    """250 older look-alikes first, the row's own incident last: it is still found."""
+    old = [found(incidentId=f"old-{n}", createdDate=created(-310 + n)) for n in range(250)]
+    search = FakeSearch([*old, found(incidentId="mine", createdDate=created(1))], ignore_sort=True)
+
+    adopted = run(find_created(search, BODY, claimed=Claims(), created_after=SENT_AT))
+
+    assert adopted == "mine"
+    assert [call[2] for call in search.calls] == [0, 1]
+
+
+def test_find_matching_lists_every_copy_claimed_or_not():
+    search = FakeSearch(
+        [
+            found(incidentId="first", createdDate=created(1)),
+            found(incidentId="late-copy", createdDate=created(2)),
+            found(incidentId="older", createdDate=created(-30)),
+        ]
+    )
+    matches = run(find_matching(search, BODY, created_after=SENT_AT))
+    assert sorted(matches) == ["first", "late-copy"]
 
 
 def test_too_many_candidates_is_ambiguous_not_absent():

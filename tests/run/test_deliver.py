@@ -15,8 +15,10 @@ from importer.errors import AmbiguousSendError, RetryableSendError
 from importer.ledger import EntryState, Ledger, body_fingerprint
 from importer.rows import RowStatus, SourceRef
 from importer.run.deliver import MAX_AMBIGUOUS_ROUNDS, Deliverer, Job
+from importer.run.settle import SettleWindow
 from importer.send import CreateResult
 
+NO_WAIT = SettleWindow(request_timeout=0, search_lag=0, first_delay=0)
 BODY = {
     "name": "x",
     "incidentTypeName": "Phishing",
@@ -55,7 +57,7 @@ class FakeRegister:
 def _deliver(tmp_path, register: FakeRegister) -> tuple[Any, Ledger]:
     ledger = Ledger.open(tmp_path / "ledger.sqlite", command="test")
     run_id = ledger.start_run({})
-    deliverer = Deliverer(register, ledger, run_id, reconcile_delay=0)  # type: ignore[arg-type]
+    deliverer = Deliverer(register, ledger, run_id, window=NO_WAIT)  # type: ignore[arg-type]
     job = Job(SourceRef("log.csv", None, 2), "k:1", body_fingerprint(BODY), BODY)
     return asyncio.run(deliverer.deliver(job, None)), ledger
 
@@ -114,7 +116,7 @@ def test_an_incident_owned_by_another_row_is_never_adopted(tmp_path, found_elsew
     if found_elsewhere:
         ledger.mark_sending("k:0", fingerprint="f", body=BODY, source="row 1", run_id=run_id)
         ledger.mark_created("k:0", "twin", run_id=run_id)
-    deliverer = Deliverer(register, ledger, run_id, reconcile_delay=0)  # type: ignore[arg-type]
+    deliverer = Deliverer(register, ledger, run_id, window=NO_WAIT)  # type: ignore[arg-type]
     job = Job(SourceRef("log.csv", None, 2), "k:1", body_fingerprint(BODY), BODY)
 
     result = asyncio.run(deliverer.deliver(job, None))

@@ -134,10 +134,21 @@ INVALID_BODIES = [
         "attributeValues.Severity.0.id",
     ),
     (
-        "text-for-select-attribute",
-        _set("attributeValues", {"Severity": [{"value": "High"}]}),
+        "text-not-an-option",
+        _set("attributeValues", {"Severity": [{"value": "Catastrophic"}]}),
         "attributeValues.Severity.0.value",
     ),
+    ("org-without-hyphens", _set("orgGroupId", "d0a6e2adce1e469bab6f0ff8c379b7d6"), "orgGroupId"),
+    (
+        "org-urn-form",
+        _set("orgGroupId", "urn:uuid:d0a6e2ad-ce1e-469b-ab6f-0ff8c379b7d6"),
+        "orgGroupId",
+    ),
+    ("org-upper-case", _set("orgGroupId", "D0A6E2AD-CE1E-469B-AB6F-0FF8C379B7D6"), "orgGroupId"),
+    ("date-without-seconds", _set("dateOccurred", "2024-03-01T09:30Z"), "dateOccurred"),
+    ("date-with-offset", _set("dateOccurred", "2024-03-01T09:30:00+01:00"), "dateOccurred"),
+    ("date-not-a-day", _set("dateOccurred", "2024-02-30T09:30:00Z"), "dateOccurred"),
+    ("null-description", _set("description", None), "description"),
     (
         "option-for-text-attribute",
         _set("attributeValues", {"Reporter": [{"id": "b2a9c4be-5fd8-4ccc-a906-61a806f40076"}]}),
@@ -197,6 +208,16 @@ def test_invalid_body_is_400_naming_the_field(api, sandbox, make_body, mutate, f
     assert [e["field"] for e in errors] == [field]
     assert errors[0]["message"]
     assert sandbox.counts()["incidents"] == 0
+
+
+def test_select_options_by_text_as_in_the_vendors_create_example(api, sandbox, make_body):
+    body = make_body(attributeValues={"Severity": [{"value": "High"}]})
+
+    response = api.post(INCIDENTS, json=body)
+
+    assert response.status_code == 201, response.text
+    (stored,) = sandbox.incidents()
+    assert stored["attributeValues"] == {"Severity": [{"value": "High"}]}
 
 
 def test_every_problem_of_a_body_is_listed(api, make_body):
