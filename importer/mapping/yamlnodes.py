@@ -12,11 +12,15 @@ from typing import Any
 
 import yaml
 
-__all__ = ["MAX_NODES", "YamlProblem", "line_of", "load_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "YamlProblem", "line_of", "load_yaml"]
 
 # Values built from the YAML, aliases counted each time they are used: a real mapping has a
 # few thousand; nested aliases ("billion laughs") would otherwise expand a 1 KB file to GBs.
 MAX_NODES = 200_000
+# Nesting: a real mapping goes five or six levels deep; PyYAML's composer and our constructor
+# recurse, so 100,000 `[` in a 200 KB file ran out of Python's stack (an internal error).
+MAX_DEPTH = 64
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -52,6 +56,8 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     try:
         root = loader.get_single_node()
         data = _construct(loader, root, [MAX_NODES]) if root is not None else None
+    except RecursionError:  # the composer, before any depth could be counted
+        raise YamlProblem(_TOO_DEEP, None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlProblem(str(exc.problem or exc), mark.line + 1 if mark else None) from None
@@ -62,7 +68,9 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     return data, root
 
 
-def _construct(loader: yaml.SafeLoader, node: yaml.Node, budget: list[int]) -> Any:
+def _construct(loader: yaml.SafeLoader, node: yaml.Node, budget: list[int], depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise YamlProblem(_TOO_DEEP, node.start_mark.line + 1)
     budget[0] -= 1
     if budget[0] < 0:
         raise YamlProblem(
@@ -74,15 +82,15 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node, budget: list[int]) -> A
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise YamlProblem("'<<' merge keys are not supported", key_node.start_mark.line + 1)
-            key = _construct(loader, key_node, budget)
+            key = _construct(loader, key_node, budget, depth + 1)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise YamlProblem("a key must be a plain value", key_node.start_mark.line + 1)
             if key in result:
                 raise YamlProblem(f"duplicate key {key!r}", key_node.start_mark.line + 1)
-            result[key] = _construct(loader, value_node, budget)
+            result[key] = _construct(loader, value_node, budget, depth + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(loader, item, budget) for item in node.value]
+        return [_construct(loader, item, budget, depth + 1) for item in node.value]
     try:
         return loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:

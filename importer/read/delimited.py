@@ -21,7 +21,15 @@ from typing import Any, BinaryIO
 import charset_normalizer
 
 from importer.errors import ReadError
-from importer.read.limits import DEFAULT_LIMITS, LineFeed, ReadLimits, RowTooLong, Suspect
+from importer.read.limits import (
+    DEFAULT_LIMITS,
+    LineFeed,
+    NulByte,
+    ReadLimits,
+    RowTooLong,
+    Suspect,
+    UnclosedQuote,
+)
 
 __all__ = ["DELIMITERS", "Record", "csv_records", "detect_encoding", "sniff_delimiter"]
 
@@ -170,10 +178,17 @@ def csv_records(
     csv.field_size_limit(max(csv.field_size_limit(), limits.max_row_chars))
     try:
         reader = csv.reader(feed, delimiter=delimiter)
-        number = 0
+        number = line = 0
         try:
             for number, record in enumerate(reader, start=1):
                 cut = feed.record_done()
+                if feed.eof:  # the reader needed more than the file had: a quote never closed
+                    yield number, Suspect([UnclosedQuote(reader.line_num - line - 1)])
+                    break
+                line = reader.line_num
+                if feed.took_nul():  # past the sample (a NUL in it refuses the file)
+                    yield number, Suspect([NulByte()])
+                    continue
                 if cut is not None:
                     yield number, Suspect([RowTooLong(cut)])
                     continue

@@ -9,9 +9,14 @@ Every limit has a default that a real migration never meets and a one-line error
 - `max_columns`: a header wider than Excel's 16,384 columns refuses the file; a data row with more
   cells than that is a row error (the extra cells are dropped, never shifted).
 - `max_cell_chars`: a longer cell is a row error; the rest of the file goes on.
-- `max_sheet_cells`: the rectangle from a worksheet's first to its last used cell, counted from
-  the `r="B7"` references while the entry is inflated: calamine allocates that whole rectangle,
-  so two cells at A1 and XFD1048576 in a 2 KB file would otherwise ask for 17 billion cells.
+- `max_sheet_cells`: the rectangle from a worksheet's first to its last cell with a value, placed
+  from the `r="B7"` references (or, without them, after the row or cell before) while the entry
+  is inflated; cells and rows without a value (formatting left behind) do not count: calamine
+  allocates that whole rectangle, so two cells at A1 and XFD1048576 in a 2 KB file would
+  otherwise ask for 17 billion cells.
+- `max_sparsity`: a rectangle of more than `sparse_grace_cells` cells must hold a value in one
+  cell of every `max_sparsity` (1 %), or a stray value far from the data (A1 and AX1000000: 50
+  million cells, 1.6 GB) makes a tiny file cost what a million full rows do.
 - `max_row_chars`: a CSV line longer than this is a row error (it is skipped without being split
   into cells, so memory stays bounded); a quoted record that runs on past it over many lines is
   a file error (an unclosed quote swallowing the file).
@@ -34,10 +39,12 @@ from importer.rows import RowError
 __all__ = [
     "DEFAULT_LIMITS",
     "LineFeed",
+    "NulByte",
     "ReadLimits",
     "RowGuard",
     "RowTooLong",
     "Suspect",
+    "UnclosedQuote",
     "check_archive",
     "parse_limits",
 ]
@@ -47,11 +54,27 @@ _LOCAL_SIGNATURE = 0x04034B50
 _BLOCK = 1 << 16
 _MACRO_PARTS = ("vbaproject.bin", "vbaprojectsignature.bin")
 _WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
-# In a worksheet only <row r="7"> and <c r="B7"> carry an attribute named r. No leading `\s`:
-# a literal start is three times faster, and a longer name ending in r only widens the extent.
-_ROW_REF = re.compile(rb'r="([0-9]{1,9})"')
-_CELL_COLUMN = re.compile(rb'r="([A-Za-z]{1,4})[0-9]')
-_TAIL = 256  # bytes kept between blocks so a reference split by a block edge is still seen
+# The start tags of rows and cells, with their `r` reference if they have one (OOXML lets both
+# omit it: a row then follows the row before, a cell the cell before) and a `/` if self-closing.
+_TAG = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])(?:[^>]*?\sr="([A-Za-z]{0,4})([0-9]{0,9})")?'
+    rb"[^>]*?(/?)>"
+)
+# The fast path, for sheets whose every row and cell has its `r`: each pattern starts with a
+# literal tag (`<c `, `<row `); one starting with `<` and an alternation was five times slower.
+_VALUED_CELL = re.compile(rb'<c [^>]*?(?<=\s)r="([A-Za-z]{1,4})([0-9]{1,9})"[^>]*?(?<!/)>')
+# Counted only on the tags themselves: a ` r="A1"` on any other element must not vouch for a cell.
+_CELL_REF = re.compile(rb'<c [^>]*?(?<=\s)r="[A-Za-z]')
+_ROW_REF = re.compile(rb'<row [^>]*?(?<=\s)r="[0-9]')
+# XML's other spaces (tab, CR, LF) after a tag name or before `r`, and namespace prefixes.
+_SLOW_SIGNS = (
+    *(b"<c" + space for space in (b"\t", b"\r", b"\n")),
+    *(b"<row" + space for space in (b"\t", b"\r", b"\n")),
+    *(space + b'r="' for space in (b"\t", b"\r", b"\n")),
+    *(b":c" + end for end in (b" ", b">", b"/", b"\t", b"\r", b"\n")),
+    b":row",
+)
+_MAX_TAG = 1 << 20  # a start tag longer than this is not from a spreadsheet
 
 
 @dataclass(frozen=True)
@@ -65,6 +88,8 @@ class ReadLimits:
     max_cell_chars: int = 131_072  # four times Excel's own cell limit of 32,767
     max_row_chars: int = 4 << 20
     max_sheet_cells: int = 50_000_000  # first to last used cell: 1M rows x 50 columns
+    max_sparsity: int = 100  # a rectangle past `sparse_grace_cells` needs a value in 100 cells
+    sparse_grace_cells: int = 1_000_000
 
 
 DEFAULT_LIMITS = ReadLimits()
@@ -99,6 +124,22 @@ class RowTooLong:
         self.chars = chars
 
 
+class UnclosedQuote:
+    """Stands for the cells of a CSV record whose quote is never closed: it ran to the end of
+    the file, and the `lines` after its first were never read as rows of their own."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: int) -> None:
+        self.lines = lines
+
+
+class NulByte:
+    """Stands for the cells of a CSV record that holds a NUL byte (no sheet shows one)."""
+
+    __slots__ = ()
+
+
 _is_text = functools.partial(type.__instancecheck__, str)
 
 
@@ -120,6 +161,9 @@ class LineFeed:
         self._pending = 0
         self.chars = 0  # of the record just finished, after `record_done()`
         self.cut: int | None = None
+        # Set when the reader asked past the last line: only a record inside a quote does that.
+        self.eof = False
+        self._nul = False
 
     def __iter__(self) -> Iterator[str]:
         # The hot loop of CSV reading: locals only, one length test per line.
@@ -131,6 +175,8 @@ class LineFeed:
                 self.cut = chars + self._drain()
                 line, chars = "\n", 1
             self._pending += chars
+            if "\x00" in line:
+                self._nul = True
             if self._pending > limit:
                 raise ReadError(
                     f"a record runs on past {self._max:,} characters (an unclosed quote?)",
@@ -138,6 +184,7 @@ class LineFeed:
                     hint="fix the quoting, or raise --limit max_row_chars",
                 )
             yield line
+        self.eof = True
 
     def _drain(self) -> int:
         chars = 0
@@ -146,6 +193,11 @@ class LineFeed:
             if more.endswith(("\n", "\r")):
                 break
         return chars
+
+    def took_nul(self) -> bool:
+        """Whether the record just finished held a NUL byte (call after `record_done()`)."""
+        nul, self._nul = self._nul, False
+        return nul
 
     def record_done(self) -> int | None:
         """Start counting the next record; the length of a cut line in this one, if any."""
@@ -164,6 +216,13 @@ class RowGuard:
 
     def check_header(self, cells: list[Any], *, where: str = "") -> None:
         """Raise ReadError for a header wider than `max_columns`."""
+        if cells and isinstance(cells[0], UnclosedQuote):
+            raise ReadError(
+                f"{where}the header opens a quote that is never closed (it runs to the end of "
+                "the file)",
+                path=self._name,
+                hint='close the quote, or write a literal quote as two: ""',
+            )
         if cells and isinstance(cells[0], RowTooLong):
             raise ReadError(
                 f"{where}the header line has {cells[0].chars:,} characters, more than "
@@ -183,6 +242,21 @@ class RowGuard:
         """Problems of one row; cells past a limit are blanked or dropped in place."""
         if self._csv and type(cells) is list and len(cells) <= self._limits.max_columns:
             return []  # csv_records marks every row that could be too long as Suspect
+        if len(cells) == 1 and isinstance(cells[0], NulByte):
+            cells.pop()
+            return [
+                RowError(
+                    "the line holds a NUL byte (binary data, or UTF-16 text?); it was not read"
+                )
+            ]
+        if len(cells) == 1 and isinstance(cells[0], UnclosedQuote):
+            lines = cells.pop().lines
+            return [
+                RowError(
+                    f"a quote opened in this row is never closed: the {lines:,} lines after it, "
+                    "to the end of the file, were not read as rows"
+                )
+            ]
         if len(cells) == 1 and isinstance(cells[0], RowTooLong):
             chars = cells.pop().chars
             return [
@@ -225,8 +299,10 @@ def check_archive(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
 
     try:
         entries = zipfile.ZipFile(fp).infolist()
-    except (zipfile.BadZipFile, ValueError) as exc:
-        if isinstance(exc.__context__, OSError):  # zipfile hides a failing disk as "not a zip"
+    # NotImplementedError: a directory asking for a zip version or feature Python lacks
+    except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError) as exc:
+        # zipfile hides a failing disk as "not a zip"
+        if isinstance(exc.__context__, OSError) and not isinstance(exc, NotImplementedError):
             raise exc.__context__ from None  # the caller translates OSError
         reason = f"is not a valid xlsx workbook (broken zip archive: {exc})"
         raise ReadError(reason, path=name) from exc
@@ -239,10 +315,10 @@ def check_archive(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
             )
         _check_declared(info, name, limits)
     for info in entries:
-        extent = _Extent() if _WORKSHEET.fullmatch(info.filename) else None
+        extent = _Extent(name) if _WORKSHEET.fullmatch(info.filename) else None
         _check_inflated(fp, info, name, extent)
         if extent is not None:
-            extent.check(info.filename, name, limits)
+            extent.check(info.filename, limits)
 
 
 def _check_declared(info: Any, name: str, limits: ReadLimits) -> None:
@@ -270,42 +346,95 @@ def _check_declared(info: Any, name: str, limits: ReadLimits) -> None:
 
 
 class _Extent:
-    """The first and last row and column a worksheet's XML references."""
+    """The rectangle of the cells with a value that a worksheet's XML places, as calamine would
+    allocate it. Rows and cells without `r` follow the one before; rows without cells and
+    self-closing cells (formatting left behind, `<c r="XFD1048576" s="1"/>`) hold no value."""
 
-    def __init__(self) -> None:
-        self.rows: set[int] = set()
-        self.columns: set[bytes] = set()
-        self._tail = b""
+    def __init__(self, name: str) -> None:
+        self.rows: list[int] = []  # lowest and highest, once a cell is seen
+        self.columns: list[int] = []
+        self.values = 0
+        self._name = name
+        self._row = self._column = 0
+        self._tail = b""  # a start tag cut by the block edge
 
     def feed(self, data: bytes) -> None:
         text = self._tail + data
-        rows = set(_ROW_REF.findall(text))
-        if rows:
-            numbers = [int(r) for r in rows]
-            self.rows.update((min(numbers), max(numbers)))
-        columns = set(_CELL_COLUMN.findall(text))
-        if columns:
-            self.columns.update(c.upper() for c in columns)
-            self.columns = {min(self.columns, key=_column_key), max(self.columns, key=_column_key)}
-        self._tail = text[-_TAIL:]
-
-    def check(self, entry: str, name: str, limits: ReadLimits) -> None:
-        if not self.rows or not self.columns:
+        cut = text.rfind(b"<")
+        if cut == -1 or text.find(b">", cut) != -1:
+            cut = len(text)
+        self._tail = text[cut:]
+        if len(self._tail) > _MAX_TAG:
+            raise ReadError("is not a valid xlsx workbook (a tag of over 1 MiB)", path=self._name)
+        if not _all_referenced(text, cut):
+            self._follow(text, 0, cut, update=True)
             return
-        height = max(self.rows) - min(self.rows) + 1
-        keys = sorted(map(_column_key, self.columns))
-        width = _column_number(keys[-1][1]) - _column_number(keys[0][1]) + 1
+        cells = _VALUED_CELL.findall(text, 0, cut)
+        self.values += len(cells)
+        if cells:
+            numbers = {int(digits) for digits in {d for _, d in cells}}
+            columns = {_column_number(c.upper()) for c in {c for c, _ in cells}}
+            self._widen(min(numbers), max(numbers), min(columns), max(columns))
+        self._follow(text, max(text.rfind(b"<row", 0, cut), 0), cut, update=False)
+
+    def _follow(self, text: bytes, start: int, end: int, *, update: bool) -> None:
+        """Place every row and cell tag of `text[start:end]` one by one (about a microsecond
+        each); `update`: widen the rectangle too, not only the position."""
+        row, column, rows, columns = self._row, self._column, [], []
+        for kind, letters, digits, empty in _TAG.findall(text, start, end):
+            if kind == b"row":
+                row, column = (int(digits) if digits else row + 1), 0
+                continue
+            column = _column_number(letters.upper()) if letters else column + 1
+            if digits:
+                row = int(digits)
+            if not empty:
+                rows.append(row)
+                columns.append(column)
+        self._row, self._column = row, column
+        self.values += len(rows) if update else 0
+        if update and rows:
+            self._widen(min(rows), max(rows), min(columns), max(columns))
+
+    def _widen(self, top: int, bottom: int, left: int, right: int) -> None:
+        if self.rows:
+            top, bottom = min(top, self.rows[0]), max(bottom, self.rows[1])
+            left, right = min(left, self.columns[0]), max(right, self.columns[1])
+        self.rows, self.columns = [top, bottom], [left, right]
+
+    def check(self, entry: str, limits: ReadLimits) -> None:
+        if not self.rows:
+            return
+        height = self.rows[1] - self.rows[0] + 1
+        width = self.columns[1] - self.columns[0] + 1
         if height * width > limits.max_sheet_cells:
             raise ReadError(
                 f"{entry} spans {height:,} rows x {width:,} columns ({height * width:,} cells), "
                 f"more than {limits.max_sheet_cells:,}",
-                path=name,
+                path=self._name,
                 hint="is it the right file? raise --limit max_sheet_cells if it is",
+            )
+        if height * width > limits.sparse_grace_cells and height * width > (
+            limits.max_sparsity * self.values
+        ):
+            raise ReadError(
+                f"{entry} spans {height:,} rows x {width:,} columns ({height * width:,} cells) "
+                f"but holds {self.values:,} values, fewer than one in {limits.max_sparsity} "
+                "(a stray value far from the data?)",
+                path=self._name,
+                hint="delete the stray cells, or raise --limit max_sparsity",
             )
 
 
-def _column_key(letters: bytes) -> tuple[int, bytes]:
-    return len(letters), letters
+def _all_referenced(text: bytes, end: int) -> bool:
+    """Whether every row and cell tag of `text[:end]` has its `r`, written the usual way."""
+    head = text[:end]
+    if any(sign in head for sign in _SLOW_SIGNS):
+        return False
+    if b"<c>" in head or b"<c/" in head or b"<row>" in head or b"<row/" in head:
+        return False
+    cells, rows = head.count(b"<c "), head.count(b"<row ")
+    return cells == len(_CELL_REF.findall(head)) and rows == len(_ROW_REF.findall(head))
 
 
 def _column_number(letters: bytes) -> int:

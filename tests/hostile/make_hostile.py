@@ -180,6 +180,23 @@ def sparse_sheet(path: Path) -> Path:
     return _workbook(path, _sheet(_rows_xml(1) + far))
 
 
+def sparse_corner(path: Path) -> Path:
+    """Two rows and one cell at AX1000000: 50,000,000 cells, just inside `max_sheet_cells`, so a
+    2 KB file made calamine allocate 1.6 GB; refused for holding almost no values."""
+    far = '<row r="1000000"><c r="AX1000000" t="inlineStr"><is><t>x</t></is></c></row>'
+    return _workbook(path, _sheet(_rows_xml(1) + far))
+
+
+def sparse_sheet_without_references(path: Path) -> Path:
+    """The sparse sheet again, its cells without `r` (OOXML allows it: a cell then follows the
+    one before it): 16,000 unnamed header cells and one cell in row 1,048,576. Calamine asked
+    for 537 GB and aborted the process."""
+    cell = '<c t="inlineStr"><is><t>x</t></is></c>'
+    header = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in HEADER.split(","))
+    rows = f'<row r="1">{header}{cell * 16_000}</row><row r="1048576">{cell}</row>'
+    return _workbook(path, _SHEET_HEAD + rows + _SHEET_TAIL)
+
+
 def macro_workbook(path: Path) -> Path:
     """A workbook with a VBA project (what .xlsm files carry)."""
     return _workbook(path, _sheet(_rows_xml(2)), extra={"xl/vbaProject.bin": b"\x00" * 64})
@@ -313,6 +330,8 @@ HOSTILE: dict[str, Callable[[Path], Path]] = {
     "xml_bomb_sheet.xlsx": xml_bomb_sheet,
     "xml_bomb_shared_strings.xlsx": xml_bomb_shared_strings,
     "sparse_sheet.xlsx": sparse_sheet,
+    "sparse_corner.xlsx": sparse_corner,
+    "sparse_sheet_without_references.xlsx": sparse_sheet_without_references,
     "macro.xlsx": macro_workbook,
     "encrypted.xlsx": encrypted_workbook,
     "legacy.xlsx": legacy_xls,

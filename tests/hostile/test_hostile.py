@@ -59,6 +59,8 @@ REFUSED = [
     ("xml_bomb_sheet.xlsx", "unrecognized entity"),
     ("xml_bomb_shared_strings.xlsx", "unrecognized entity"),
     ("sparse_sheet.xlsx", "spans 1,048,576 rows x 16,384 columns (17,179,869,184 cells)"),
+    ("sparse_corner.xlsx", "spans 1,000,000 rows x 50 columns (50,000,000 cells) but holds 9"),
+    ("sparse_sheet_without_references.xlsx", "spans 1,048,576 rows x 16,004 columns"),
     ("macro.xlsx", "is a macro-enabled workbook"),
     ("encrypted.xlsx", "password-protected (encrypted)"),
     ("legacy.xlsx", "is an Excel 97-2003 (.xls) file"),

@@ -288,3 +288,13 @@ def test_every_api_field_can_be_mapped():
     from importer.models import field_names
 
     assert set(field_names()) == set(MappingSpec.model_fields["fields"].annotation.model_fields)
+
+
+@pytest.mark.parametrize("depth", [100_000, 65], ids=["past-python-recursion", "past-the-limit"])
+def test_deeply_nested_yaml_is_a_mapping_error_not_a_crash(tmp_path: Path, depth: int):
+    # 100,000 `[` (200 KB) made PyYAML's composer recurse past Python's limit: exit 70.
+    path = tmp_path / "deep.yaml"
+    nested = "[" * depth + "]" * depth
+    path.write_text(f"version: 1\nname: deep\nkey: [Ref]\nfields:\n  name: {nested}\n")
+    with pytest.raises(MappingError, match=r"nested more than 64 levels deep"):
+        load_mapping(path)

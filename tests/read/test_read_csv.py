@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from importer.errors import ReadError
 from importer.read.delimited import DELIMITERS
 from importer.read.sheets import detect_encoding, read_rows, rows_from_file, sniff_delimiter
 from importer.rows import SheetChunk
@@ -329,3 +330,38 @@ def _is_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+@pytest.mark.parametrize(
+    ("tail", "swallowed"),
+    [("H-3,T3\nH-4,T4\n", 2), ("H-3,T3\nH-4,T4", 2), ("", 0)],
+    ids=["newline-at-end", "no-newline-at-end", "last-line"],
+)
+def test_a_quote_never_closed_is_its_rows_error_not_rows_swallowed(tail, swallowed):
+    # The rows after `"T2` used to vanish into row 3's Title: never reported, and sent as a name.
+    data = f'Ref,Title\nH-1,T1\nH-2,"T2\n{tail}'.encode()
+    (chunk,) = rows_from_file(io.BytesIO(data), name="q.csv", format="csv")
+    assert list(chunk.frame.index) == [2, 3]
+    assert chunk.frame.loc[2, "Title"] == "T1" and not chunk.frame.loc[3].notna().any()
+    (error,) = chunk.row_errors[3]
+    assert error.message == (
+        f"a quote opened in this row is never closed: the {swallowed} lines after it, "
+        "to the end of the file, were not read as rows"
+    )
+
+
+def test_a_header_whose_quote_is_never_closed_refuses_the_file():
+    with pytest.raises(ReadError, match=r"the header opens a quote that is never closed"):
+        list(rows_from_file(io.BytesIO(b'Ref,"Title\nH-1,T1\n'), name="q.csv", format="csv"))
+
+
+def test_a_nul_byte_past_the_sampled_head_is_that_rows_error():
+    # In the first MiB a NUL marks the file binary; further on it reached the request body.
+    head = b"Ref,Title\n" + b"".join(b"H-%d,T\n" % n for n in range(200_000))
+    data = head + b"H-x,T\x00x\nH-y,T\n"
+    chunks = list(rows_from_file(io.BytesIO(data), name="n.csv", format="csv"))
+    last = chunks[-1]
+    bad = len(head.splitlines()) + 1
+    (error,) = last.row_errors[bad]
+    assert error.message.startswith("the line holds a NUL byte (binary data, or UTF-16 text?)")
+    assert not last.frame.loc[bad].notna().any() and last.frame.loc[bad + 1, "Ref"] == "H-y"

@@ -99,6 +99,64 @@ def test_a_sparse_sheet_is_refused_from_its_cell_references_stored_or_deflated(
         list(read_rows(again))
 
 
+def _sheet_workbook(tmp_path: Path, rows: str) -> Path:
+    xml = make_hostile._SHEET_HEAD + rows + make_hostile._SHEET_TAIL
+    return make_hostile._workbook(tmp_path / "book.xlsx", xml)
+
+
+def _cells(row: int, values: list[str], *, named: bool = True) -> str:
+    cells = "".join(
+        (f'<c r="{"ABCD"[i]}{row}"' if named else "<c") + f' t="inlineStr"><is><t>{v}</t></is></c>'
+        for i, v in enumerate(values)
+    )
+    return f'<row r="{row}">{cells}</row>'
+
+
+@pytest.mark.parametrize(
+    "far",
+    [
+        '<row r="1048576" ht="30" customHeight="1"/>',  # a row whose height was changed
+        '<row r="1048576"><c r="XFD1048576" s="1"/></row>',  # a cell formatted, then cleared
+    ],
+    ids=["formatted-row", "formatted-cell"],
+)
+def test_formatting_far_away_does_not_widen_the_sheet(tmp_path, far):
+    # Calamine ranges over cells with values only; Excel leaves such styled stragglers behind.
+    book = _sheet_workbook(tmp_path, _cells(1, ["Ref", "Title"]) + _cells(2, ["A", "B"]) + far)
+    (chunk,) = read_rows(book, limits=ReadLimits(max_sheet_cells=4))
+    assert list(chunk.frame.columns) == ["Ref", "Title"] and len(chunk.frame) == 1
+
+
+@pytest.mark.parametrize("space", ["\n", "\t", "\r\n"], ids=["newline", "tab", "crlf"])
+def test_cells_without_references_count_whatever_space_follows_their_name(tmp_path, space):
+    cell = f'<c{space}t="inlineStr"><is><t>x</t></is></c>'
+    rows = f'<row r="1">{cell * 40}</row><row r="2000">{cell}</row>'
+    with pytest.raises(ReadError, match=r"spans 2,000 rows x 40 columns"):
+        list(read_rows(_sheet_workbook(tmp_path, rows), limits=ReadLimits(max_sheet_cells=100)))
+
+
+def test_references_on_other_tags_do_not_vouch_for_cells_without_them(tmp_path):
+    # Counting every ` r="A1"` let decoy elements balance the count of unreferenced cells.
+    cell = '<c t="inlineStr"><is><t>x</t></is></c>'
+    decoys = '<x r="A1"/>' * 41
+    rows = f'<row r="1">{cell * 40}</row><row r="2000">{cell}</row>{decoys}'
+    with pytest.raises(ReadError, match=r"spans 2,000 rows x 40 columns"):
+        list(read_rows(_sheet_workbook(tmp_path, rows), limits=ReadLimits(max_sheet_cells=100)))
+
+
+def test_cells_without_references_count_where_they_land(tmp_path):
+    # OOXML lets a cell omit `r`: it follows the cell before it, in the row given or the next.
+    header = _cells(1, ["Ref", "Title", "Details", "Type"], named=False)
+    far = '<row r="2000"><c t="inlineStr"><is><t>x</t></is></c></row>'
+    book = _sheet_workbook(tmp_path, header + far)
+    with pytest.raises(ReadError, match=r"spans 2,000 rows x 4 columns \(8,000 cells\)"):
+        list(read_rows(book, limits=ReadLimits(max_sheet_cells=7_999)))
+    unnamed_rows = "<row>" + header[len('<row r="1">') :] + "<row><c/><c/><c/><c>x</c></row>"
+    with pytest.raises(ReadError, match=r"spans 2 rows x 4 columns"):
+        book = _sheet_workbook(tmp_path, unnamed_rows)
+        list(read_rows(book, limits=ReadLimits(max_sheet_cells=7)))
+
+
 def test_a_workbook_within_its_limits_reads_and_one_past_them_is_refused():
     path = FIXTURES / "two_sheets.xlsx"
     assert list(read_rows(path))
@@ -114,3 +172,24 @@ def test_the_widest_allowed_header_of_one_repeated_name_gets_unique_names():
     names = list(chunk.frame.columns)
     assert names[:3] == ["x", "x (2)", "x (3)"] and names[-1] == f"x ({width})"
     assert len(set(names)) == width
+
+
+def test_a_sheet_almost_empty_over_a_wide_rectangle_is_refused_and_the_limit_can_be_raised(
+    tmp_path,
+):
+    far = '<row r="2000"><c r="A2000" t="inlineStr"><is><t>x</t></is></c></row>'
+    book = _sheet_workbook(tmp_path, _cells(1, ["Ref"]) + far)
+    limits = ReadLimits(sparse_grace_cells=100)
+    with pytest.raises(ReadError, match=r"\(2,000 cells\) but holds 2 values, fewer than one in"):
+        list(read_rows(book, limits=limits))
+    (chunk,) = read_rows(book, limits=parse_limits(["max_sparsity=1000"], limits))
+    assert list(chunk.frame.index) == [2000]
+
+
+def test_a_workbook_needing_a_newer_zip_version_is_a_read_error(tmp_path):
+    # zipfile raises NotImplementedError for it (hypothesis found one): was an internal error.
+    data = bytearray(WORKBOOK)
+    central = data.index(b"PK\x01\x02")
+    data[central + 6 : central + 8] = (64).to_bytes(2, "little")  # "version needed": 6.4
+    with pytest.raises(ReadError, match=r"broken zip archive: zip file version 6.4"):
+        list(rows_from_file(io.BytesIO(bytes(data)), name="v.xlsx", format="xlsx"))
