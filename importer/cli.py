@@ -110,6 +110,9 @@ def run(
         list[str] | None, typer.Option(help="Sheet to read (repeatable); default: all.")
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Map and validate only; send nothing.")] = False,
+    encoding: Annotated[
+        str | None, typer.Option(help="Encoding of CSV text, e.g. cp1250; default: detected.")
+    ] = None,
     sandbox: Annotated[
         bool, typer.Option(help="Import into a built-in sandbox register (no credentials).")
     ] = False,
@@ -173,6 +176,7 @@ def run(
             report_dir=report_dir,
             sheets=sheet or None,
             dry_run=dry_run,
+            encoding=encoding,
             rate_per_minute=_parse_rate(rate),
             concurrency=concurrency,
             ledger_path=ledger,
@@ -281,6 +285,9 @@ def init_mapping_command(
     sheet: Annotated[
         list[str] | None, typer.Option(help="Sheet to read (repeatable); default: all.")
     ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Encoding of CSV text, e.g. cp1250; the draft keeps it.")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Print a draft mapping for FILE: matched columns, date formats, proposed value maps."""
@@ -288,7 +295,7 @@ def init_mapping_command(
 
     with _one_line_errors(verbose):
         check_input(file)
-        sys.stdout.write(draft_mapping(file, sheets=sheet or None))
+        sys.stdout.write(draft_mapping(file, sheets=sheet or None, encoding=encoding))
 
 
 @app.command("schema")

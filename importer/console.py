@@ -127,6 +127,8 @@ def summary_table(summary: dict[str, Any]) -> Table:
         table.add_row("reconciled after ambiguous sends", str(summary["reconciled"]))
     if not summary["dry_run"]:
         table.add_row("requests / retries / 429s", _requests(summary))
+    for field, (order, example) in (summary.get("date_orders") or {}).items():
+        table.add_row(f"{field}: dates read", f"{order} first (from {example!r})")
     table.add_row("duration", f"{summary['duration_seconds']:.1f} s")
     return table
 

@@ -127,8 +127,13 @@ class SheetChunk:
     file: str
     sheet: str | None
     frame: pd.DataFrame
-    # Rows the reader could not read whole (a cell or line past a limit): they end invalid.
+    # Rows the reader could not read whole or refuses (a cell or line past a limit, a row wider
+    # than its header, a merge across columns, a formula without a value): they end invalid.
     row_errors: dict[int, list[RowError]] = field(default_factory=dict)
+    # A hidden sheet read without being named (its rows are reported, not sent), and a
+    # workbook on the 1904 date system (its serials count from 1904-01-01): docs/cells.md.
+    hidden: bool = False
+    date1904: bool = False
 
     def ref(self, row: int) -> SourceRef:
         return SourceRef(self.file, self.sheet, int(row))

@@ -1,8 +1,9 @@
 """Guess how a column writes its dates, from sample values, for `init-mapping`.
 
 Strings are tried against common strptime formats; day-first and month-first are told apart by
-values whose first or second number is above 12. Real date cells and Excel serial numbers need
-no format (the mapping's `excel_serial` is on by default).
+values whose first or second number is above 12. Real date cells and Excel serial number cells
+need no format; serials written as text need `excel_serial: true` (text is never a serial
+unless the mapping says so).
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class DateGuess:
     order_conflict: bool = False  # some values only parse day-first, others only month-first
     native: int = 0  # distinct real date cells
     serials: int = 0  # distinct Excel serial numbers
+    serial_texts: int = 0  # of which written as text (a CSV export): needs excel_serial: true
     texts: int = 0  # distinct text values
     unparsed: list[str] = field(default_factory=list)  # distinct texts no chosen format reads
 
@@ -161,6 +163,7 @@ def _split_kinds(values: Iterable[Any], guess: DateGuess) -> list[str]:
             natives.add(value)
         elif _is_serial(value):
             serials.add(float(value))
+            guess.serial_texts += isinstance(value, str)
         elif len(texts) < _MAX_DISTINCT:
             texts.add(str(value).strip())
     guess.native, guess.serials, guess.texts = len(natives), len(serials), len(texts)

@@ -136,8 +136,11 @@ def _date_field(match: Match, sample: SampleColumns) -> FieldDraft:
     notes, said = [], []
     if guess.native:
         said.append("real date cells")
-    if guess.serials:
-        said.append("Excel serial numbers (excel_serial is on by default)")
+    if guess.serial_texts:
+        spec["excel_serial"] = True
+        said.append("Excel serial numbers written as text")
+    elif guess.serials:
+        said.append("Excel serial numbers (read from number cells by default)")
     if guess.order_unknown:
         order = "day-first" if guess.dayfirst else "month-first"
         notes.append(f"check: no sample value tells day from month (all <= 12); assumed {order}")

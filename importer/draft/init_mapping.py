@@ -20,7 +20,7 @@ from importer.draft.plan import Plan, plan_mapping
 from importer.draft.render import comment, flow, render_fields, scalar
 from importer.draft.values import distinct_texts
 from importer.errors import ReadError
-from importer.read import list_sheets, read_rows
+from importer.read import hidden_sheets, list_sheets, read_rows
 from importer.rows import SheetChunk
 from importer.sandbox import Tenant, load_seed
 
@@ -41,13 +41,15 @@ def draft_mapping(
     sheets: list[str] | None = None,
     sample_rows: int = 2000,
     known_types: Sequence[str] | None = None,
+    encoding: str | None = None,
 ) -> str:
     """YAML text (with comments) of a draft mapping for `path`, from its first `sample_rows` rows.
 
     `known_types` are the tenant's incident type names (default: the sandbox's default tenant).
+    `encoding` (CSV text) is used to read the sample and written into the draft.
     """
     tenant = _default_tenant()
-    sample = _read_sample(Path(path), sheets, max(1, sample_rows))
+    sample = _read_sample(Path(path), sheets, max(1, sample_rows), encoding)
     frame, sheet_line = _choose_sheets(sample, explicit=sheets)
     columns = SampleColumns(
         frame,
@@ -56,9 +58,24 @@ def draft_mapping(
     )
     plan = plan_mapping(columns, tenant)
     lines = _head(Path(path), len(frame), sheet_line, plan.key, sample.notes)
+    if encoding:
+        lines.append(f"encoding: {scalar(encoding)}  # of the CSV text, as given to init-mapping")
+    lines += _tenant_names(columns.known_types, [a.name for a in tenant.attributes])
     lines += render_fields(plan.drafts)
     lines += _tail(columns, plan)
     return "\n".join(lines) + "\n"
+
+
+def _tenant_names(types: Sequence[str], attributes: Sequence[str]) -> list[str]:
+    """The tenant's names a dry run checks rows against (the register lists neither)."""
+    lines = [
+        "# The tenant's incident types and custom attributes, as the register spells them: a row",
+        "# with another type fails before anything is sent. Check them in the Incident Register.",
+        f"incident_types: {flow(list(types))}",
+    ]
+    if attributes:
+        lines.append(f"attributes: {flow(list(attributes))}")
+    return lines
 
 
 @cache
@@ -66,13 +83,22 @@ def _default_tenant() -> Tenant:
     return load_seed()
 
 
-def _read_sample(path: Path, sheets: list[str] | None, sample_rows: int) -> _Sample:
+def _read_sample(
+    path: Path, sheets: list[str] | None, sample_rows: int, encoding: str | None = None
+) -> _Sample:
     sample = _Sample()
     workbook_sheets = list_sheets(path)
     if not workbook_sheets:  # CSV: one sheet, no name
-        sample.frames[None] = _first_rows(read_rows(path, chunk_size=sample_rows), sample_rows)
+        chunks = read_rows(path, chunk_size=sample_rows, encoding=encoding)
+        sample.frames[None] = _first_rows(chunks, sample_rows)
         return sample
     problems: list[ReadError] = []
+    hidden = hidden_sheets(path) if sheets is None else []
+    if hidden and len(hidden) < len(workbook_sheets):  # a run skips them unless named: so here
+        workbook_sheets = [name for name in workbook_sheets if name not in hidden]
+        sample.notes += [
+            f"left out: sheet {name!r} is hidden (name it to use it)" for name in hidden
+        ]
     for name in sheets if sheets is not None else workbook_sheets:
         try:
             sample.frames[name] = _first_rows(

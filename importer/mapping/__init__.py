@@ -13,6 +13,7 @@ from importer.mapping.cells import cell_text, is_blank_cell
 from importer.mapping.compiled import Mapping
 from importer.mapping.loader import load_mapping, mapping_from_text
 from importer.mapping.lookups import Lookups, OrgRecord
+from importer.mapping.rowfilters import legacy_key_text
 from importer.mapping.spec import MappingSpec, mapping_json_schema
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "apply_mapping",
     "cell_text",
     "is_blank_cell",
+    "legacy_key_text",
     "load_mapping",
     "mapping_from_text",
     "mapping_json_schema",

@@ -9,8 +9,15 @@ import pandas as pd
 
 from importer.mapping.cells import STRING, ErrorSink
 from importer.mapping.compiled import Mapping
-from importer.mapping.dates import iso_utc, parse_dates
+from importer.mapping.dates import DateContext, iso_utc, parse_dates
 from importer.mapping.durations import parse_duration
+from importer.mapping.faithful import (
+    check_incident_types,
+    check_inexact_numbers,
+    check_placeholders,
+    hidden_sheet_reason,
+    without_no_value_tokens,
+)
 from importer.mapping.lookups import Lookups
 from importer.mapping.nested import (
     assignees,
@@ -20,7 +27,7 @@ from importer.mapping.nested import (
     resolve_series,
 )
 from importer.mapping.rowfilters import row_keys, skip_reasons
-from importer.mapping.spec import DateSpec, FieldsSpec, OrgSpec, ValueSpec
+from importer.mapping.spec import DATE_FIELDS, DateSpec, FieldsSpec, OrgSpec, ValueSpec
 from importer.mapping.values import (
     ChunkColumns,
     source_label,
@@ -54,8 +61,11 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
     Raises only `MappingError` when the sheet lacks a column the mapping names (a file problem);
     cell values never raise.
     """
-    frame = chunk.frame
-    resolved = mapping.resolve_columns(frame.columns)
+    hidden = hidden_sheet_reason(chunk)
+    if hidden is not None:  # its columns may differ: nothing of it is read
+        return MappedChunk(skipped={int(row): hidden for row in chunk.frame.index})
+    resolved = mapping.resolve_columns(chunk.frame.columns)
+    frame = without_no_value_tokens(chunk.frame, mapping.spec.no_value, set(resolved.values()))
     everything = ChunkColumns(frame, resolved)
     result = MappedChunk()
     keys = row_keys(mapping.key_columns, everything)
@@ -63,14 +73,27 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
     reasons = skip_reasons(mapping.spec.skip_rows, everything)
     skipped = reasons.notna()
     result.skipped = {int(r): str(why) for r, why in reasons[skipped].items()}  # type: ignore[call-overload]
-    cols = ChunkColumns(frame.loc[~skipped.to_numpy()], resolved)
+    cols = ChunkColumns(frame.loc[~skipped.to_numpy()], resolved, chunk.date1904)
     sink = ErrorSink()
+    check_inexact_numbers(cols.frame, resolved, sink, fields=_fields_by_column(mapping))
+    check_placeholders(mapping.spec, cols.frame.index, sink)
     if mapping.key_columns:
         _check_keys(keys[~skipped.to_numpy()], mapping.key_columns, sink)
     merged = lookups.with_inline(mapping.inline_groups, mapping.inline_options)
     scalars, nested = _map_fields(mapping, cols, merged, sink)
     _assemble(cols.frame.index, scalars, nested, sink, result)
     return result
+
+
+def _fields_by_column(mapping: Mapping) -> dict[str, str]:
+    """Source column → the first field it feeds (`key` for key columns); dates left out."""
+    found = {column: "key" for column in mapping.key_columns}
+    dates = {c for name in DATE_FIELDS for c in mapping.columns_for(name)}
+    for name in type(mapping.spec.fields).model_fields:
+        for column in mapping.columns_for(name):
+            if column not in dates:
+                found.setdefault(column, name)
+    return found
 
 
 def _check_keys(keys: pd.Series, columns: list[str], sink: ErrorSink) -> None:
@@ -94,7 +117,11 @@ def _map_fields(
     for name in _TEXT_FIELDS:
         spec: ValueSpec | None = getattr(fields, name)
         if spec is not None:
-            steps.append((name, _setter(scalars, name, _text_step(spec, cols, sink, name))))
+            compute = _text_step(spec, cols, sink, name)
+            if name == "incidentTypeName" and mapping.spec.incident_types:
+                types = mapping.spec.incident_types
+                compute = _typed_step(compute, types, sink, source_label(spec))
+            steps.append((name, _setter(scalars, name, compute)))
     if fields.orgGroupId is not None:
         org = fields.orgGroupId
         steps.append(
@@ -131,6 +158,12 @@ def _text_step(
     spec: ValueSpec, cols: ChunkColumns, sink: ErrorSink, name: str
 ) -> Callable[[], pd.Series]:
     return lambda: text_value(spec, cols, sink, name)
+
+
+def _typed_step(
+    step: Callable[[], pd.Series], types: list[str], sink: ErrorSink, column: str | None
+) -> Callable[[], pd.Series]:
+    return lambda: check_incident_types(types, step(), sink, column)
 
 
 def _setter(target: Scalars, name: str, compute: Callable[[], pd.Series]) -> Callable[[], None]:
@@ -207,7 +240,8 @@ def _dates(mapping: Mapping, cols: ChunkColumns, sink: ErrorSink) -> Scalars:
         values = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
         if spec.sources():
             raw = source_raw(spec, cols)
-            values = parse_dates(raw, spec, zone, sink, name, source_label(spec))
+            context = DateContext(mapping.date_orders, cols.date1904)
+            values = parse_dates(raw, spec, zone, sink, name, source_label(spec), context)
         if spec.relative_to and spec.offset:
             base = parsed.get(spec.relative_to)
             if base is not None:

@@ -33,6 +33,8 @@ __all__ = [
 ]
 
 STRING: Literal["string"] = "string"
+_MAX_EXPONENT = 40
+_WHOLE_TEXT = re.compile(r"^[+-]?\d+$")
 _NUMERIC_TEXT = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
@@ -50,10 +52,11 @@ def is_blank_cell(value: Any) -> bool:
 
 
 def number_text(value: float) -> str:
-    """17.0 → "17", 0.1 → "0.1", 1e21 → "1e+21": what a person typed, without `.0` artefacts."""
+    """17.0 → "17", 0.1 → "0.1", 1e21 → "1e+21": what Excel shows in General format, without
+    `.0` artefacts; at most 15 significant digits, as Excel keeps (0.1 + 0.2 → "0.3")."""
     if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
-    return repr(float(value))
+    return f"{float(value):.15g}"
 
 
 def cell_text(value: Any) -> str | None:
@@ -116,12 +119,27 @@ def blank_to_na(text: pd.Series) -> pd.Series:
 
 
 def normalise_numbers(text: pd.Series) -> pd.Series:
-    """ "17.0" → "17", "1.5E+03" → "1500" for cells that are numbers written as text."""
+    """ "17.0" → "17", "1.5E+03" → "1500" for cells that are numbers written as text; exact
+    (decimal arithmetic, so "9007199254740993.0" keeps its digits), and a plain whole number
+    such as "0042" is left as written."""
     numeric = text.str.fullmatch(_NUMERIC_TEXT).fillna(False).astype(bool)
+    numeric &= ~text.str.fullmatch(_WHOLE_TEXT).fillna(False).astype(bool)
     if not numeric.any():
         return text
-    table = {v: number_text(float(v)) for v in text[numeric].unique()}
+    table = {v: _decimal_text(v) for v in text[numeric].unique()}
     return text.mask(numeric, text[numeric].map(table))
+
+
+def _decimal_text(text: str) -> str:
+    number = Decimal(text)
+    exponent = number.as_tuple().exponent
+    if number == 0:
+        return "0"
+    if not isinstance(exponent, int) or abs(exponent) > _MAX_EXPONENT:
+        return text  # 1e999999 written out would be a megabyte of zeros: keep it as written
+    if number == number.to_integral_value():
+        return f"{number.to_integral_value():f}"
+    return f"{number.normalize():f}"
 
 
 @dataclass

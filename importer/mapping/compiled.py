@@ -35,6 +35,9 @@ class Mapping:
     needs: frozenset[str]  # lookups to fetch from the register: "organizations", "users"
     spec: MappingSpec = field(repr=False)
     lookup_files: dict[str, Path] = field(default_factory=dict)  # offline CSVs, absolute
+    # Free-form date columns: the order (day or month first) decided from the first unambiguous
+    # values this run, so that every later chunk reads the column the same way (mapping.dates).
+    date_orders: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def columns(self) -> list[str]:
@@ -81,18 +84,13 @@ class Mapping:
             elif len(loose.get(_loose(column), [])) == 1:
                 resolved[column] = loose[_loose(column)][0]
             else:
-                hint = did_you_mean(column, names)
-                raise MappingError(
-                    f"column {column!r} is not in the sheet (its columns: {', '.join(names[:15])})",
-                    path=str(self.path),
-                    hint=hint or "fix the column name in the mapping or the sheet's header row",
-                )
+                raise _missing_column(column, names, self.path)
         return resolved
 
     def user_emails(self, chunk: SheetChunk) -> set[str]:
         """Distinct e-mails that `lookup: user` blocks will look up in this chunk (pure)."""
         specs = [s for s in self.spec.fields.incidentAssigneeRequests or [] if s.lookup == "user"]
-        if not specs:
+        if not specs or chunk.hidden:  # a hidden sheet's rows are skipped, its columns unread
             return set()
         cols = ChunkColumns(chunk.frame, self.resolve_columns(chunk.frame.columns))
         found: set[str] = set()
@@ -109,6 +107,37 @@ class Mapping:
     @property
     def inline_options(self) -> dict[str, dict[str, str]]:
         return {a: {o: str(i) for o, i in opts.items()} for a, opts in self.spec.options.items()}
+
+
+def _missing_column(column: str, names: list[str], path: Path) -> MappingError:
+    copies = [n for n in names if re.fullmatch(re.escape(column) + r" \(\d+\)", n)]
+    if len(copies) > 1:
+        listed = ", ".join(repr(c) for c in copies)
+        return MappingError(
+            f"column {column!r} appears {len(copies)} times in the sheet's header; "
+            f"the reader names the copies {listed}",
+            path=str(path),
+            hint=f"name the copy you mean, e.g. {copies[0]!r}, or rename the headers in the sheet",
+        )
+    hint = did_you_mean(column, names)
+    garbled = [n for n in names if _MOJIBAKE.search(n)]
+    if garbled:
+        hint = (
+            f"the header looks mis-decoded ({garbled[0]!r}): give the file's encoding with "
+            "--encoding (or `encoding:` in the mapping), e.g. cp1250, cp1252 or utf-8"
+        )
+    return MappingError(
+        f"column {column!r} is not in the sheet (its columns: {', '.join(names[:15])})",
+        path=str(path),
+        hint=hint or "fix the column name in the mapping or the sheet's header row",
+    )
+
+
+# UTF-8 read as a single-byte page (Ã©, Å¡, Ä), a replacement character, C1 controls, or
+# letters of one page next to symbols of another (Pøíjem, Z³oty).
+_MOJIBAKE = re.compile(
+    r"[ÃÅÄÂ][\x80-\xbf\u0152-\u2122]|\ufffd|[\x80-\x9f]|\w[³¹¿¼¾ºª¦]|[øìù][a-zíáé]"
+)
 
 
 def _loose(name: str) -> str:

@@ -15,15 +15,19 @@ import numpy as np
 import pandas as pd
 
 from importer.mapping.cells import Distinct, ErrorSink, is_blank_cell
+from importer.mapping.date_order import NUMERIC_DATE, ColumnOrder, DateContext, in_column_order
 from importer.mapping.spec import DateSpec
 
-__all__ = ["EARLIEST", "LATEST", "date_example", "iso_utc", "parse_dates"]
+__all__ = ["EARLIEST", "LATEST", "DateContext", "date_example", "iso_utc", "parse_dates"]
 
 EARLIEST = pd.Timestamp("1900-01-01")
 LATEST = pd.Timestamp("2200-01-01")
 _UNIT: Literal["datetime64[us]"] = "datetime64[us]"
-_SERIAL_MAX = 109_574  # 2199-12-31 as an Excel serial
-_EXCEL_EPOCH = "1899-12-30"
+# A serial is a date only inside this range: 2019 (a year) would be 1905-07-11, 5 a day in 1900.
+SERIAL_FIRST = pd.Timestamp("1970-01-01")
+SERIAL_END = pd.Timestamp("2100-01-01")
+_EXCEL_EPOCH = "1899-12-30"  # the 1900 date system (with Lotus's leap-day bug folded in)
+_EPOCH_1904 = "1904-01-01"
 _NUMERIC = re.compile(r"^\d+(?:\.\d+)?$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _ISO_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
@@ -65,12 +69,20 @@ def _in_range(values: pd.Series) -> pd.Series:
 
 
 def parse_dates(
-    raw: pd.Series, spec: DateSpec, zone: str, sink: ErrorSink, field: str, column: str | None
+    raw: pd.Series,
+    spec: DateSpec,
+    zone: str,
+    sink: ErrorSink,
+    field: str,
+    column: str | None,
+    context: DateContext | None = None,
 ) -> pd.Series:
-    """Cells → naive-UTC datetimes; a non-empty cell that is not a date becomes a row error."""
+    """Cells → naive-UTC datetimes; a non-empty cell that is not a date becomes a row error.
+    `context` carries the run's decided free-form orders (updated here) and the date system."""
     distinct = Distinct(raw)  # a column of dates repeats values: parse each one once
     local = ErrorSink()
-    values = _parse_distinct(distinct.values, spec, zone, local, field, column)
+    context = context or DateContext()
+    values = _parse_distinct(distinct.values, spec, zone, local, field, column, context)
     distinct.spread_errors(local, sink)
     return _spread(distinct, values)
 
@@ -85,20 +97,31 @@ def _spread(distinct: Distinct, values: pd.Series) -> pd.Series:
 
 
 def _parse_distinct(
-    raw: pd.Series, spec: DateSpec, zone: str, sink: ErrorSink, field: str, column: str | None
+    raw: pd.Series,
+    spec: DateSpec,
+    zone: str,
+    sink: ErrorSink,
+    field: str,
+    column: str | None,
+    context: DateContext,
 ) -> pd.Series:
     parsed = _Parsed(raw.index)
     kinds = _kinds(raw)
+    why: dict[int, str] = {}  # position -> a more precise reason than "expected a date"
+    epoch = _EPOCH_1904 if context.date1904 else _EXCEL_EPOCH
     with warnings.catch_warnings():  # dateutil warns on odd strings; the row error says enough
         warnings.simplefilter("ignore")
-        _parse_text(raw[kinds == "text"].astype(str).str.strip(), spec, parsed)
-        _parse_numbers(raw[kinds == "number"].astype(float), spec, parsed)
+        text = raw[kinds == "text"].astype(str).str.strip()
+        _parse_text(text, spec, parsed, ColumnOrder(spec, field, context, why), epoch)
+        serial_cells = spec.excel_serial is not False
+        _parse_numbers(raw[kinds == "number"].astype(float), serial_cells, parsed, epoch, why)
         _parse_datetimes(raw[kinds == "datetime"], parsed)
     result = _to_utc(parsed, spec, zone)
-    bad = result.isna() & (kinds != "empty")
-    sink.add_where(
-        bad, raw, f"expected a date like {date_example(spec)}", field=field, column=column
-    )
+    bad = (result.isna() & (kinds != "empty")).to_numpy()
+    expected = f"expected a date like {date_example(spec)}"
+    for position in np.flatnonzero(bad).tolist():
+        message = why.get(position, expected)
+        sink.add_row(position, message, field=field, column=column, value=raw.iloc[position])
     return result
 
 
@@ -124,7 +147,9 @@ def _kind(value: Any) -> str:
     return "other"
 
 
-def _parse_text(text: pd.Series, spec: DateSpec, parsed: _Parsed) -> None:
+def _parse_text(
+    text: pd.Series, spec: DateSpec, parsed: _Parsed, order: ColumnOrder, epoch: str
+) -> None:
     for fmt in spec.formats:
         if text.empty:
             return
@@ -136,12 +161,29 @@ def _parse_text(text: pd.Series, spec: DateSpec, parsed: _Parsed) -> None:
     if iso.any():
         _parse_iso(text[iso], parsed)
         text = text[~parsed.done()[text.index]]
-    if spec.excel_serial:
+    if spec.excel_serial:  # text is a serial only when the mapping says so
         numeric = text.str.fullmatch(_NUMERIC)
-        _parse_numbers(text[numeric].astype(float), spec, parsed)
+        _parse_numbers(text[numeric].astype(float), True, parsed, epoch, order.why)
         text = text[~parsed.done()[text.index]]
     if spec.dayfirst is not None or not spec.formats:
-        _parse_lenient(text[text.str.contains(_TWO_NUMBERS)], bool(spec.dayfirst), parsed)
+        numeric_dates = text.str.match(NUMERIC_DATE)
+        _parse_in_order(text[numeric_dates], order, parsed)
+        rest = text[~numeric_dates]
+        _parse_lenient(rest[rest.str.contains(_TWO_NUMBERS)], bool(spec.dayfirst), parsed)
+
+
+def _parse_in_order(text: pd.Series, order: ColumnOrder, parsed: _Parsed) -> None:
+    local: dict[str, pd.Timestamp] = {}
+    for position, value, candidate in in_column_order(text, order):
+        stamp = _lenient_one(candidate, False)
+        if stamp is None or stamp.tzinfo is not None:
+            order.contradicted(position)
+        else:
+            local[value] = stamp
+    if local:
+        sub = text[text.isin(list(local))]
+        values = pd.to_datetime(sub.map(local), errors="coerce")
+        parsed.put(values, date_only=~sub.str.contains(_TIME_OF_DAY))
 
 
 def _parse_iso(text: pd.Series, parsed: _Parsed) -> None:
@@ -182,12 +224,30 @@ def _lenient_one(value: str, dayfirst: bool) -> pd.Timestamp | None:
     return None if pd.isna(stamp) else pd.Timestamp(stamp)
 
 
-def _parse_numbers(numbers: pd.Series, spec: DateSpec, parsed: _Parsed) -> None:
-    if numbers.empty or not spec.excel_serial:
+def _parse_numbers(
+    numbers: pd.Series, serials: bool, parsed: _Parsed, epoch: str, why: dict[int, str]
+) -> None:
+    """Excel serial dates (days since the workbook's epoch), inside SERIAL_FIRST..SERIAL_END."""
+    if numbers.empty:
         return
-    usable = numbers[(numbers >= 1) & (numbers <= _SERIAL_MAX)]
-    values = pd.to_datetime(usable, unit="D", origin=_EXCEL_EPOCH, errors="coerce").dt.round("s")
-    parsed.put(values, date_only=usable == usable.round())
+    if not serials:
+        for position in numbers.index:
+            why[int(position)] = "a number, not a date (excel_serial is off)"
+        return
+    days = numbers.where(numbers.abs() < 1e6)
+    values = pd.to_datetime(days, unit="D", origin=epoch, errors="coerce").dt.round("s")
+    plausible = (values >= SERIAL_FIRST) & (values < SERIAL_END)
+    refused = ~plausible.to_numpy()
+    for position, value, stamp in zip(
+        numbers.index[refused], numbers[refused], values[refused], strict=True
+    ):
+        shown = "" if pd.isna(stamp) else f" (as an Excel serial it would be {stamp.date()})"
+        why[int(position)] = (
+            f"the number {value:g} is not a plausible Excel date serial{shown}: serials "
+            f"are read only for {SERIAL_FIRST.year}-{SERIAL_END.year - 1}; write the date"
+        )
+    usable = values[plausible]
+    parsed.put(usable, date_only=numbers[plausible] == numbers[plausible].round())
 
 
 def _parse_datetimes(cells: pd.Series, parsed: _Parsed) -> None:

@@ -194,6 +194,7 @@ def _compile(spec: MappingSpec, root: Any, path: Path) -> Mapping:
         if problem:
             line = line_of(root, ("fields", name, "relative_to"))
             raise MappingError(problem, path=str(path), line=line)
+    _check_attribute_names(spec, root, path)
     needs = set()
     if fields.orgGroupId is not None and fields.orgGroupId.lookup and "organizations" not in files:
         needs.add("organizations")
@@ -211,6 +212,23 @@ def _compile(spec: MappingSpec, root: Any, path: Path) -> Mapping:
         spec=spec,
         lookup_files=files,
     )
+
+
+def _check_attribute_names(spec: MappingSpec, root: Any, path: Path) -> None:
+    """With `attributes:` (the tenant's custom attribute names), attributeValues may name only
+    those, so a misspelt attribute fails at start, not as 400s from the register."""
+    declared = spec.attributes
+    if declared is None or not spec.fields.attributeValues:
+        return
+    for name in spec.fields.attributeValues:
+        if name not in declared:
+            raise MappingError(
+                f"fields.attributeValues.{name}: not one of the tenant's attributes listed in "
+                f"`attributes` ({', '.join(declared) or 'none'})",
+                path=str(path),
+                line=line_of(root, ("fields", "attributeValues", name)),
+                hint=did_you_mean(name, declared),
+            )
 
 
 def suggest_field(name: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -12,31 +13,46 @@ from importer.mapping.cells import (
     Distinct,
     blank_cells,
     blank_to_na,
-    number_text,
     to_text,
 )
 from importer.mapping.patterns import compile_pattern, matches
 from importer.mapping.spec import RowFilter
 from importer.mapping.values import ChunkColumns
 
-__all__ = ["key_text", "row_keys", "skip_reasons"]
+__all__ = ["key_text", "legacy_key_text", "row_keys", "skip_reasons"]
 
 _NUMBER_START = set("0123456789+-.")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
 def key_text(raw: pd.Series) -> pd.Series:
-    """A key cell's normalised text: trimmed, single spaces, `17.0` → `17`."""
+    """A key cell's text as the sheet shows it, trimmed with single spaces: `0042` stays `0042`
+    and `9007199254740993` keeps its last digit (text is never read as a number). A workbook
+    number cell is written without `.0` (`17`); one too large to be exact is refused by the
+    mapping (`faithful.check_inexact_numbers`)."""
     text = to_text(raw, blanks=False)
     return blank_to_na(text.map(_key_part, na_action="ignore").astype(STRING))
 
 
 def _key_part(text: str) -> str:
     # One pass per cell: keys are unique, so nothing is gained by working per distinct value.
-    cleaned = " ".join(text.split())
-    if cleaned[:1] in _NUMBER_START and _NUMBER.match(cleaned):
-        return number_text(float(cleaned))
-    return cleaned
+    return " ".join(text.split())
+
+
+def legacy_key_text(key: str) -> str:
+    """The key text versions up to 0.x wrote for the same cells (`0042` → `42`, `17.0` → `17`,
+    `9007199254740993` → `9007199254740992`), so a ledger written by them is still recognised.
+    `key` is the joined key (`A|17`), not the `name:`-prefixed ledger key."""
+    return "|".join(_legacy_part(part) for part in key.split("|"))
+
+
+def _legacy_part(text: str) -> str:
+    if not (text[:1] in _NUMBER_START and _NUMBER.match(text)):
+        return text
+    value = float(text)
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
 
 
 def row_keys(columns: list[str], cols: ChunkColumns) -> pd.Series:

@@ -7,6 +7,7 @@ this module names every model (the loader hides their names from error locations
 
 from __future__ import annotations
 
+import codecs
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -124,6 +125,25 @@ class MappingSpec(Block):
     lookups: LookupFilesSpec | None = None
     groups: dict[str, UUID] = {}  # noqa: RUF012
     options: dict[str, dict[Text, UUID]] = {}  # noqa: RUF012
+    # Cell texts that mean "no value" in every column (docs/cells.md), e.g. ['\N', NULL, N/A, '-'].
+    no_value: TextList = []  # noqa: RUF012
+    encoding: str | None = None  # CSV text encoding, when detection cannot tell (cp1250...)
+    # The tenant's incident type names: a type not listed fails its row before sending.
+    incident_types: TextList = []  # noqa: RUF012
+    # The tenant's custom attribute names: attributeValues may only name these.
+    attributes: TextList | None = None
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, name: str | None) -> str | None:
+        if name is not None:
+            try:
+                codecs.lookup(name)
+            except LookupError:
+                raise ValueError(
+                    f"unknown encoding {name!r} (a Python codec: utf-8, cp1252, cp1250 ...)"
+                ) from None
+        return name
 
     @field_validator("timezone")
     @classmethod

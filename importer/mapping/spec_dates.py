@@ -26,7 +26,8 @@ class DateSpec(Source):
     # pydantic copies a mutable default per instance (RUF012 cannot see Block is a BaseModel).
     formats: Annotated[list[str], BeforeValidator(as_list)] = []  # noqa: RUF012
     dayfirst: bool | None = None  # set: also try lenient parsing, day or month first
-    excel_serial: bool = True
+    # None: number *cells* of a workbook may be serials, text never; True: numeric text too.
+    excel_serial: bool | None = None
     date_only: Literal["start_of_day", "end_of_day"] = "start_of_day"
     timezone: str | None = None
     relative_to: Literal["dateOccurred", "dateDiscovered", "deadline"] | None = None

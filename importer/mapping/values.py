@@ -54,6 +54,7 @@ class ChunkColumns:
 
     frame: pd.DataFrame
     resolved: AbcMapping[str, str]
+    date1904: bool = False  # the workbook counts serials from 1904 (SheetChunk.date1904)
 
     def raw(self, column: str) -> pd.Series:
         found = self.frame[self.resolved.get(column, column)]

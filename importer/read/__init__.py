@@ -4,6 +4,7 @@ from importer.read.limits import DEFAULT_LIMITS, ReadLimits, parse_limits
 from importer.read.sheets import (
     check_input,
     file_format,
+    hidden_sheets,
     list_sheets,
     read_rows,
     rows_from_file,
@@ -15,6 +16,7 @@ __all__ = [
     "ReadLimits",
     "check_input",
     "file_format",
+    "hidden_sheets",
     "list_sheets",
     "parse_limits",
     "read_rows",

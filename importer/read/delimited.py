@@ -1,10 +1,12 @@
 """CSV text → raw records: encoding and delimiter detection, then a streaming `csv.reader`.
 
 Policies (the reader's docs in `importer.read.sheets` sum them up for users):
-- Encoding: a BOM decides (UTF-8/16/32); else UTF-8 if the first MiB is valid UTF-8; else cp1252,
-  unless the text reads as a non-Latin script in cp1252 (30 % or more of its letters are not
-  ASCII), in which case charset-normalizer may name a Cyrillic, Greek, Hebrew, Arabic, Thai or
-  East Asian code page. Central European cp1250 text is read as cp1252.
+- Encoding: given by the user (`--encoding`, `encoding:` in the mapping), else a BOM decides
+  (UTF-8/16/32); else UTF-8 if the first MiB is valid UTF-8; else cp1252, unless the text reads
+  as a non-Latin script in cp1252 (30 % or more of its letters are not ASCII), in which case
+  charset-normalizer may name a Cyrillic, Greek, Hebrew, Arabic, Thai or East Asian code page;
+  Central European letters (č ř ě ł ą ...) outscoring Western ones make it cp1250.
+- Excel's `sep=;` first line names the delimiter and is not a row (the header is row 1).
 - A byte that the chosen encoding refuses later in the file (a cp1252 "é" in a UTF-8 log) is read
   as cp1252 (latin-1 for the five bytes cp1252 leaves undefined): no crash and no byte lost.
 - Delimiter: the one among `,` `;` tab `|` that splits the first records most consistently.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Generator
 from typing import Any, BinaryIO
 
@@ -31,7 +34,14 @@ from importer.read.limits import (
     UnclosedQuote,
 )
 
-__all__ = ["DELIMITERS", "Record", "csv_records", "detect_encoding", "sniff_delimiter"]
+__all__ = [
+    "DELIMITERS",
+    "Record",
+    "csv_records",
+    "detect_encoding",
+    "looks_central_european",
+    "sniff_delimiter",
+]
 
 DELIMITERS = (",", ";", "\t", "|")
 Record = tuple[int, list[Any]]  # (1-based row number, cells: str, None for "", or RowTooLong)
@@ -77,6 +87,11 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _WIDE = {"utf-16", "utf-32"}  # NUL bytes are normal there
+_WESTERN_ONLY = re.compile("[àâçèêëîïñôûÿæøåœãõÀÂÇÈÊËÎÏÑÔÛŸÆØÅŒÃÕ]")
+_WORD_FINAL = re.compile(r"[ìùòÌÙÒ](?!\w)")
+_CENTRAL_ONLY = re.compile("[čďěňřťůąćęłńśźżőűĺľŕăşţČĎĚŇŘŤŮĄĆĘŁŃŚŹŻŐŰĹĽŔĂŞŢ]")
+_SYMBOL_IN_WORD = re.compile(r"(?<=\w)[³¹¿£¥¯¼¾ºª¦]|[³¹¿£¥¯¼¾ºª¦](?=\w)")
+_SEP_LINE = re.compile(r"^sep=(.)\r?\n")
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 
@@ -115,11 +130,28 @@ def _legacy_code_page(sample: bytes) -> str:
     except UnicodeDecodeError:
         text = None  # a byte cp1252 leaves undefined: likely a multi-byte Asian code page
     if text is not None and _non_ascii_letter_share(text) < _NON_LATIN_SHARE:
-        return "cp1252"
+        return "cp1250" if looks_central_european(sample) else "cp1252"
     best = charset_normalizer.from_bytes(sample).best()
-    return (
-        best.encoding if best is not None and best.encoding in _NON_LATIN_CODE_PAGES else "cp1252"
-    )
+    if best is not None and best.encoding in _NON_LATIN_CODE_PAGES:
+        return best.encoding
+    return "cp1250" if looks_central_european(sample) else "cp1252"  # Polish is rich in ł ą ż
+
+
+def looks_central_european(sample: bytes) -> bool:
+    """Whether Latin text is better read as cp1250 than cp1252.
+
+    The two pages share ASCII and most accented letters; they differ on letters like č ř ě ů ł ą
+    (cp1250), which cp1252 shows as è ø ì ù ³ ¹. Each page scores the letters only its languages
+    use (ì ù ò only at a word's end, where Italian and French put them; ³ ¹ ¿ inside a word score
+    for cp1250). A tie (`Őrző` scores õ against ő) stays cp1252: `--encoding` settles it.
+    """
+    if sample.isascii():
+        return False
+    western = sample.decode("cp1252", errors="replace")
+    central = sample.decode("cp1250", errors="replace")
+    score_w = len(_WESTERN_ONLY.findall(western)) + len(_WORD_FINAL.findall(western))
+    score_c = len(_CENTRAL_ONLY.findall(central)) + len(_SYMBOL_IN_WORD.findall(western))
+    return score_c > score_w  # a tie stays cp1252, the more common page
 
 
 def _non_ascii_letter_share(text: str) -> float:
@@ -162,17 +194,26 @@ def _record_widths(sample: str, delimiter: str) -> list[int]:
 
 
 def csv_records(
-    fp: BinaryIO, *, name: str, limits: ReadLimits = DEFAULT_LIMITS
+    fp: BinaryIO,
+    *,
+    name: str,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    encoding: str | None = None,
 ) -> Generator[Record, None, None]:
     """Every record of the CSV text in `fp`, numbered as a spreadsheet numbers rows; empty lines
     are skipped (their numbers are not reused) and trailing empty cells dropped. A line longer
-    than `limits.max_row_chars` is yielded as `[RowTooLong(chars)]`, never split into cells."""
+    than `limits.max_row_chars` is yielded as `[RowTooLong(chars)]`, never split into cells.
+    `encoding` (a Python codec name) overrides detection; an unknown one is a ReadError."""
     sample = fp.read(_SAMPLE_BYTES)
-    encoding = detect_encoding(sample)
+    encoding = _checked_codec(encoding, name) if encoding else detect_encoding(sample)
     _check_is_text(sample, encoding, name=name)
-    delimiter = sniff_delimiter(_text_sample(sample, encoding))
+    head = _text_sample(sample, encoding)
+    sep_line = _SEP_LINE.match(head.lstrip("\ufeff"))
+    delimiter = sep_line.group(1) if sep_line else sniff_delimiter(head)
     stream = _rewound(fp, sample)
     text = io.TextIOWrapper(stream, encoding=encoding, errors=_FALLBACK, newline="")
+    if sep_line:
+        text.readline()  # Excel hides this line: the header stays row 1
     feed = LineFeed(text, limits=limits, name=name)
     # The limit is process-wide; a cell up to a whole line is read, the row guard judges it.
     csv.field_size_limit(max(csv.field_size_limit(), limits.max_row_chars))
@@ -203,6 +244,17 @@ def csv_records(
             raise ReadError(f"row {number + 1}: not valid CSV ({exc})", path=name) from exc
     finally:
         text.detach()  # the caller owns fp: a TextIOWrapper would close it when collected
+
+
+def _checked_codec(encoding: str, name: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise ReadError(
+            f"unknown encoding {encoding!r}",
+            path=name,
+            hint="use a Python codec name: utf-8, cp1252, cp1250, latin-1, utf-16 ...",
+        ) from None
 
 
 def _check_is_text(sample: bytes, encoding: str, *, name: str) -> None:

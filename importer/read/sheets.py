@@ -3,7 +3,11 @@
 Each row keeps the number a spreadsheet shows for it (header row counted; a CSV record with
 quoted newlines is one row). What the reader decides for the stages after it:
 - Header: the first non-empty row. Names are stripped; a blank one becomes `Column C` (the
-  spreadsheet column letter, as Excel shows the file), a repeated one `Name (2)`.
+  spreadsheet column letter, as Excel shows the file); every copy of a repeated one is numbered,
+  `Name (1)`, `Name (2)`, so that no mapping silently takes the first.
+- Rows the reader refuses (past a limit, wider than the header, merged across columns, a formula
+  without a value) come with `SheetChunk.row_errors`; hidden sheets read without being named
+  are flagged `hidden`, and a workbook on the 1904 date system `date1904` (docs/cells.md).
 - Cells: CSV cells are `str` exactly as in the file; XLSX cells are `str`, `int` (whole numbers),
   `float`, `bool`, `datetime`/`date` (and `time`/`timedelta` for time-only and duration cells).
   Empty cells are `None`.
@@ -13,7 +17,8 @@ quoted newlines is one row). What the reader decides for the stages after it:
 - A row longer than the header keeps its extra cells under `Column F`-style names, in the chunks
   that have such rows; trailing empty cells are dropped, so `a,b,,` has two columns.
 - A sheet with a header and no rows yields one empty chunk, so callers still see its columns.
-- XLSX with `sheets=None`: every worksheet in order (hidden ones too), skipping empty ones.
+- XLSX with `sheets=None`: every worksheet in order (hidden ones too, flagged), skipping empty
+  ones.
   `sheets` is ignored for CSV.
 Every failure to read surfaces as `ReadError` with a one-line reason. How encodings and
 delimiters are detected: `importer.read.delimited`; what XLSX cells give: `importer.read.workbook`.
@@ -26,7 +31,6 @@ from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TypeVar
 
-import pandas as pd
 from python_calamine import (
     CalamineError,
     CalamineWorkbook,
@@ -37,17 +41,21 @@ from python_calamine import (
 )
 
 from importer.errors import ReadError
+from importer.read.columns import Columns, located, refuse_wide
 from importer.read.delimited import csv_records, detect_encoding, sniff_delimiter
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits, RowGuard
 from importer.read.restore import is_failed_rows_header, restored, restored_header
 from importer.read.workbook import (
     OLE2_MAGIC,
     ZIP_MAGIC,
+    SheetFacts,
+    is_hidden,
     open_workbook,
     select_sheets,
     sheet_records,
     worksheet_names,
 )
+from importer.read.xlsx_parts import WorkbookParts, workbook_parts
 from importer.rows import RowError, SheetChunk
 
 __all__ = [
@@ -55,6 +63,7 @@ __all__ = [
     "check_input",
     "detect_encoding",
     "file_format",
+    "hidden_sheets",
     "list_sheets",
     "read_rows",
     "rows_from_file",
@@ -82,8 +91,10 @@ def read_rows(
     sheets: Sequence[str] | None = None,
     chunk_size: int = 5000,
     limits: ReadLimits = DEFAULT_LIMITS,
+    encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
     """Stream `path` as chunks; the format comes from the extension, else from the first bytes.
+    `encoding` overrides the detected encoding of CSV text (ignored for workbooks).
 
     A missing file or a directory fails here; anything else on the first `next()`. Rows past
     a limit (`importer.read.limits`) come with `SheetChunk.row_errors`.
@@ -92,7 +103,7 @@ def read_rows(
     name = str(path)
     _check_chunk_size(chunk_size)
     file_format = _format_of(path, name)
-    chunks = _path_chunks(path, name, file_format, sheets, chunk_size, limits)
+    chunks = _path_chunks(path, name, file_format, sheets, chunk_size, limits, encoding)
     return _translated(chunks, name)
 
 
@@ -104,12 +115,13 @@ def rows_from_file(
     sheets: Sequence[str] | None = None,
     chunk_size: int = 5000,
     limits: ReadLimits = DEFAULT_LIMITS,
+    encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
     """`read_rows` over an open binary file; `name` labels the chunks and errors."""
     _check_chunk_size(chunk_size)
     if format == "xlsx":
         return _translated(_fp_workbook_chunks(fp, name, sheets, chunk_size, limits), name)
-    return _translated(_csv_chunks(fp, name, chunk_size, limits), name)
+    return _translated(_csv_chunks(fp, name, chunk_size, limits, encoding), name)
 
 
 def file_format(path: Path) -> Format:
@@ -128,8 +140,8 @@ def sheet_headers(
     skip: Container[str | None] = (),
     limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[tuple[str, list[str]]]:
-    """`(sheet, column names)` of each selected non-empty worksheet but those in `skip`, named as
-    `read_rows` names them, without turning any row into a chunk.
+    """`(sheet, column names)` of each selected non-empty worksheet but those in `skip` (and
+    hidden ones, unless named), named as `read_rows` names them, without making a chunk.
 
     python-calamine parses a whole sheet when it is opened, so each sheet asked for costs one
     parse of its XML (no Python work per row). Raises `ReadError` as `read_rows` does.
@@ -148,13 +160,13 @@ def _sheet_headers(
 ) -> Iterator[tuple[str, list[str]]]:
     with open_workbook(path, name=name, limits=limits) as workbook:
         for sheet in select_sheets(workbook, sheets, name=name):
-            if sheet in skip:
-                continue
-            first_column, records = sheet_records(workbook, sheet)
+            if sheet in skip or (sheets is None and is_hidden(workbook, sheet)):
+                continue  # a hidden sheet read without being named: its rows are only reported
+            first_column, records = sheet_records(workbook, sheet, SheetFacts())
             header = _first_filled(records)
             if header is not None:
                 RowGuard(limits, name=name).check_header(header[1], where=f"sheet {sheet!r}: ")
-                yield sheet, _Columns(header[1], first_column).names
+                yield sheet, Columns(header[1], first_column).names
 
 
 def list_sheets(path: Path) -> list[str]:
@@ -166,6 +178,19 @@ def list_sheets(path: Path) -> list[str]:
     try:
         with open_workbook(path, name=name) as workbook:
             return worksheet_names(workbook)
+    except _FOREIGN as exc:
+        raise to_read_error(exc, name) from exc
+
+
+def hidden_sheets(path: Path) -> list[str]:
+    """The worksheets Excel hides (hidden or very hidden), in order; `[]` for CSV."""
+    path = Path(path)
+    name = str(path)
+    if _format_of(path, name) == "csv":
+        return []
+    try:
+        with open_workbook(path, name=name) as workbook:
+            return [s for s in worksheet_names(workbook) if is_hidden(workbook, s)]
     except _FOREIGN as exc:
         raise to_read_error(exc, name) from exc
 
@@ -253,20 +278,23 @@ def _path_chunks(
     sheets: Sequence[str] | None,
     chunk_size: int,
     limits: ReadLimits,
+    encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
     if file_format == "xlsx":
         with open_workbook(path, name=name, limits=limits) as workbook:
-            yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits)
+            parts = workbook_parts(path)
+            yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)
     else:
         with path.open("rb") as fp:
-            yield from _csv_chunks(fp, name, chunk_size, limits)
+            yield from _csv_chunks(fp, name, chunk_size, limits, encoding)
 
 
 def _fp_workbook_chunks(
     fp: BinaryIO, name: str, sheets: Sequence[str] | None, chunk_size: int, limits: ReadLimits
 ) -> Iterator[SheetChunk]:
     with open_workbook(fp, name=name, limits=limits) as workbook:
-        yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits)
+        parts = workbook_parts(fp)
+        yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)
 
 
 def _workbook_chunks(
@@ -275,17 +303,19 @@ def _workbook_chunks(
     sheets: Sequence[str] | None,
     chunk_size: int,
     limits: ReadLimits,
+    parts: WorkbookParts,
 ) -> Iterator[SheetChunk]:
     any_header = False
     for sheet in select_sheets(workbook, sheets, name=name):
-        first_column, records = sheet_records(workbook, sheet)
+        facts = SheetFacts(empty_formulas=parts.empty_formulas(sheet))
+        first_column, records = sheet_records(workbook, sheet, facts)
         header = _first_filled(records)
         if header is None:
             if sheets is not None:
                 raise ReadError(f"sheet {sheet!r} is empty: no header row", path=name)
             continue
         any_header = True
-        yield from _chunks(
+        for chunk in _chunks(
             header,
             records,
             file=name,
@@ -293,15 +323,27 @@ def _workbook_chunks(
             first_column=first_column,
             chunk_size=chunk_size,
             guard=RowGuard(limits, name=name),
-        )
+        ):
+            for row in chunk.frame.index:
+                found = [located(e, chunk, first_column) for e in facts.refused.pop(row, [])]
+                if found:
+                    chunk.row_errors.setdefault(row, []).extend(found)
+            # A hidden sheet is read only when named (`sheets`); else its rows are reported.
+            chunk.hidden = sheets is None and is_hidden(workbook, sheet)
+            chunk.date1904 = parts.date1904
+            yield chunk
     if not any_header:
         raise ReadError("every sheet of the workbook is empty: no header row", path=name)
 
 
 def _csv_chunks(
-    fp: BinaryIO, name: str, chunk_size: int, limits: ReadLimits = DEFAULT_LIMITS
+    fp: BinaryIO,
+    name: str,
+    chunk_size: int,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
-    raw = csv_records(fp, name=name, limits=limits)
+    raw = csv_records(fp, name=name, limits=limits, encoding=encoding)
     records: Iterator[_Record] = raw
     try:  # close it before the caller closes fp: its cleanup needs the file open
         header = _first_filled(records)
@@ -342,7 +384,8 @@ def _chunks(
     guard: RowGuard,
 ) -> Iterator[SheetChunk]:
     guard.check_header(header[1], where=f"sheet {sheet!r}: " if sheet else "")
-    columns = _Columns(header[1], first_column)
+    columns = Columns(header[1], first_column)
+    width = len(header[1])
     numbers: list[int] = []
     rows: list[list[Any]] = []
     errors: dict[int, list[RowError]] = {}
@@ -350,6 +393,8 @@ def _chunks(
     for number, cells in records:
         if problems := guard.check_row(cells, columns.names):
             errors[number] = problems
+        elif len(cells) > width:
+            refuse_wide(number, cells, width, columns, errors)
         numbers.append(number)
         rows.append(cells)
         if len(rows) == chunk_size:
@@ -357,57 +402,3 @@ def _chunks(
             numbers, rows, errors, yielded = [], [], {}, True
     if rows or not yielded:
         yield SheetChunk(file, sheet, columns.frame(rows, numbers), errors)
-
-
-class _Columns:
-    """Column names of one sheet: the header's, made unique, then `Column X` for extra cells."""
-
-    def __init__(self, header: list[Any], first_column: int) -> None:
-        self._first_column = first_column
-        self._taken: set[str] = set()
-        self._used: set[str] = set()  # the names given so far; a set, or naming is quadratic
-        self._suffixes: dict[str, int] = {}  # next suffix to try for a repeated name
-        texts = ["" if cell is None else str(cell).strip() for cell in header]
-        self._taken.update(texts)
-        self.names: list[str] = []
-        for position, text in enumerate(texts):
-            self._add(text or self._letter_name(position))
-        self._header_width = len(self.names)
-
-    def frame(self, rows: list[list[Any]], numbers: list[int]) -> pd.DataFrame:
-        width = max(self._header_width, max(map(len, rows), default=0))
-        while len(self.names) < width:
-            self._add(self._letter_name(len(self.names)))
-        padded = [row if len(row) == width else row + [None] * (width - len(row)) for row in rows]
-        return pd.DataFrame(
-            padded,
-            columns=pd.Index(self.names[:width], dtype=object),
-            index=pd.Index(numbers, dtype="int64", name="row"),
-            dtype=object,
-        )
-
-    def _letter_name(self, position: int) -> str:
-        return f"Column {_column_letters(self._first_column + position)}"
-
-    def _add(self, name: str) -> None:
-        if name in self._used:
-            # Names only get taken, so the first free suffix never goes down: start from the
-            # last one given to this name, or 5,000 copies of a name cost 12 million lookups.
-            suffix = self._suffixes.get(name, 2)
-            while f"{name} ({suffix})" in self._taken:
-                suffix += 1
-            self._suffixes[name] = suffix + 1
-            name = f"{name} ({suffix})"
-        self._taken.add(name)
-        self._used.add(name)
-        self.names.append(name)
-
-
-def _column_letters(index: int) -> str:
-    """0 → `A`, 25 → `Z`, 26 → `AA`, as spreadsheets label columns."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters

@@ -10,16 +10,20 @@ an error cell (`#DIV/0!`) reads as empty.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum
+from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from importer.errors import ReadError
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits, check_archive
+from importer.rows import RowError
 
 __all__ = [
     "Record",
+    "SheetFacts",
+    "is_hidden",
     "open_workbook",
     "select_sheets",
     "sheet_records",
@@ -109,14 +113,100 @@ def select_sheets(
     return chosen
 
 
-def sheet_records(workbook: CalamineWorkbook, sheet: str) -> tuple[int, Iterator[Record]]:
+@dataclass
+class SheetFacts:
+    """What a sheet's cells cannot say: rows refused while reading (a merge across columns, a
+    formula saved without a value), filled in as the records are read; formulas found up front."""
+
+    empty_formulas: dict[int, list[str]] = field(default_factory=dict)
+    refused: dict[int, list[RowError]] = field(default_factory=dict)
+
+
+def is_hidden(workbook: CalamineWorkbook, sheet: str) -> bool:
+    """Whether Excel hides the sheet's tab (hidden or "very hidden")."""
+    for meta in workbook.sheets_metadata:
+        if meta.name == sheet:
+            return bool(meta.visible != SheetVisibleEnum.Visible)
+    return False
+
+
+def sheet_records(
+    workbook: CalamineWorkbook, sheet: str, facts: SheetFacts | None = None
+) -> tuple[int, Iterator[Record]]:
     """The 0-based sheet column of the first cell of each record, and the sheet's non-empty rows
-    numbered as Excel numbers them."""
+    numbered as Excel numbers them. With `facts`, merged cells are read as Excel shows them
+    (docs/cells.md) and refusals are recorded in it."""
     data = workbook.get_sheet_by_name(sheet)
     start = data.start
     if start is None:  # no cell at all
         return 0, iter(())
-    return start[1], _records(data)
+    records = _records(data)
+    if facts is not None and (facts.empty_formulas or data.merged_cell_ranges):
+        records = _with_merges_and_formulas(records, data, start[1], facts)
+    return start[1], records
+
+
+def _with_merges_and_formulas(
+    records: Iterator[Record], data: CalamineSheet, first_column: int, facts: SheetFacts
+) -> Iterator[Record]:
+    """A merge down one column: its value on every covered row (Excel shows one tall cell).
+    A merge across columns: the row is refused, because which column the value belongs to is a
+    guess. A formula without a cached value: the row is refused, naming the cell."""
+    down: dict[int, list[tuple[int, int]]] = {}  # covered row number -> (column, top row)
+    tops: dict[int, list[int]] = {}  # top row number -> columns whose value fills down
+    across: dict[int, str] = {}
+    for (top, left), (bottom, right) in data.merged_cell_ranges or []:
+        name = f"{_letters(left)}{top + 1}:{_letters(right)}{bottom + 1}"
+        if left == right:
+            column = left - first_column
+            tops.setdefault(top + 1, []).append(column)
+            for row in range(top + 2, bottom + 2):
+                down.setdefault(row, []).append((column, top + 1))
+        else:
+            for row in range(top + 1, bottom + 2):
+                across[row] = name
+    values: dict[tuple[int, int], Any] = {}
+    for number, cells in records:
+        for column in tops.get(number, []):
+            if 0 <= column < len(cells):
+                values[(number, column)] = cells[column]
+        for column, top in down.get(number, []):
+            value = values.get((top, column))
+            if value is not None and column >= 0:
+                cells.extend([None] * (column + 1 - len(cells)))
+                cells[column] = value
+        _refuse(facts, number, across.get(number), facts.empty_formulas.get(number))
+        yield number, cells
+
+
+def _refuse(facts: SheetFacts, number: int, merge: str | None, formulas: list[str] | None) -> None:
+    errors = []
+    if merge is not None:
+        errors.append(
+            RowError(
+                f"merged cells {merge} span several columns, so which column the value belongs "
+                "to is a guess; unmerge them in Excel"
+            )
+        )
+    for letters in formulas or []:
+        errors.append(
+            RowError(
+                f"cell {letters}{number} is a formula saved without its value (a file written by "
+                "a script); open and save it in Excel, or paste the values",
+                column=letters,  # the reader swaps in the header's name
+            )
+        )
+    if errors:
+        facts.refused[number] = errors
+
+
+def _letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
 
 
 def _records(data: CalamineSheet) -> Iterator[Record]:

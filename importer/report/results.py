@@ -27,6 +27,7 @@ import orjson
 import pandas as pd
 
 from importer.formulas import neutralise
+from importer.mapping import cell_text
 from importer.redact import scrub_text
 from importer.report.files import FOLDER_MODE, create_report_dir, open_private, write_private
 from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
@@ -55,12 +56,15 @@ def safe_cell(text: str) -> str:
 
 
 def _safe_value(value: Any) -> Any:
-    """A source cell for a CSV: numbers as they are (never formulas), text neutralised."""
+    """A source cell for a CSV, as the mapping reads it so that the file re-imports with the same
+    mapping (`true`, `2024-03-02T09:15:00`, `7.5`; not Python's `True`): numbers as Excel shows
+    them (never formulas), text neutralised."""
     if value is None:
         return ""
     if type(value) in (int, float):
-        return value
-    return neutralise(str(value))
+        return cell_text(value) or ""
+    text = value if isinstance(value, str) else cell_text(value) or ""  # "  " stays "  "
+    return neutralise(text)
 
 
 def default_report_dir(base: Path, mapping_name: str, *, now: datetime | None = None) -> Path:

@@ -27,11 +27,12 @@ from importer.errors import (
 from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprint
 from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
-from importer.rows import RowError, RowResult, RowStatus, SheetChunk
+from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
 from importer.run.adopt import adoption_mode, mapping_identity
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.duplicates import LateCopy, after_the_last_chunk
 from importer.run.lookups import add_users
+from importer.run.oldkeys import held_by_old_keys
 from importer.run.seen import KeysSeen
 from importer.run.settle import SettleWindow
 from importer.send import RegisterClient
@@ -130,7 +131,7 @@ class ChunkProcessor:
         self.preview = preview  # dry runs: the ledger, read-only
         self.run_id: int | None = None
         self.deliverer: Deliverer | None = None
-        self.seen = KeysSeen()
+        self.seen = KeysSeen()  # row key -> its first row and a tag of that row's values
         self.send_failures = 0
         self.abort_reason: str | None = None
         self.copies: list[LateCopy] = []  # second incidents found after the run
@@ -178,11 +179,19 @@ class ChunkProcessor:
             return
         jobs = self._decide_locally(chunk, results)
         self.progress.advance(results)  # rows decided without the register, at once
+        jobs = self._held_by_old_keys(jobs, results)
         await self._send(jobs, results)
         for result in results:
             if result.status is RowStatus.REJECTED:
                 result.errors = [self._locate(e) for e in result.errors]
         self._check_threshold(results)
+
+    def _held_by_old_keys(self, jobs: list[Job], results: list[RowResult]) -> list[Job]:
+        store = self.ledger if self.ledger is not None else self.preview
+        kept, held = held_by_old_keys(jobs, self.mapping.name, store)
+        self.progress.advance(held)
+        results.extend(held)
+        return kept
 
     async def _add_users(self, chunk: SheetChunk) -> None:
         wanted = "users" in self.mapping.needs and self.settings.users_from_register
@@ -230,15 +239,24 @@ class ChunkProcessor:
 
     def _first_of_each_key(self, valid: list[Job], results: list[RowResult]) -> list[Job]:
         """The jobs whose key this run has not met before; the others become invalid rows."""
-        firsts = self.seen.first_places([j.key for j in valid], [j.source for j in valid])
+        tags = [_values_tag(j.fingerprint) for j in valid]
+        firsts = self.seen.first_seen([j.key for j in valid], [j.source for j in valid], tags)
         jobs: list[Job] = []
-        for job, first in zip(valid, firsts, strict=True):
+        for job, tag, first in zip(valid, tags, firsts, strict=True):
             if first is None:
                 jobs.append(job)
-                continue
-            error = RowError(f"same row key as {first} in this run: {job.key}")
-            results.append(RowResult(job.source, RowStatus.INVALID, errors=[error], key=job.key))
+            else:
+                results.append(self._repeated(job.source, first[0], job.key, first[1] == tag))
         return jobs
+
+    def _repeated(self, ref: SourceRef, first: SourceRef, key: str, same: bool) -> RowResult:
+        """A row key seen before in this run: the same values are a copy (another file of the
+        same export), not sent; different values are a conflict, a row error."""
+        if same:
+            note = f"duplicate of {first} (same row key and values): not sent again"
+            return RowResult(ref, RowStatus.SKIPPED, note=note, key=key)
+        error = RowError(f"same row key as {first} in this run, with different values: {key}")
+        return RowResult(ref, RowStatus.INVALID, errors=[error], key=key)
 
     async def _send(self, jobs: list[Job], results: list[RowResult]) -> None:
         if self.abort_reason is not None or self.deliverer is None or self.ledger is None:
@@ -361,6 +379,11 @@ class ChunkProcessor:
 
 def _finished(task: asyncio.Future[RowResult]) -> bool:
     return task.done() and not task.cancelled() and task.exception() is None
+
+
+def _values_tag(fingerprint: str) -> int:
+    """The first 64 bits of a body's SHA-256 fingerprint: enough to tell values apart."""
+    return int(fingerprint[:16], 16)
 
 
 def _outcome(

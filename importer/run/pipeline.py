@@ -70,6 +70,7 @@ class RunOptions:
     check_register: str = "auto"
     lookup_files: dict[str, Path] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
+    encoding: str | None = None  # CSV text encoding; else the mapping's `encoding`, else detected
     limits: ReadLimits = DEFAULT_LIMITS
 
     @property
@@ -119,6 +120,7 @@ async def _run_import(options: RunOptions, progress: ProgressSink, stop: StopSig
         sheets=_selected_sheets(options, mapping),
         chunk_size=options.chunk_size or (DRY_RUN_CHUNK if options.dry_run else SEND_CHUNK),
         limits=options.limits,
+        encoding=_encoding(options, mapping),
     )
     with source:  # opens the first file and checks every header: nothing is sent yet
         return await _run(options, mapping, source, progress, stop)
@@ -229,6 +231,10 @@ def _selected_sheets(options: RunOptions, mapping: Mapping) -> list[str] | None:
     return options.sheets or mapping.sheets
 
 
+def _encoding(options: RunOptions, mapping: Mapping) -> str | None:
+    return options.encoding or mapping.spec.encoding
+
+
 async def _lookups(mapping: Mapping, client: RegisterClient | None, options: RunOptions) -> Lookups:
     missing = set(mapping.needs) - set(options.lookup_files)
     if missing and client is None:
@@ -294,4 +300,6 @@ def _summary(
         "throttled_429": stats.throttled if stats else 0,
         "aborted": run.abort_reason,
         "exit_code": exit_code,
+        # free-form date columns: the order every row was read in, and the value that decided
+        "date_orders": {name: list(decided) for name, decided in run.mapping.date_orders.items()},
     }

@@ -1,10 +1,11 @@
-"""The row keys seen so far in a run, in 12 bytes a key, to refuse a key's second row.
+"""The row keys seen so far in a run, in 20 bytes a key, to judge a key's second row.
 
-A key is held as an 8-byte BLAKE2b digest next to a 4-byte number saying where its first row
+A key is held as an 8-byte BLAKE2b digest next to an 8-byte tag of its first row's values (the
+caller's: the body fingerprint's first 64 bits) and a 4-byte number saying where that row
 was: the row's number plus the offset of its file and sheet (sheets come one after another, so
 each gets the numbers after the previous sheet's last row). Both live in sorted NumPy arrays
 merged as they grow (a log-structured merge; runs stop growing at 131,072 keys, so a merge's
-scratch memory stays small). A million keys cost ~12 MB, where a dict of keys took ~160 bytes
+scratch memory stays small). A million keys cost ~20 MB, where dicts of keys took ~250 bytes
 a key. Past 2³² numbers in one run the places widen to 8 bytes.
 
 Two different keys share a digest with probability about n²/2⁶⁵ (3·10⁻⁸ for a million rows);
@@ -48,7 +49,7 @@ class KeysSeen:
     """
 
     def __init__(self) -> None:
-        self._runs: list[tuple[Array, Array]] = []  # (sorted digests, places)
+        self._runs: list[tuple[Array, Array, Array]] = []  # (sorted digests, places, tags)
         self._sources: list[tuple[str, str | None]] = []  # in the order they came (may repeat)
         self._bases: list[int] = []  # the place number of each source's row 0
         self._next_base = 0
@@ -60,6 +61,13 @@ class KeysSeen:
     ) -> list[SourceRef | None]:
         """For each key in order: where it was first seen in this run, counting the keys before
         it in this same call, or None when it is new (it is then remembered here)."""
+        found = self.first_seen(keys, places, [0] * len(keys))
+        return [None if f is None else f[0] for f in found]
+
+    def first_seen(
+        self, keys: Sequence[str], places: Sequence[SourceRef], tags: Sequence[int]
+    ) -> list[tuple[SourceRef, int] | None]:
+        """`first_places`, with the tag (an unsigned 64-bit number) given with the first row."""
         n = len(keys)
         if n == 0:
             return []
@@ -68,32 +76,40 @@ class KeysSeen:
         if self._next_base > np.iinfo(self._place_type).max:
             self._place_type = np.uint64
         packed = np.fromiter(numbers, dtype=self._place_type, count=n)
+        tagged = np.fromiter(tags, dtype=np.uint64, count=n)
         found = np.zeros(n, dtype=bool)
         first = np.zeros(n, dtype=np.uint64)  # wide enough for either place type
-        for run_digests, run_places in self._runs:
+        first_tag = np.zeros(n, dtype=np.uint64)
+        for run_digests, run_places, run_tags in self._runs:
             at = np.minimum(np.searchsorted(run_digests, digests), len(run_digests) - 1)
             hit = (run_digests[at] == digests) & ~found
             first[hit] = run_places[at[hit]]
+            first_tag[hit] = run_tags[at[hit]]
             found |= hit
         _, first_index, inverse = np.unique(digests, return_index=True, return_inverse=True)
         earliest = first_index[inverse]
         repeat = (earliest != np.arange(n)) & ~found
         first[repeat] = packed[earliest[repeat]]
+        first_tag[repeat] = tagged[earliest[repeat]]
         found |= repeat
-        self._add(digests[~found], packed[~found])
-        return [self._unpack(int(p)) if f else None for f, p in zip(found, first, strict=True)]
+        self._add(digests[~found], packed[~found], tagged[~found])
+        return [
+            (self._unpack(int(p)), int(t)) if f else None
+            for f, p, t in zip(found, first, first_tag, strict=True)
+        ]
 
-    def _add(self, digests: Array, places: Array) -> None:
+    def _add(self, digests: Array, places: Array, tags: Array) -> None:
         if not len(digests):
             return
         order = np.argsort(digests, kind="stable")
-        self._runs.append((digests[order], places[order]))
+        self._runs.append((digests[order], places[order], tags[order]))
         self.count += len(digests)
         while len(self._runs) > 1 and _mergeable(len(self._runs[-2][0]), len(self._runs[-1][0])):
-            (d1, p1), (d2, p2) = self._runs.pop(), self._runs.pop()
+            (d1, p1, t1), (d2, p2, t2) = self._runs.pop(), self._runs.pop()
             merged = np.concatenate((d2, d1))
             order = np.argsort(merged, kind="stable")
-            self._runs.append((merged[order], np.concatenate((p2, p1))[order]))
+            places = np.concatenate((p2, p1))[order]
+            self._runs.append((merged[order], places, np.concatenate((t2, t1))[order]))
 
     def _number(self, place: SourceRef) -> int:
         where = (place.file, place.sheet)
@@ -111,5 +127,5 @@ class KeysSeen:
 
     @property
     def nbytes(self) -> int:
-        """Bytes the arrays hold (12 a key)."""
-        return sum(d.nbytes + p.nbytes for d, p in self._runs)
+        """Bytes the arrays hold (20 a key)."""
+        return sum(d.nbytes + p.nbytes + t.nbytes for d, p, t in self._runs)

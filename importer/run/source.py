@@ -67,8 +67,10 @@ class RunInput:
         sheets: Sequence[str] | None,
         chunk_size: int,
         limits: ReadLimits = DEFAULT_LIMITS,
+        encoding: str | None = None,
     ) -> None:
         self._limits = limits
+        self._encoding = encoding
         self._mapping = mapping
         self._sheets = sheets
         self._chunk_size = chunk_size
@@ -142,7 +144,12 @@ class RunInput:
             stream = io.BufferedReader(source.fp, buffer_size=_BUFFER)
             name = str(source.path)
             source.chunks = rows_from_file(
-                stream, name=name, format="csv", chunk_size=self._chunk_size, limits=self._limits
+                stream,
+                name=name,
+                format="csv",
+                chunk_size=self._chunk_size,
+                limits=self._limits,
+                encoding=self._encoding,
             )
         else:
             source.chunks = read_rows(
@@ -153,7 +160,9 @@ class RunInput:
     def _check_other_headers(self, source: _Source) -> None:
         """The headers `__enter__` has not seen in a first chunk: later files, later sheets."""
         if source.csv and source.first is None and source.chunks is None:
-            rows = read_rows(source.path, chunk_size=1, limits=self._limits)
+            rows = read_rows(
+                source.path, chunk_size=1, limits=self._limits, encoding=self._encoding
+            )
             try:
                 header = next(rows, None)
             finally:
@@ -169,6 +178,8 @@ class RunInput:
                 self._check_columns(source, sheet, pd.Index(names, dtype=object))
 
     def _check_header(self, source: _Source, chunk: SheetChunk) -> None:
+        if chunk.hidden:  # a hidden sheet's rows are only reported, whatever its columns
+            return
         if chunk.sheet not in source.checked:
             self._check_columns(source, chunk.sheet, chunk.frame.columns)
 

@@ -622,3 +622,26 @@ def test_numbers_are_not_taken_for_dates_but_dates_are_not_text(tmp_path):
 )
 def test_abbreviations(short, name, expected):
     assert abbreviates(short, name) is expected
+
+
+def test_a_hidden_sheet_is_left_out_of_the_draft_as_a_run_leaves_it_out():
+    cells = Path(__file__).resolve().parents[1] / "fixtures" / "cells" / "workbook_cells.xlsx"
+    text = draft_mapping(cells)
+    assert "# left out: sheet 'Old' is hidden (name it to use it)" in text
+    assert "# sheets: all ('Log')" in text
+
+
+def test_the_draft_lists_the_tenants_incident_types_and_attributes_for_dry_runs(tmp_path):
+    sheet = tmp_path / "log.csv"
+    sheet.write_text("Title,Category\nLaptop,phishing\n", encoding="utf-8")
+    text = draft_mapping(sheet, known_types=["Phishing", "Data Breach"])
+    assert "incident_types: [Phishing, Data Breach]" in text
+    assert "attributes: [Severity, " in text
+
+
+def test_an_encoding_given_reads_the_sample_and_stays_in_the_draft(tmp_path):
+    sheet = tmp_path / "hu.csv"
+    sheet.write_bytes("Név;Leírás\nŐrző;űrlap\n".encode("cp1250"))
+    text = draft_mapping(sheet, encoding="cp1250")
+    assert "encoding: cp1250" in text
+    assert "Név" in text and "Õ" not in text

@@ -109,7 +109,9 @@ def test_blank_rows_are_skipped(load):
 KEYS = [
     ("single", "[Legacy ID]", {"Legacy ID": [" LEG-0042 "]}, "LEG-0042"),
     ("number-cell", "[Legacy ID]", {"Legacy ID": [17.0]}, "17"),
-    ("number-text", "[Legacy ID]", {"Legacy ID": ["17.0"]}, "17"),
+    ("number-text-stays-text", "[Legacy ID]", {"Legacy ID": ["17.0"]}, "17.0"),
+    ("leading-zeros", "[Legacy ID]", {"Legacy ID": ["0042"]}, "0042"),
+    ("beyond-2-53", "[Legacy ID]", {"Legacy ID": ["9007199254740993"]}, "9007199254740993"),
     ("composite", "[Site, Ticket]", {"Site": ["A"], "Ticket": [17]}, "A|17"),
     ("composite-part-empty", "[Site, Ticket]", {"Site": [None], "Ticket": ["17"]}, "|17"),
     ("inner-spaces", "[Legacy ID]", {"Legacy ID": ["LEG  42"]}, "LEG 42"),

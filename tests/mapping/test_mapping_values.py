@@ -63,6 +63,13 @@ CASES: list[tuple[str, str, dict[str, list[Any]], list[Any]]] = [
         {"A": ["1200.0", "3.4E+03", "17", "0.25", "12abc"]},
         ["1200", "3400", "17", "0.25", "12abc"],
     ),
+    (
+        "number-to-string-exact-and-keeps-leading-zeros",
+        "{column: A, number_to_string: true}",
+        {"A": ["9007199254740993.0", "0042", "1e+28", "1e999999"]},
+        ["9007199254740993", "0042", "10000000000000000000000000000", "1e999999"],
+    ),
+    ("number-cell-as-excel-shows-it", "A", {"A": [0.1 + 0.2, 1999.99]}, ["0.3", "1999.99"]),
     ("number-text-kept-without-directive", "A", {"A": ["1200.0"]}, ["1200.0"]),
     ("bool-cell", "A", {"A": [True, False]}, ["true", "false"]),
     ("extract-group", r"{column: A, extract: 'INC-(\d+)'}", {"A": ["see INC-42 now"]}, ["42"]),

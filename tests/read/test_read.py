@@ -95,7 +95,7 @@ def test_sheet_with_data_away_from_a1_keeps_excel_row_numbers_and_column_letters
     (chunk,) = read_rows(TWO_SHEETS, sheets=["Archive 2023"])
     assert chunk.sheet == "Archive 2023"
     # header in B3:D3, a value under the blank header E3, an empty row 5
-    assert list(chunk.frame.columns) == ["Name", "Occurred", "Name (2)", "Column E"]
+    assert list(chunk.frame.columns) == ["Name (1)", "Occurred", "Name (2)", "Column E"]
     assert chunk.frame.index.tolist() == [4, 6]
     assert list(chunk.frame.loc[4]) == ["Old", dt.date(2023, 5, 1), "x", "y"]
 

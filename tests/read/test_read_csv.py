@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from importer.errors import ReadError
-from importer.read.delimited import DELIMITERS
+from importer.read.delimited import DELIMITERS, looks_central_european
 from importer.read.sheets import detect_encoding, read_rows, rows_from_file, sniff_delimiter
 from importer.rows import SheetChunk
 
@@ -203,8 +203,8 @@ def test_extra_columns_appear_only_in_chunks_that_need_them():
 def test_headers_are_stripped_blank_ones_named_by_letter_and_duplicates_numbered():
     (chunk,) = read_fixture("headers.csv")
     assert list(chunk.frame.columns) == [
-        "Name",
-        "Type",
+        "Name (1)",  # every copy of a repeated name is numbered, the first too
+        "Type (1)",
         "Column C",
         "Name (3)",  # "Name (2)" is a real header further right
         "Name (2)",
@@ -313,6 +313,9 @@ def test_round_trip_of_csv_writer_output(table, chunk_size):
         # non-ASCII letters (the reader then asks charset-normalizer, see read/delimited.py).
         assume(not _is_utf8(data))
         assume(non_ascii_letter_share(text.getvalue()) < 0.3)
+        # Random cp1252 letters may read as Czech in cp1250 (è ø ì are č ř ě there): only the
+        # letters a Western text uses and cp1250 lacks are inside the claim.
+        assume(not looks_central_european(data))
     expected = [
         (number, {name: cell or None for name, cell in zip(header, row, strict=True)})
         for number, row in enumerate(body, start=2)

@@ -65,14 +65,27 @@ def test_places_widen_past_four_billion_row_numbers():
     ]
 
 
-def test_a_hundred_thousand_keys_take_twelve_bytes_each():
+def test_a_hundred_thousand_keys_take_twenty_bytes_each():
     seen = KeysSeen()
     for start in range(0, 100_000, 2000):
         keys = [f"legacy-log:LEG-{n:07d}" for n in range(start, start + 2000)]
         assert seen.first_places(keys, _places("big.csv", start + 2, 2000)) == [None] * 2000
 
     assert seen.count == 100_000
-    assert seen.nbytes == 12 * 100_000
+    assert seen.nbytes == 20 * 100_000
     assert seen.first_places(["legacy-log:LEG-0054321"], _places("big.csv", 999_999, 1)) == [
         SourceRef("big.csv", None, 54_323)
+    ]
+
+
+def test_the_first_rows_tag_comes_back_with_its_place():
+    seen = KeysSeen()
+    seen.first_seen(["k"], [SourceRef("a.csv", None, 2)], [2**64 - 1])
+
+    again = seen.first_seen(["k", "k2", "k2"], _places("b.csv", 2, 3), [7, 8, 9])
+
+    assert again == [
+        (SourceRef("a.csv", None, 2), 2**64 - 1),
+        None,
+        (SourceRef("b.csv", None, 3), 8),
     ]

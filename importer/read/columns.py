@@ -1,0 +1,119 @@
+"""Sheet columns as the reader names them, and the row refusals located by column.
+
+Names: the header's, stripped; a blank one `Column C` (its letter); every copy of a repeated one
+numbered, `Country (1)`, `Country (2)`; cells right of the header `Column F`. A row with filled
+cells right of the header is refused: its cells may have shifted (docs/cells.md).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pandas as pd
+
+from importer.rows import RowError, SheetChunk
+
+__all__ = ["Columns", "column_index", "located", "refuse_wide"]
+
+
+def located(error: RowError, chunk: SheetChunk, first_column: int) -> RowError:
+    """A refusal located by column letter (`C`) → the header's name for that column."""
+    if error.column is None or not error.column.isalpha():
+        return error
+    position = column_index(error.column) - first_column
+    names = chunk.frame.columns
+    name = str(names[position]) if 0 <= position < len(names) else f"Column {error.column}"
+    return RowError(error.message, field=error.field, column=name, value=error.value)
+
+
+def column_index(letters: str) -> int:
+    """`A` → 0, `AA` → 26."""
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def refuse_wide(
+    number: int, cells: list[Any], width: int, columns: Columns, refused: dict[int, list[RowError]]
+) -> None:
+    """A row with filled cells right of its header is refused: its cells may have shifted."""
+    extra = [
+        f"{columns.letter(position)} {str(cell)[:40]!r}"
+        for position, cell in enumerate(cells[width:], start=width)
+        if cell is not None and str(cell).strip()
+    ]
+    if extra:
+        refused[number] = [
+            RowError(
+                f"{len(extra)} cell(s) right of the header's last column: {', '.join(extra)}; "
+                "cells may have shifted (an unquoted separator, like 1,200 in a comma CSV?)"
+            )
+        ]
+
+
+class Columns:
+    """Column names of one sheet: the header's, made unique, then `Column X` for extra cells."""
+
+    def __init__(self, header: list[Any], first_column: int) -> None:
+        self._first_column = first_column
+        self._taken: set[str] = set()
+        self._used: set[str] = set()  # the names given so far; a set, or naming is quadratic
+        self._suffixes: dict[str, int] = {}  # next suffix to try for a repeated name
+        texts = ["" if cell is None else str(cell).strip() for cell in header]
+        self._taken.update(texts)
+        self.names: list[str] = []
+        # Every copy of a repeated name is numbered, the first too: a mapping that names the
+        # bare `Country` of `Country,Country` is refused at start instead of taking the first.
+        repeated = {text for text, count in Counter(texts).items() if text and count > 1}
+        copies: Counter[str] = Counter()
+        for position, text in enumerate(texts):
+            if text in repeated:
+                copies[text] += 1
+                self._add(text, copies[text])
+            else:
+                self._add(text or self._letter_name(position))
+        self._header_width = len(self.names)
+
+    def frame(self, rows: list[list[Any]], numbers: list[int]) -> pd.DataFrame:
+        width = max(self._header_width, max(map(len, rows), default=0))
+        while len(self.names) < width:
+            self._add(self._letter_name(len(self.names)))
+        padded = [row if len(row) == width else row + [None] * (width - len(row)) for row in rows]
+        return pd.DataFrame(
+            padded,
+            columns=pd.Index(self.names[:width], dtype=object),
+            index=pd.Index(numbers, dtype="int64", name="row"),
+            dtype=object,
+        )
+
+    def _letter_name(self, position: int) -> str:
+        return f"Column {self.letter(position)}"
+
+    def letter(self, position: int) -> str:
+        return _column_letters(self._first_column + position)
+
+    def _add(self, name: str, copy: int | None = None) -> None:
+        if copy is not None or name in self._used:
+            # Names only get taken, so the first free suffix never goes down: start from the
+            # last one given to this name (or its copy number), or naming is quadratic.
+            start = self._suffixes.get(name, 1 if copy is not None else 2)
+            suffix = max(copy, start) if copy is not None else start
+            while f"{name} ({suffix})" in self._taken:
+                suffix += 1
+            self._suffixes[name] = suffix + 1
+            name = f"{name} ({suffix})"
+        self._taken.add(name)
+        self._used.add(name)
+        self.names.append(name)
+
+
+def _column_letters(index: int) -> str:
+    """0 → `A`, 25 → `Z`, 26 → `AA`, as spreadsheets label columns."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters

@@ -1,0 +1,126 @@
+"""What python-calamine does not tell about an .xlsx: the 1904 date system and formulas that
+were saved without a value. Read straight from the workbook's zip parts (streamed, defused XML).
+
+A workbook written by a script (openpyxl, xlsxwriter without `value=`) stores `<f>` formulas with
+no cached `<v>`: Excel computes them when it opens the file, so a person sees a value, but a
+reader gets nothing. Such a cell is refused on its row instead of being read as empty.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, BinaryIO
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree
+
+__all__ = ["WorkbookParts", "workbook_parts"]
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_SCAN_BLOCK = 1 << 20
+_MAX_LISTED = 10_000  # formulas without value remembered per sheet; enough to refuse the rows
+
+
+@dataclass
+class WorkbookParts:
+    """`date1904`: serials count from 1904-01-01 (old Mac Excel). `empty_formulas`: sheet name →
+    {row number: [column letters]} of formula cells saved without a value."""
+
+    date1904: bool = False
+    sheet_paths: dict[str, str] = field(default_factory=dict)
+    source: Path | BinaryIO | None = None
+
+    def empty_formulas(self, sheet: str) -> dict[int, list[str]]:
+        path = self.sheet_paths.get(sheet)
+        if path is None or self.source is None:
+            return {}
+        start = None if isinstance(self.source, Path) else self.source.tell()
+        try:
+            with zipfile.ZipFile(self.source) as archive:
+                if not _mentions_formula(archive, path):
+                    return {}
+                return _formulas_without_value(archive, path)
+        except (OSError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+            return {}  # calamine read the sheet; these extra checks never stop the run
+        finally:
+            if start is not None and not isinstance(self.source, Path):
+                self.source.seek(start)
+
+
+def workbook_parts(source: Path | BinaryIO) -> WorkbookParts:
+    """The date system and sheet part paths of an .xlsx; a default (1900, none) if unreadable."""
+    start = None if isinstance(source, Path) else source.tell()
+    try:
+        with zipfile.ZipFile(source) as archive:
+            return WorkbookParts(_is_1904(archive), _sheet_paths(archive), source)
+    except (OSError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+        return WorkbookParts()
+    finally:
+        if start is not None and not isinstance(source, Path):
+            source.seek(start)
+
+
+def _is_1904(archive: zipfile.ZipFile) -> bool:
+    root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    properties = root.find(f"{_MAIN}workbookPr")
+    flag = "" if properties is None else properties.get("date1904", "")
+    return flag.lower() in ("1", "true")
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
+    paths = {}
+    for sheet in workbook.iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_REL}id"), "")
+        if target:
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            paths[sheet.get("name", "")] = posixpath.normpath(path)
+    return paths
+
+
+def _mentions_formula(archive: zipfile.ZipFile, path: str) -> bool:
+    """A cheap pass before parsing: most sheets hold no `<f>` element at all."""
+    tail = b""
+    with archive.open(path) as part:
+        while block := part.read(_SCAN_BLOCK):
+            window = tail + block
+            if b"<f>" in window or b"<f " in window or b":f>" in window or b":f " in window:
+                return True
+            tail = block[-3:]
+    return False
+
+
+def _formulas_without_value(archive: zipfile.ZipFile, path: str) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    listed = 0
+    with archive.open(path) as part:
+        for cell in _cells(part):
+            has_formula = cell.find(f"{_MAIN}f") is not None
+            value = cell.find(f"{_MAIN}v")
+            if has_formula and (value is None or not (value.text or "")):
+                match = _CELL_REF.match(cell.get("r", ""))
+                if match:
+                    found.setdefault(int(match.group(2)), []).append(match.group(1))
+                    listed += 1
+                    if listed >= _MAX_LISTED:
+                        break
+    return found
+
+
+def _cells(part: IO[bytes]) -> Iterator[Element]:
+    for _event, element in ElementTree.iterparse(part, events=("end",)):
+        if element.tag == f"{_MAIN}c":
+            yield element
+            element.clear()
+        elif element.tag == f"{_MAIN}row":
+            element.clear()
