@@ -23,12 +23,14 @@ from importer.models import parse_api_datetime
 
 __all__ = [
     "COMPARED_FIELDS",
+    "COMPARED_LISTS",
     "SEARCH_SORT",
     "IncidentSearch",
     "find_created",
     "find_matching",
     "lookalike_key",
     "same_incident",
+    "same_occurrence",
     "unlisted_fields",
 ]
 
@@ -46,6 +48,10 @@ COMPARED_FIELDS: tuple[str, ...] = (
     "notificationNeeded",
     "attributeValues",
 )
+# Lists a body may set, compared as multisets when the register's incident carries them (the
+# vendor publishes no read shape for them; a register that never echoes them is compared on
+# the rest). Not part of `lookalike_key`: coarser is safe there.
+COMPARED_LISTS: tuple[str, ...] = ("incidentAssigneeRequests", "jurisdictions")
 _DATE_FIELDS = frozenset({"dateOccurred", "dateDiscovered", "deadline"})
 # Fields the register fills with a default when the body leaves them out.
 _REGISTER_DEFAULTS = {"sourceType": "MANUAL", "notificationNeeded": "UNKNOWN"}
@@ -90,18 +96,60 @@ def same_incident(
     `unlisted_fields`) this is False, and the caller fetches the whole incident (GET) before
     deciding: a search result that omits empty fields must never make two rows look alike.
     With `only_listed`, fields `found` leaves out are skipped (a cheap pre-filter only).
-    Not compared: assignees, jurisdictions and linked inventories, which the vendor does not
-    list among search results, and the register's own fields (incidentId, createdDate, ...).
+    - incidentAssigneeRequests (assignee id as a UUID, type with USER as default; not the
+      e-mail) and jurisdictions (id as a UUID, country and state codes in any case), each as a
+      multiset, when `found` carries the field (`COMPARED_LISTS`): search results may leave them
+      out - `unlisted_fields` names them, so the caller fetches the incident - and the vendor
+      publishes no read shape for them, so an incident that never carries them is compared on
+      the rest rather than never found.
+    Not compared: linked inventories (the update body cannot even set them) and the register's
+    own fields (incidentId, createdDate, ...).
     """
-    return _scalars_match(body, found, only_listed) and (
-        (only_listed and "attributeValues" not in found)
-        or _attributes_match(body.get("attributeValues"), found.get("attributeValues"))
+    return (
+        _scalars_match(body, found, only_listed)
+        and (
+            (only_listed and "attributeValues" not in found)
+            or _attributes_match(body.get("attributeValues"), found.get("attributeValues"))
+        )
+        and all(
+            _entries(name, body.get(name)) == _entries(name, found.get(name))
+            for name in COMPARED_LISTS
+            if name in found
+        )
     )
 
 
 def unlisted_fields(body: dict[str, Any], found: dict[str, Any]) -> list[str]:
     """The compared fields `body` sets that the search result `found` does not list at all."""
-    return [name for name in COMPARED_FIELDS if name not in found and not _is_blank(body.get(name))]
+    return [
+        name
+        for name in (*COMPARED_FIELDS, *COMPARED_LISTS)
+        if name not in found and not _is_blank(body.get(name))
+    ]
+
+
+def _entries(field: str, values: Any) -> Counter[tuple[Any, ...]]:
+    """The multiset of an assignee or jurisdiction list in comparable form."""
+    counted: Counter[tuple[Any, ...]] = Counter()
+    for item in values if isinstance(values, list) else []:
+        entry = item if isinstance(item, dict) else {}
+        if field == "incidentAssigneeRequests":
+            kind = entry.get("type") or "USER"
+            counted[(_uuid_or_text(entry.get("assigneeId")), str(kind).upper())] += 1
+        else:
+            place = entry.get("jurisdictionId")
+            counted[
+                (
+                    None if _is_blank(place) else _uuid_or_text(place),
+                    _code(entry.get("countryCode")),
+                    _code(entry.get("stateProvinceCode")),
+                )
+            ] += 1
+    return counted
+
+
+def _code(value: Any) -> str | None:
+    return None if _is_blank(value) else str(value).strip().upper()
 
 
 def _is_blank(value: Any) -> bool:
@@ -242,18 +290,37 @@ async def find_matching(
     created_after: datetime | None = None,
     page_size: int = SEARCH_PAGE_SIZE,
     max_pages: int = MAX_SEARCH_PAGES,
+    near: list[str] | None = None,
+    near_before: datetime | None = None,
 ) -> list[str]:
     """Every incident created after `created_after` that matches `body`, claimed or not.
 
     For the duplicate check after a run: more than one id means a late commit made a copy.
-    Same search, comparison and errors as `find_created`.
+    Same search, comparison and errors as `find_created`. With `near`, the ids of incidents
+    that are the same occurrence (`same_occurrence`) but differ in another field are appended
+    to it - only those created before `near_before`, when given: what an earlier import of a
+    since-edited row looks like.
     """
     return [
         incident_id
         async for incident_id in _matches(
-            search, body, lambda ids: (), created_after, page_size, max_pages
+            search, body, lambda ids: (), created_after, page_size, max_pages, near, near_before
         )
     ]
+
+
+_OCCURRENCE = ("name", "orgGroupId", "dateOccurred", "dateDiscovered")
+
+
+def same_occurrence(body: dict[str, Any], found: dict[str, Any]) -> bool:
+    """True when `found` has the body's name, organization and dates, and the body sets a date:
+    the same event, perhaps with other values (a row edited since it was imported)."""
+    if all(_is_blank(body.get(name)) for name in ("dateOccurred", "dateDiscovered")):
+        return False
+    return all(
+        _normalized(name, body.get(name)) == _normalized(name, found.get(name))
+        for name in _OCCURRENCE
+    )
 
 
 async def _matches(
@@ -263,6 +330,8 @@ async def _matches(
     created_after: datetime | None,
     page_size: int,
     max_pages: int,
+    near: list[str] | None = None,
+    near_before: datetime | None = None,
 ) -> AsyncIterator[str]:
     cutoff = _aware(created_after) if created_after is not None else None
     org = body.get("orgGroupId")
@@ -282,6 +351,16 @@ async def _matches(
             incident_id = str(result["incidentId"])
             if incident_id not in owned and await _confirmed(search, body, result, cutoff):
                 yield incident_id
+            elif near is not None and _earlier_version(body, result, near_before):
+                near.append(incident_id)
+        if near is not None:
+            near.extend(
+                str(r["incidentId"])
+                for r in fresh
+                if r not in candidates
+                and _recent(r, cutoff)
+                and _earlier_version(body, r, near_before)
+            )
         if len(results) < page_size:
             return  # a short page is the last one
         if not fresh:
@@ -304,6 +383,12 @@ async def _confirmed(
         return same_incident(body, result)
     details = await search.get_incident(str(result["incidentId"]))
     return details is not None and _recent(details, cutoff) and same_incident(body, details)
+
+
+def _earlier_version(body: dict[str, Any], found: dict[str, Any], before: datetime | None) -> bool:
+    created = _created(found)
+    old = before is None or created is None or created < _aware(before)
+    return old and same_occurrence(body, found)
 
 
 def _recent(found: dict[str, Any], cutoff: datetime | None) -> bool:

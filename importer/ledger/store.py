@@ -141,6 +141,16 @@ class Ledger(RegisterChecks):
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    def run_settle_seconds(self, run_id: int) -> float | None:
+        """The settle window (`settle_seconds` of its meta) run `run_id` sent with, if known."""
+        with self._mutex:
+            row = self._db.execute(
+                "SELECT json_extract(meta, '$.settle_seconds') FROM runs WHERE run_id = ?",
+                (run_id,),
+            ).fetchone()
+        value = row[0] if row else None
+        return float(value) if isinstance(value, int | float) else None
+
     def finish_run(self, run_id: int, counts: dict[str, int]) -> None:
         """Record a run's end and its outcome counts."""
         with self._write() as db:

@@ -53,9 +53,11 @@ class _Parsed:
             return
         rows = values.index[found]
         if aware:
-            self.utc.loc[rows] = values[found].dt.tz_convert("UTC").dt.tz_localize(None)
-        else:
-            self.local.loc[rows] = values[found].astype(_UNIT)
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        # Nanoseconds (nine fractional digits) would not fit the microsecond column: truncate
+        # first, like every value (the output keeps milliseconds), instead of failing the chunk.
+        column = self.utc if aware else self.local
+        column.loc[rows] = values[found].dt.floor("us").astype(_UNIT)
         flags = date_only if isinstance(date_only, bool) else date_only[found]
         self.date_only.loc[rows] = flags
 

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
+from importer.report.files import open_private
 from importer.report.results import safe_cell
 
 __all__ = ["DUPLICATE_COLUMNS", "write_duplicates"]
@@ -18,7 +19,7 @@ def write_duplicates(
 ) -> Path:
     """Write one line per copy (`file, sheet, row, key, incident_id, duplicate_incident_id`)."""
     path = folder / "duplicates.csv"
-    with path.open("w", newline="", encoding="utf-8") as fp:
+    with open_private(path, newline="") as fp:  # it repeats the sheet's keys: owner-only
         writer = csv.writer(fp)
         writer.writerow(DUPLICATE_COLUMNS)
         for file, sheet, row, key, incident_id, copy_id in copies:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from importer.errors import SendError
@@ -51,17 +52,27 @@ class Job:
 
 
 async def adopt_existing(
-    client: RegisterClient, ledger: Ledger, job: Job, *, identity: str | None, run_id: int
+    client: RegisterClient,
+    ledger: Ledger,
+    job: Job,
+    *,
+    identity: str | None,
+    run_id: int,
+    started: datetime | None = None,
 ) -> RowResult | None:
     """A row new to the ledger whose incident the register already holds: adopt it.
 
     For a ledger that cannot vouch for the register (new, renamed mapping, lost file):
     an unclaimed incident matching the row on every compared field, created at any time.
     An incident that a key of another mapping name/key owns is not adopted and not
-    duplicated: the row fails, naming that key. A search error fails only this row.
+    duplicated: the row fails, naming that key. An unclaimed incident created before the run
+    `started` with the row's name, organization and dates but other values (the row was
+    edited since an import whose ledger is lost) is not duplicated either: the row fails,
+    naming it. A search error fails only this row.
     """
+    near: list[str] = []
     try:
-        matches = await find_matching(client, job.body)
+        matches = await find_matching(client, job.body, near=near, near_before=started)
     except SendError as exc:
         message = f"not sent: could not check the register first ({exc})"
         ledger.mark_failed_unsent(
@@ -78,7 +89,7 @@ async def adopt_existing(
     if found is None:
         foreign = [(m, owners[m][0]) for m in matches if owners[m][1] != identity]
         if not foreign:
-            return None
+            return _earlier_version(ledger, job, near)
         incident_id, key = foreign[0]
         return _refused(
             job,
@@ -101,6 +112,21 @@ async def adopt_existing(
         note="adopted: the register already held this incident; not sent",
         key=job.key,
         reconciled=True,
+    )
+
+
+def _earlier_version(ledger: Ledger, job: Job, near: list[str]) -> RowResult | None:
+    """None (create the row) unless the register holds an unclaimed earlier version of it."""
+    owned = ledger.owners(near) if near else {}
+    earlier = [n for n in dict.fromkeys(near) if n not in owned]
+    if not earlier:
+        return None
+    return _refused(
+        job,
+        f"not sent: the register already holds incident {earlier[0]} with this row's name, "
+        "organization and dates but other values, which no key of this ledger owns (was the "
+        "row edited since an import whose ledger is lost?); update that incident by hand, or "
+        "import with --check-register never to create another one",
     )
 
 

@@ -142,22 +142,24 @@ class ChunkProcessor:
             return
         identity = mapping_identity(self.mapping.name, self.mapping.key_columns)
         check_register = adoption_mode(self.ledger, identity, self.settings.check_register)
+        window = SettleWindow(
+            self.settings.request_timeout, self.settings.search_lag, self.settings.reconcile_delay
+        )
         self.run_id = self.ledger.start_run(
             {
                 "tool_version": __version__,
                 "command": self.settings.command,
                 "mapping_identity": identity,
+                # How long this run's sends may take to settle: a later run with a shorter
+                # --timeout still waits them out (run/deliver.py, resolve_earlier_send).
+                "settle_seconds": window.seconds,
             }
         )
         self.deliverer = Deliverer(
             self.client,
             self.ledger,
             self.run_id,
-            window=SettleWindow(
-                self.settings.request_timeout,
-                self.settings.search_lag,
-                self.settings.reconcile_delay,
-            ),
+            window=window,
             concurrency=self.settings.concurrency,
             check_register=check_register,
             identity=identity,

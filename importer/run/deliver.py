@@ -95,7 +95,12 @@ class Deliverer:
                     return await self.update(job, entry)
                 if self.check_register and (entry is None or entry.attempts == 0):
                     adopted = await adopt_existing(
-                        self.client, self.ledger, job, identity=self.identity, run_id=self.run_id
+                        self.client,
+                        self.ledger,
+                        job,
+                        identity=self.identity,
+                        run_id=self.run_id,
+                        started=self._started,
                     )
                     if adopted is not None:
                         return adopted
@@ -192,7 +197,10 @@ class Deliverer:
         # An `unknown` row's last send had ended when it was marked; a `sending` row's may have
         # gone on until the crash, which was before this run started.
         sent_by = _utc(entry.updated_at) if entry.state is EntryState.UNKNOWN else self._started
-        deadline = self.window.deadline(sent_by)
+        # That send lived as long as the --timeout of the run that made it, which may have been
+        # longer than this run's: wait out the longer of the two windows.
+        earlier = self.ledger.run_settle_seconds(entry.run_id) or 0.0
+        deadline = sent_by + timedelta(seconds=max(self.window.seconds, earlier))
         try:
             found = await self._settled_search(job.key, entry.body, deadline)
         except SendError as exc:

@@ -24,9 +24,13 @@ __all__ = ["CREATE_SCHEMA", "UPDATE_SCHEMA", "instant", "schema_problems"]
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
+# ASCII digits only (`\d` takes any script's digits) and nothing after the `Z`.
+_DATE_TIME = re.compile(
+    r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z\Z"
+)
 
-_UUID: dict[str, Any] = {"type": "string", "pattern": UUID_PATTERN}
+# maxLength: Python's `re.search` lets `$` match before a trailing newline (ECMA's does not).
+_UUID: dict[str, Any] = {"type": "string", "pattern": UUID_PATTERN, "maxLength": 36}
 _DATE: dict[str, Any] = {"type": "string", "format": "date-time"}
 _TEXT: dict[str, Any] = {"type": "string"}
 _NON_BLANK: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": r"\S"}

@@ -505,3 +505,81 @@ def test_rows_that_could_be_confused_share_a_lookalike_key(left, right, same):
     # would adopt always shares `left`'s key
     if same_incident(left, found(right)) or same_incident(right, found(left)):
         assert same
+
+
+ALICE = "bde33237-912d-4bbe-89f4-1f74000b13d3"
+BOB = "1ef7e00d-982a-4107-9e10-592a99ef9679"
+TEAM = "4143cd06-6179-47bc-9f1d-bbd4c37f49e3"
+ASSIGNED = {
+    **BODY,
+    "incidentAssigneeRequests": [
+        {"assigneeId": ALICE, "assigneeEmail": "alice.martin@example.com"},
+        {"assigneeId": TEAM, "type": "GROUP"},
+    ],
+    "jurisdictions": [{"countryCode": "USA", "stateProvinceCode": "CA"}],
+}
+LIST_CASES = {
+    "same-lists-in-another-order-with-defaults-filled": (
+        found(
+            ASSIGNED,
+            incidentAssigneeRequests=[
+                {"assigneeId": TEAM.upper(), "type": "GROUP"},
+                {"assigneeId": ALICE, "type": "USER", "assigneeEmail": "Alice.Martin@example.com"},
+            ],
+            jurisdictions=[
+                {"jurisdictionId": None, "countryCode": "usa", "stateProvinceCode": "ca"}
+            ],
+        ),
+        True,
+    ),
+    "another-assignee": (
+        found(
+            ASSIGNED,
+            incidentAssigneeRequests=[{"assigneeId": BOB}, {"assigneeId": TEAM, "type": "GROUP"}],
+        ),
+        False,
+    ),
+    "the-group-as-a-user": (
+        found(ASSIGNED, incidentAssigneeRequests=[{"assigneeId": ALICE}, {"assigneeId": TEAM}]),
+        False,
+    ),
+    "no-assignee": (found(ASSIGNED, incidentAssigneeRequests=None), False),
+    "another-state": (
+        found(ASSIGNED, jurisdictions=[{"countryCode": "USA", "stateProvinceCode": "NY"}]),
+        False,
+    ),
+    "one-jurisdiction-more": (
+        found(ASSIGNED, jurisdictions=[*ASSIGNED["jurisdictions"], {"countryCode": "FRA"}]),
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("incident, same", LIST_CASES.values(), ids=LIST_CASES.keys())
+def test_assignees_and_jurisdictions_are_compared_as_sets(incident, same):
+    """Two rows differing only in whom they assign or where they apply are different rows."""
+    assert same_incident(ASSIGNED, incident) is same
+
+
+def test_a_result_that_lists_no_assignees_is_fetched_before_it_is_adopted():
+    """Search results need not carry assignees or jurisdictions: GET decides."""
+    bobs = found(
+        ASSIGNED,
+        incidentId="B",
+        createdDate=created(1),
+        incidentAssigneeRequests=[{"assigneeId": BOB}],
+    )
+    search = FakeSearch([bobs])
+    listed = without(bobs, "incidentAssigneeRequests", "jurisdictions")
+
+    assert unlisted_fields(ASSIGNED, listed) == ["incidentAssigneeRequests", "jurisdictions"]
+    assert same_incident(ASSIGNED, listed, only_listed=True)
+    assert run(find_created(search, ASSIGNED, claimed=Claims())) is None
+
+
+def test_a_register_whose_incidents_never_carry_assignees_still_matches():
+    """The vendor publishes no read shape for assignees: an incident without the field at all,
+    even after GET, is compared on the rest rather than never found (and resent)."""
+    bare = without(found(ASSIGNED), "incidentAssigneeRequests", "jurisdictions")
+
+    assert same_incident(ASSIGNED, bare)

@@ -249,3 +249,20 @@ def test_mixed_cells_in_one_column(run):
     ]
     assert got[3].startswith("error: expected a date")
     assert got[4:] == [None, "2024-01-05T00:00:00.000Z"]
+
+
+def test_a_nanosecond_value_with_an_offset_spoils_no_other_row(run):
+    """One cell with nine fractional digits and a `Z` used to turn every row of the chunk into
+    "internal error while mapping dates"; it is read like its naive twin (milliseconds kept)."""
+    cells = [
+        "2024-01-01T10:00:00Z",
+        "2024-01-01T10:00:00.123456789Z",
+        "2024-01-01T12:00:00.5+02:00",
+    ]
+    mapped = run("dateOccurred: D", {"D": cells})
+    got = [outcome(mapped, row, "dateOccurred") for row in range(2, 5)]
+    assert got == [
+        "2024-01-01T10:00:00.000Z",
+        "2024-01-01T10:00:00.123Z",
+        "2024-01-01T10:00:00.500Z",
+    ]

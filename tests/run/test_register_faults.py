@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -93,6 +94,31 @@ def test_a_kill_while_slow_commits_are_in_flight_never_resends_them(tmp_path, si
         assert register.counts()["duplicates"] == 0
 
 
+def test_a_rerun_with_a_shorter_timeout_still_waits_out_the_killed_runs_sends(
+    tmp_path, simple_mapping, cli
+):
+    """A send's lifetime is the --timeout of the run that made it, which the ledger keeps:
+    a rerun with `--timeout 0.5` must not resend a POST the killed `--timeout 5` run left
+    in flight (the register stores it 4 s after it arrived)."""
+    rows = [incident_row(n) for n in range(4)]
+    sheet = write_sheet(tmp_path / "log.csv", rows)
+    with running_sandbox(SandboxConfig(faults=Faults(commit_delay_ms=4000))) as register:
+        process = _spawn(sheet, simple_mapping, tmp_path, register, "--timeout", "5")
+        _wait_for_requests(register, 4)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        killed = time.monotonic()
+        assert register.counts()["incidents"] == 0  # every POST still in flight
+        register.set_faults(commit_delay_ms=0)  # the rerun's own sends commit at once
+
+        rerun = cli(_args(sheet, simple_mapping, tmp_path, "--timeout", "0.5"), register)
+        time.sleep(max(0.0, killed + 4.5 - time.monotonic()))  # every orphan has landed
+
+        assert rerun.exit_code == 0, rerun.stderr
+        assert_each_row_once(register, rows, tmp_path)
+        assert register.counts()["duplicates"] == 0
+
+
 def test_a_commit_slower_than_the_read_timeout_is_found_not_resent(
     tmp_path, simple_mapping, register, cli
 ):
@@ -159,6 +185,8 @@ def test_a_lag_longer_than_promised_makes_a_copy_that_is_found_and_reported(
     (folder,) = (tmp_path / "reports").iterdir()
     with (folder / "duplicates.csv").open(encoding="utf-8") as fp:
         reported = list(csv.DictReader(fp))
+    # it repeats the sheet's keys: owner-only, like every report file
+    assert stat.S_IMODE((folder / "duplicates.csv").stat().st_mode) == 0o600
     by_id = {i["incidentId"]: i for i in incidents}
     results = {r["key"]: r for r in read_results(tmp_path / "reports")}
     assert len(reported) == sum(n - 1 for n in per_name.values())
@@ -330,6 +358,106 @@ def test_a_lost_or_renamed_ledger_checks_the_register_before_creating(
     assert all("under key 'test-log:T-" in m for m in messages), messages[0]
     assert _statuses(settled) == {"failed": 10}
     assert len(register.incidents()) == 10
+
+
+ASSIGNED_MAPPING = """\
+version: 1
+name: assigned
+key: [Ref]
+fields:
+  name: Title
+  incidentTypeName: Type
+  orgGroupId: {column: Org, lookup: organization}
+  dateOccurred: {column: Occurred, formats: ["%Y-%m-%d %H:%M"]}
+  incidentAssigneeRequests: {column: Owner, lookup: user}
+  jurisdictions: {country: Country, state: State}
+"""
+
+
+def test_a_lost_ledger_never_adopts_the_incident_of_a_row_assigned_elsewhere(
+    tmp_path, register, cli
+):
+    """Rows alike but for their assignee or jurisdiction: after the ledger is lost, each row
+    adopts its own incident, not its neighbour's (the search answers newest first)."""
+    mapping = tmp_path / "assigned.yaml"
+    mapping.write_text(ASSIGNED_MAPPING, encoding="utf-8")
+    alike = {
+        "Title": "Laptop lost",
+        "Type": "Phishing",
+        "Org": "France",
+        "Occurred": "2024-01-01 10:00",
+        "Country": "USA",
+        "State": "CA",
+    }
+    rows = [
+        {"Ref": "A", **alike, "Owner": "alice.martin@example.com"},
+        {"Ref": "B", **alike, "Owner": "bob.schneider@example.com"},
+        {"Ref": "C", **alike, "Owner": "bob.schneider@example.com", "State": "NY"},
+    ]
+    sheet = tmp_path / "log.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as fp:
+        writer = csv.DictWriter(fp, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    args = _args(sheet, mapping, tmp_path, "--concurrency", "1")
+    assert cli(args, register).exit_code == 0
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
+
+    again = cli(args, register)
+
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["reconciled"] == 3
+    incidents = {i["incidentId"]: i for i in register.incidents()}
+    assert len(incidents) == 3
+    emails = {
+        "alice.martin@example.com": "bde33237-912d-4bbe-89f4-1f74000b13d3",
+        "bob.schneider@example.com": "1ef7e00d-982a-4107-9e10-592a99ef9679",
+    }
+    with Ledger.open(tmp_path / "ledger.sqlite", command="check") as ledger:
+        entries = ledger.get_many(f"assigned:{r['Ref']}" for r in rows)
+    for row in rows:
+        incident = incidents[entries[f"assigned:{row['Ref']}"].incident_id]
+        assert [a["assigneeId"] for a in incident["incidentAssigneeRequests"]] == [
+            emails[row["Owner"]]
+        ], row["Ref"]
+        assert incident["jurisdictions"][0]["stateProvinceCode"] == row["State"], row["Ref"]
+
+
+def test_a_lost_ledger_never_silently_duplicates_a_row_edited_since_its_import(
+    tmp_path, simple_mapping, register, cli
+):
+    """With the ledger a changed row is "changed since import"; without it, it used to be
+    created again (exit 0). A namesake of another occurrence is still created."""
+    rows = [incident_row(n) for n in range(3)]
+    sheet = write_sheet(tmp_path / "log.csv", rows)
+    assert cli(_args(sheet, simple_mapping, tmp_path), register).exit_code == 0
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"ledger.sqlite{suffix}").unlink(missing_ok=True)
+    edited = [
+        {**rows[0], "Details": "rewritten since the import"},
+        rows[1],
+        {**rows[2], "Ref": "T-99999", "Occurred": "2025-01-01 09:00"},  # another event, same name
+    ]
+    write_sheet(sheet, edited)
+
+    after_loss = cli(_args(sheet, simple_mapping, tmp_path), register)
+    stored = len(register.incidents())
+    chosen = cli(_args(sheet, simple_mapping, tmp_path, "--check-register", "never"), register)
+
+    assert after_loss.exit_code == 1, after_loss.stderr
+    assert _statuses(after_loss) == {"created": 2, "failed": 1}
+    assert json.loads(after_loss.stdout)["reconciled"] == 1  # rows[1] adopted
+    assert stored == 4  # three imported + the namesake's own
+    failed = []
+    for folder in (tmp_path / "reports").iterdir():
+        with (folder / "results.csv").open(encoding="utf-8") as fp:
+            failed += [line for line in csv.DictReader(fp) if line["status"] == "failed"]
+    (line,) = failed
+    assert line["key"] == "test-log:T-00000"
+    assert "row edited since an import whose ledger is lost" in line["message"]
+    assert _statuses(chosen) == {"created": 1, "already imported": 2}
+    assert len(register.incidents()) == 5  # as the operator chose
 
 
 def test_check_register_never_trusts_the_ledger_alone(tmp_path, simple_mapping, register, cli):

@@ -38,6 +38,7 @@ QUIET = {
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_two_thousand_rows_five_kills_every_fault_each_row_once(tmp_path, simple_mapping, cli):
     rows = [incident_row(n) for n in range(ROWS)]
     for n in range(0, ROWS - 1, 7):  # look-alike pairs: B is A without its description

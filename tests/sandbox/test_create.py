@@ -145,6 +145,17 @@ INVALID_BODIES = [
         "orgGroupId",
     ),
     ("org-upper-case", _set("orgGroupId", "D0A6E2AD-CE1E-469B-AB6F-0FF8C379B7D6"), "orgGroupId"),
+    (
+        "inventory-id-with-a-trailing-newline",
+        _set("linkedInventories", {"assets": {"inventoryIds": [UNKNOWN_ID + "\n"]}}),
+        "linkedInventories.assets.inventoryIds.0",
+    ),
+    (
+        "jurisdiction-id-with-a-trailing-newline",
+        _set("jurisdictions", [{"jurisdictionId": UNKNOWN_ID + "\n", "countryCode": "FRA"}]),
+        "jurisdictions.0.jurisdictionId",
+    ),
+    ("date-in-arabic-indic-digits", _set("dateOccurred", "٢٠٢٤-03-01T09:30:00Z"), "dateOccurred"),
     ("date-without-seconds", _set("dateOccurred", "2024-03-01T09:30Z"), "dateOccurred"),
     ("date-with-offset", _set("dateOccurred", "2024-03-01T09:30:00+01:00"), "dateOccurred"),
     ("date-not-a-day", _set("dateOccurred", "2024-02-30T09:30:00Z"), "dateOccurred"),
