@@ -86,16 +86,7 @@ def parse_dates(
     context = context or DateContext()
     values = _parse_distinct(distinct.values, spec, zone, local, field, column, context)
     distinct.spread_errors(local, sink)
-    return _spread(distinct, values)
-
-
-def _spread(distinct: Distinct, values: pd.Series) -> pd.Series:
-    """`Distinct.spread` for datetimes, kept datetime64 (no Timestamp object per row)."""
-    per_value = values.astype(_UNIT).to_numpy()
-    out = np.full(len(distinct.codes), np.datetime64("NaT"), dtype=per_value.dtype)
-    present = distinct.codes >= 0
-    out[present] = per_value[distinct.codes[present]]
-    return pd.Series(out, index=distinct.index)
+    return distinct.spread(values).astype(_UNIT)
 
 
 def _parse_distinct(
