@@ -234,13 +234,23 @@ def _parse_numbers(
     for position, value, stamp in zip(
         numbers.index[refused], numbers[refused], values[refused], strict=True
     ):
-        shown = "" if pd.isna(stamp) else f" (as an Excel serial it would be {stamp.date()})"
+        shown = (
+            ""
+            if not _in_python_range(stamp)
+            else f" (as an Excel serial it would be {stamp.date()})"
+        )
         why[int(position)] = (
             f"the number {value:g} is not a plausible Excel date serial{shown}: serials "
             f"are read only for {SERIAL_FIRST.year}-{SERIAL_END.year - 1}; write the date"
         )
     usable = values[plausible]
     parsed.put(usable, date_only=numbers[plausible] == numbers[plausible].round())
+
+
+def _in_python_range(stamp: Any) -> bool:
+    """Whether `stamp.date()` works: pandas holds years before 1 (serial -693594 is year 0),
+    Python's `date` does not, and a refused cell must get its row error, not a crash."""
+    return not pd.isna(stamp) and 1 <= stamp.year <= 9999
 
 
 def _parse_datetimes(cells: pd.Series, parsed: _Parsed) -> None:

@@ -94,6 +94,8 @@ CASES: list[tuple[str, str, Any, str | None]] = [
     ("serial-text-is-text", '{column: D, formats: ["%d.%m.%Y"]}', "2019", "error: expected a date"),
     ("excel-serial-off", "{column: D, excel_serial: false}", 45657, "error: a number, not a date"),
     ("excel-serial-out-of-range", "D", 9_999_999, "error: the number 1e+07 is not a plausible"),
+    # Year 0 and before: pandas holds them, Python's date cannot show them (the property test)
+    ("excel-serial-year-0", "D", -693594, "error: the number -693594 is not a plausible Excel"),
     ("excel-serial-a-year", "D", 2019, "error: the number 2019 is not a plausible Excel date"),
     ("datetime-cell", "D", datetime(2024, 5, 6, 7, 8, 9), "2024-05-06T07:08:09.000Z"),
     ("timestamp-cell", "D", pd.Timestamp("2024-05-06 07:08"), "2024-05-06T07:08:00.000Z"),
