@@ -273,7 +273,6 @@ def run(
         )
         interactive = err.is_terminal and log_format == "text"
         progress: ProgressSink = RichProgress(err) if interactive else LogProgress()
-        options.count_rows_first = interactive and not dry_run
         options.report_dir = default_report_dir(report_dir, mapping.stem)  # created, unique
         with _removed_if_empty(options.report_dir), _register(sandbox, base_url, dry_run, options):
             outcome = asyncio.run(run_import(options, progress))

@@ -55,6 +55,11 @@ class RichProgress:
         self._progress.start()
         self._task = self._progress.add_task("rows", total=total, rate=0.0, problems="")
 
+    def estimate(self, total: int | None) -> None:
+        """A better guess at the total (from the share of the input read so far)."""
+        if self._task is not None and total is not None:
+            self._progress.update(self._task, total=total)
+
     def advance(self, results: list[RowResult]) -> None:
         assert self._task is not None
         self._done += len(results)
@@ -82,6 +87,9 @@ class LogProgress:
         self._total = total
         self._t0 = self._last = time.monotonic()
 
+    def estimate(self, total: int | None) -> None:
+        self._total = total
+
     def advance(self, results: list[RowResult]) -> None:
         self._done += len(results)
         self._counts.update(r.status for r in results)
@@ -98,7 +106,7 @@ class LogProgress:
         log.info(
             "processed %d%s rows (%.1f rows/s): %s",
             self._done,
-            f"/{self._total}" if self._total else "",
+            f" of about {self._total}" if self._total else "",
             self._done / elapsed,
             ", ".join(f"{n} {s}" for s, n in counts.items()) or "nothing yet",
             extra={"event": "progress", "rows": self._done, "counts": counts},

@@ -27,9 +27,9 @@ delimiters are detected: `importer.read.delimited`; what XLSX cells give: `impor
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, TypeVar
 
 from python_calamine import (
     CalamineError,
@@ -62,10 +62,12 @@ __all__ = [
     "Format",
     "check_input",
     "detect_encoding",
+    "file_format",
     "hidden_sheets",
     "list_sheets",
     "read_rows",
     "rows_from_file",
+    "sheet_headers",
     "sniff_delimiter",
     "to_read_error",
 ]
@@ -80,6 +82,7 @@ _SUFFIXES: dict[str, Format] = {
 }
 _FOREIGN = (OSError, UnicodeError, csv.Error, CalamineError)
 _Record = tuple[int, list[Any]]
+_T = TypeVar("_T")
 
 
 def read_rows(
@@ -119,6 +122,51 @@ def rows_from_file(
     if format == "xlsx":
         return _translated(_fp_workbook_chunks(fp, name, sheets, chunk_size, limits), name)
     return _translated(_csv_chunks(fp, name, chunk_size, limits, encoding), name)
+
+
+def file_format(path: Path) -> Format:
+    """`csv` or `xlsx`, as `read_rows` decides it (extension, else the first bytes).
+
+    Raises `ReadError` for a missing file or a directory.
+    """
+    path = Path(path)
+    return _format_of(path, str(path))
+
+
+def sheet_headers(
+    path: Path,
+    *,
+    sheets: Sequence[str] | None = None,
+    skip: Container[str | None] = (),
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Iterator[tuple[str, list[str]]]:
+    """`(sheet, column names)` of each selected non-empty worksheet but those in `skip` (and
+    hidden ones, unless named), named as `read_rows` names them, without making a chunk.
+
+    python-calamine parses a whole sheet when it is opened, so each sheet asked for costs one
+    parse of its XML (no Python work per row). Raises `ReadError` as `read_rows` does.
+    """
+    path = Path(path)
+    name = str(path)
+    return _translated_items(_sheet_headers(path, name, sheets, skip, limits), name)
+
+
+def _sheet_headers(
+    path: Path,
+    name: str,
+    sheets: Sequence[str] | None,
+    skip: Container[str | None],
+    limits: ReadLimits,
+) -> Iterator[tuple[str, list[str]]]:
+    with open_workbook(path, name=name, limits=limits) as workbook:
+        for sheet in select_sheets(workbook, sheets, name=name):
+            if sheet in skip or (sheets is None and is_hidden(workbook, sheet)):
+                continue  # a hidden sheet read without being named: its rows are only reported
+            first_column, records = sheet_records(workbook, sheet, SheetFacts())
+            header = _first_filled(records)
+            if header is not None:
+                RowGuard(limits, name=name).check_header(header[1], where=f"sheet {sheet!r}: ")
+                yield sheet, Columns(header[1], first_column).names
 
 
 def list_sheets(path: Path) -> list[str]:
@@ -183,6 +231,13 @@ def _translated(chunks: Iterator[SheetChunk], name: str) -> Iterator[SheetChunk]
     # The one boundary where foreign exceptions become ReadError; our own ReadErrors pass as is.
     try:
         yield from chunks
+    except _FOREIGN as exc:
+        raise to_read_error(exc, name) from exc
+
+
+def _translated_items(items: Iterator[_T], name: str) -> Iterator[_T]:
+    try:
+        yield from items
     except _FOREIGN as exc:
         raise to_read_error(exc, name) from exc
 

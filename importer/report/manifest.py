@@ -12,7 +12,7 @@ import json
 import os
 import platform
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,8 +39,8 @@ def file_sha256(path: Path, *, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def _file_record(path: Path) -> dict[str, Any]:
-    sha256 = file_sha256(path)
+def _file_record(path: Path, sha256: str | None = None) -> dict[str, Any]:
+    sha256 = sha256 or file_sha256(path)
     return {"path": str(path), "name": path.name, "sha256": sha256, "size": path.stat().st_size}
 
 
@@ -65,13 +65,17 @@ def write_manifest(
     register: dict[str, str] | None = None,
     ledger: Path | None = None,
     written: Sequence[Path] = (),
+    input_sha256: Mapping[Path, str] | None = None,
 ) -> None:
     """Write the run's manifest as JSON, atomically; `argv` defaults to `sys.argv` (redacted).
 
     `register` says where the incidents went (`host`, `base_url`, `client_id`: never the
     secret), `ledger` which ledger file remembers them, and `written` the files the run wrote,
     each recorded with its SHA-256 and size (closed files: hash them after the last write).
+    `input_sha256` gives digests already taken while the run read an input, so it is not read
+    a second time; an input missing from it is hashed here.
     """
+    known_sha256 = input_sha256 or {}
     known = secret_values(secrets)
     manifest = {
         "manifest_version": MANIFEST_VERSION,
@@ -81,7 +85,7 @@ def write_manifest(
         "started_at": _utc(started_at),
         "ended_at": _utc(ended_at),
         "duration_seconds": round((ended_at - started_at).total_seconds(), 3),
-        "inputs": [_file_record(p) for p in inputs],
+        "inputs": [_file_record(p, known_sha256.get(p)) for p in inputs],
         "mapping": _file_record(mapping),
         "counts": dict(counts),
         "results_file": _file_record(results_file),

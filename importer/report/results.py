@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
 
+import orjson
 import pandas as pd
 
 from importer.formulas import neutralise
@@ -152,7 +153,7 @@ class ReportWriter:
             safe_cell(r.incident_id or ""),
             r.http_status or "",
             r.attempts,
-            safe_cell(scrub_text(r.message, self._secrets)),
+            safe_cell(scrub_text(r.message, self._secrets)) if r.errors or r.note else "",
             safe_cell(r.stage or ""),
             self._clock.rfc3339(r.decided_at),
         ]
@@ -193,7 +194,9 @@ class ReportWriter:
         if self._bodies_fp is None:
             self._bodies_fp = open_private(self.folder / "would_send.jsonl")
         line = {"file": source.file, "sheet": source.sheet, "row": source.row, "key": key}
-        self._bodies_fp.write(json.dumps({**line, "body": body}, ensure_ascii=False) + "\n")
+        self._bodies_fp.write(
+            orjson.dumps({**line, "body": body}, option=orjson.OPT_APPEND_NEWLINE).decode()
+        )
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.folder / "summary.json"

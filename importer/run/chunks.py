@@ -33,6 +33,7 @@ from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.duplicates import LateCopy, after_the_last_chunk
 from importer.run.lookups import add_users
 from importer.run.oldkeys import held_by_old_keys
+from importer.run.seen import KeysSeen
 from importer.run.settle import SettleWindow
 from importer.run.stages import StageMover, interrupted_move, preview_stage
 from importer.run.validation import Acknowledged, ProblemCollector
@@ -85,6 +86,7 @@ def exit_code_for(exc: BaseException) -> int:
 
 class ProgressSink(Protocol):
     def start(self, total: int | None) -> None: ...
+    def estimate(self, total: int | None) -> None: ...
     def advance(self, results: list[RowResult]) -> None: ...
     def finish(self) -> None: ...
 
@@ -141,8 +143,7 @@ class ChunkProcessor:
         self.deliverer: Deliverer | None = None
         self.stages: StageMover | None = None
         self.moving: dict[str, RowResult] = {}  # key → its create's result while it is moved
-        self.seen: dict[str, SourceRef] = {}
-        self.first_values: dict[str, str] = {}  # row key -> its first row's fingerprint prefix
+        self.seen = KeysSeen()  # row key -> its first row and a tag of that row's values
         self.send_failures = 0
         self.abort_reason: str | None = None
         self.copies: list[LateCopy] = []  # second incidents found after the run
@@ -240,7 +241,7 @@ class ChunkProcessor:
         """Skipped and invalid rows get their result here; the rest become jobs."""
         mapped = apply_mapping(self.mapping, chunk, self.lookups)
         validate_chunk(chunk, mapped, self.mapping)
-        jobs: list[Job] = []
+        valid: list[Job] = []
         for row in chunk.frame.index:
             ref = chunk.ref(row)
             row_key = f"{self.mapping.name}:{mapped.keys[row]}" if row in mapped.keys else None
@@ -257,22 +258,32 @@ class ChunkProcessor:
                 body = mapped.bodies[row]
                 fingerprint = body_fingerprint(body)
                 key = row_key or f"{self.mapping.name}:sha256:{fingerprint}"
-                first = self.seen.setdefault(key, ref)
-                if first != ref:
-                    results.append(self._repeated(ref, first, key, fingerprint))
-                else:
-                    self.first_values[key] = fingerprint[:16]  # enough to tell values apart
-                    jobs.append(Job(ref, key, fingerprint, body, mapped.stages.get(row)))
-                    self.problems.valid_row(chunk, ref, key, body, fingerprint)
+                valid.append(Job(ref, key, fingerprint, body, mapped.stages.get(row)))
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))
+        return self._first_of_each_key(chunk, valid, results)
+
+    def _first_of_each_key(
+        self, chunk: SheetChunk, valid: list[Job], results: list[RowResult]
+    ) -> list[Job]:
+        """The jobs whose key this run has not met before; a repeat is a skipped copy or,
+        with other values, an invalid row (`_repeated`)."""
+        tags = [_values_tag(j.fingerprint) for j in valid]
+        firsts = self.seen.first_seen([j.key for j in valid], [j.source for j in valid], tags)
+        jobs: list[Job] = []
+        for job, tag, first in zip(valid, tags, firsts, strict=True):
+            if first is None:
+                jobs.append(job)
+                self.problems.valid_row(chunk, job.source, job.key, job.body, job.fingerprint)
+            else:
+                results.append(self._repeated(job.source, first[0], job.key, first[1] == tag))
         return jobs
 
-    def _repeated(self, ref: SourceRef, first: SourceRef, key: str, fingerprint: str) -> RowResult:
+    def _repeated(self, ref: SourceRef, first: SourceRef, key: str, same: bool) -> RowResult:
         """A row key seen before in this run: the same values are a copy (another file of the
         same export), not sent; different values are a conflict, a row error."""
-        if self.first_values.get(key) == fingerprint[:16]:
+        if same:
             note = f"duplicate of {first} (same row key and values): not sent again"
             return RowResult(ref, RowStatus.SKIPPED, note=note, key=key)
         error = RowError(f"same row key as {first} in this run, with different values: {key}")
@@ -423,6 +434,11 @@ class ChunkProcessor:
 
 def _finished(task: asyncio.Future[RowResult]) -> bool:
     return task.done() and not task.cancelled() and task.exception() is None
+
+
+def _values_tag(fingerprint: str) -> int:
+    """The first 64 bits of a body's SHA-256 fingerprint: enough to tell values apart."""
+    return int(fingerprint[:16], 16)
 
 
 def _outcome(

@@ -104,6 +104,8 @@ CASES: list[tuple[str, str, Any, str | None]] = [
     ("serial-text-is-text", '{column: D, formats: ["%d.%m.%Y"]}', "2019", "error: expected a date"),
     ("excel-serial-off", "{column: D, excel_serial: false}", 45657, "error: a number, not a date"),
     ("excel-serial-out-of-range", "D", 9_999_999, "error: the number 1e+07 is not a plausible"),
+    # Year 0 and before: pandas holds them, Python's date cannot show them (the property test)
+    ("excel-serial-year-0", "D", -693594, "error: the number -693594 is not a plausible Excel"),
     ("excel-serial-a-year", "D", 2019, "error: the number 2019 is not a plausible Excel date"),
     ("excel-serial-before-year-1", "D", -693594, "error: the number -693594 is not a plausible"),
     ("excel-serial-after-9999", "D", 2958466, "error: the number 2.95847e+06 is not a plausible"),

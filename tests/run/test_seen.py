@@ -1,0 +1,91 @@
+"""KeysSeen answers as a dict of first places would, in 16 bytes a key."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from importer.rows import SourceRef
+from importer.run.seen import KeysSeen
+
+_keys = st.lists(st.text(max_size=4), max_size=30)
+
+
+def _places(file: str, start: int, count: int) -> list[SourceRef]:
+    return [SourceRef(file, "S" if start % 2 else None, start + n) for n in range(count)]
+
+
+@given(batches=st.lists(_keys, max_size=8))
+def test_first_places_match_a_dict_of_first_places(batches):
+    seen, reference = KeysSeen(), {}
+    row = 2
+    for number, keys in enumerate(batches):
+        places = _places(f"f{number % 3}.csv", row, len(keys))
+        row += len(keys)
+        expected = []
+        for key, place in zip(keys, places, strict=True):
+            first = reference.setdefault(key, place)
+            expected.append(None if first == place else first)
+
+        assert seen.first_places(keys, places) == expected
+    assert seen.count == len(reference)
+
+
+def test_a_key_repeated_in_a_later_file_names_the_first_file_and_sheet():
+    seen = KeysSeen()
+    seen.first_places(
+        ["A-1", "A-2"], [SourceRef("a.xlsx", "2023", 7), SourceRef("a.xlsx", "2023", 8)]
+    )
+
+    again = seen.first_places(
+        ["A-3", "A-2"], [SourceRef("b.csv", None, 2), SourceRef("b.csv", None, 3)]
+    )
+
+    assert again == [None, SourceRef("a.xlsx", "2023", 8)]
+
+
+def test_a_file_given_twice_points_at_its_first_reading():
+    seen = KeysSeen()
+    for file in ("a.csv", "b.csv"):
+        seen.first_places([f"{file}-1", f"{file}-2"], _places(file, 2, 2))
+
+    again = seen.first_places(["a.csv-1", "a.csv-2"], _places("a.csv", 2, 2))
+
+    assert again == [SourceRef("a.csv", None, 2), SourceRef("a.csv", None, 3)]
+
+
+def test_places_widen_past_four_billion_row_numbers():
+    seen = KeysSeen()
+    seen.first_places(["low"], [SourceRef("a.csv", None, 2)])
+    seen.first_places(["high"], [SourceRef("a.csv", None, 5_000_000_000)])
+
+    assert seen.first_places(["low", "high"], _places("b.csv", 2, 2)) == [
+        SourceRef("a.csv", None, 2),
+        SourceRef("a.csv", None, 5_000_000_000),
+    ]
+
+
+def test_a_hundred_thousand_keys_take_twenty_bytes_each():
+    seen = KeysSeen()
+    for start in range(0, 100_000, 2000):
+        keys = [f"legacy-log:LEG-{n:07d}" for n in range(start, start + 2000)]
+        assert seen.first_places(keys, _places("big.csv", start + 2, 2000)) == [None] * 2000
+
+    assert seen.count == 100_000
+    assert seen.nbytes == 20 * 100_000
+    assert seen.first_places(["legacy-log:LEG-0054321"], _places("big.csv", 999_999, 1)) == [
+        SourceRef("big.csv", None, 54_323)
+    ]
+
+
+def test_the_first_rows_tag_comes_back_with_its_place():
+    seen = KeysSeen()
+    seen.first_seen(["k"], [SourceRef("a.csv", None, 2)], [2**64 - 1])
+
+    again = seen.first_seen(["k", "k2", "k2"], _places("b.csv", 2, 3), [7, 8, 9])
+
+    assert again == [
+        (SourceRef("a.csv", None, 2), 2**64 - 1),
+        None,
+        (SourceRef("b.csv", None, 3), 8),
+    ]
