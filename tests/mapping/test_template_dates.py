@@ -56,6 +56,20 @@ CASES: list[tuple[str, str, str, list[Any], list[Any]]] = [
         ["2021-02-19"],
     ),
     (
+        "the-time-written-with-an-offset-is-the-time-shown",
+        "{Submitted:%Y-%m-%d %H:%M}",
+        "",
+        ["2021-02-19T23:30:00+05:00", "2021-02-19T02:00:00+05:00", "2021-02-19T23:30:00-08:00"],
+        ["2021-02-19 23:30", "2021-02-19 02:00", "2021-02-19 23:30"],
+    ),
+    (
+        "an-offset-read-by-a-fields-format-is-kept-too",
+        "{Submitted:%d.%m.%Y %H:%M}",
+        'dateOccurred: {column: Submitted, formats: ["%d/%m/%Y %H:%M %z"]}\n',
+        ["19/02/2021 01:15 +0300"],
+        ["19.02.2021 01:15"],
+    ),
+    (
         "optional-date-may-be-empty",
         "{Clinic} {Submitted?:%Y-%m-%d}",
         SUBMITTED_MDY,
