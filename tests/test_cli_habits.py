@@ -14,7 +14,8 @@ from e2e_helpers import incident_row, run_args, write_sheet
 
 from importer.cli import app
 
-COMMANDS = ["run", "sandbox", "init-mapping", "schema", "version"]
+# Every command the app has, so a command added later cannot escape these habits.
+COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 
 
 def _command(name: str) -> Any:
@@ -40,6 +41,20 @@ def test_every_option_has_a_help_line_and_switches_have_no_negative_form(name):
         if param.param_type_name == "option":
             assert param.help, f"{name} {param.opts} has no help line"
             assert not param.secondary_opts, f"{name} {param.opts}: a switch needs no --no- form"
+
+
+def test_the_command_list_is_every_command():
+    assert {"run", "validate", "sandbox", "init-mapping", "schema", "version"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_value_shows_a_named_placeholder_not_a_python_type(cli, name):
+    text = cli([name, "-h"]).stdout
+    options = text.partition("Options:")[2]
+
+    for leak in ("<str>", "<path>", "<list", "<int>", "<float>", "<bool>", "--no-"):
+        assert leak not in options, f"{name} -h shows {leak!r}:\n{text}"
+    assert "{files}" not in text  # arguments are named like run's: FILE
 
 
 def test_switches_show_without_a_value_in_the_help(cli):
