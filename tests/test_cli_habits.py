@@ -86,3 +86,27 @@ def test_a_refused_connection_says_so_within_seconds(tmp_path, simple_mapping, c
     assert "token endpoint is failing" not in result.stderr
     assert "not-shown-anywhere" not in result.stderr
     assert took < 10
+
+
+def test_a_register_that_never_answers_stops_the_run_at_the_first_timeout(
+    tmp_path, simple_mapping, cli
+):
+    # A port that accepts connections (the kernel's backlog) and never answers a request: a
+    # wrong port, a hung proxy. Before the first token, waiting out every retry (8 attempts of
+    # --timeout each) would leave the operator looking at nothing for minutes.
+    sheet = write_sheet(tmp_path / "log.csv", [incident_row(1)])
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        nobody = SimpleNamespace(base_url=url, client_id="someone", client_secret="not-shown")
+        args = [*run_args(sheet, simple_mapping, tmp_path), "--timeout", "1"]
+
+        started = time.monotonic()
+        result = cli(args, nobody)
+        took = time.monotonic() - started
+
+    assert result.exit_code == 4
+    assert f"Error: the register at {url} did not answer within 1 s" in result.stderr
+    assert "token endpoint is failing" not in result.stderr
+    assert took < 8
