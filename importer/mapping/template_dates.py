@@ -36,8 +36,10 @@ def formatted_dates(
     date_specs: Mapping[str, DateSpec],
     sink: ErrorSink | None,
     field: str,
+    placeholder: str | None = None,
 ) -> pd.Series:
-    """Cells → dates written with `fmt` ("string" dtype, `<NA>` for empty or not a date)."""
+    """Cells → dates written with `fmt` ("string" dtype, `<NA>` for empty or not a date).
+    `placeholder` is the token as the template writes it (`Submitted?:%Y`), for messages."""
     spec = date_specs.get(column, _STRICT).model_copy(
         update={"timezone": "UTC", "date_only": "start_of_day", "relative_to": None, "offset": None}
     )
@@ -46,7 +48,8 @@ def formatted_dates(
     if sink is not None:
         for row, problems in local.by_row.items():
             for problem in problems:
-                message = f"{{{column}:{fmt}}} needs a date like {date_example(spec)}"
+                shown = placeholder or f"{column}:{fmt}"
+                message = f"{{{shown}}} needs a date like {date_example(spec)}"
                 sink.add_row(row, message, field=field, column=column, value=problem.value)
     values = _as_written(raw, values, spec)
     text: pd.Series = values.dt.strftime(fmt).astype(STRING)

@@ -123,6 +123,13 @@ def test_a_cell_that_is_not_a_date_is_a_located_row_error(run, cell, extra):
     assert "{Submitted:%Y-%m-%d} needs a date like" in errors[0].message
 
 
+def test_the_error_quotes_the_placeholder_as_written(run):
+    mapped = run(NAME % "{Clinic} {Submitted?:%Y}", {"Clinic": ["A"], "Submitted": ["soon"]})
+
+    (error,) = [e for e in mapped.errors[2] if e.field == "name"]
+    assert "{Submitted?:%Y} needs a date like" in error.message
+
+
 def test_a_template_date_format_strftime_cannot_use_is_a_load_error(load):
     with pytest.raises(MappingError, match="not a date format"):
         load(NAME % "{Submitted:%Y-%Q}")
