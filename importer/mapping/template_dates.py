@@ -60,13 +60,22 @@ def _as_written(raw: pd.Series, values: pd.Series, spec: DateSpec) -> pd.Series:
     """Parsed values are UTC instants; a cell written with an offset (ISO `+05:00`, a `%z` format,
     an aware datetime) shows its own wall-clock time, so shift those rows back by their offset."""
     found = values.notna()
-    offsets = raw[found].map(lambda cell: _written_offset(cell, spec.formats))
+    offsets = raw[found].map(lambda cell: _safe_offset(cell, spec.formats))
     shifts = pd.to_timedelta(offsets.fillna(timedelta(0)))
     if not shifts.any():
         return values
     shifted: pd.Series = values.copy()
     shifted[found] = values[found] + shifts
     return shifted
+
+
+def _safe_offset(cell: object, formats: list[str]) -> timedelta | None:
+    """The cell's own offset, or None when it has none or it cannot be read (a Timestamp
+    outside the standard library's range raises NotImplementedError on some methods)."""
+    try:
+        return _written_offset(cell, formats)
+    except (ValueError, OverflowError, TypeError, NotImplementedError):
+        return None
 
 
 def _written_offset(cell: object, formats: list[str]) -> timedelta | None:
