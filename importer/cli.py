@@ -224,10 +224,12 @@ def run(
         ),
     ] = "auto",
     max_invalid: Annotated[
-        str | None, typer.Option(help="Send nothing if more than N (or N%) rows are invalid.")
+        str | None,
+        typer.Option(metavar="N|N%", help="Send nothing if more than N (or N%) rows are invalid."),
     ] = None,
     acknowledged: Annotated[
-        Path | None, typer.Option(help="File of row keys whose problems do not fail the run.")
+        Path | None,
+        typer.Option(metavar="FILE", help="File of row keys whose problems do not fail the run."),
     ] = None,
     log_format: Annotated[
         str, typer.Option(metavar="text|json", help="text or json (structured, for cron).")
@@ -293,36 +295,58 @@ def _print_outcome(summary: dict[str, object], log_format: str, report: str) -> 
 
 @app.command("validate")
 def validate_command(
-    files: Annotated[list[Path], typer.Argument(help="CSV or XLSX files to check.")],
-    mapping: Annotated[Path, typer.Option("--mapping", "-m", help="Mapping file (YAML).")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE", help="CSV or XLSX files to check.")
+    ],
+    mapping: Annotated[
+        Path, typer.Option("--mapping", "-m", metavar="FILE", help="Mapping file (YAML).")
+    ],
     sheet: Annotated[
-        list[str] | None, typer.Option(help="Sheet to read (repeatable); default: all.")
+        list[str] | None,
+        typer.Option(metavar="SHEET", help="Sheet to read (repeatable); default: all."),
     ] = None,
     online: Annotated[
-        bool, typer.Option(help="Resolve lookups in the register (read-only; ONETRUST_*).")
+        bool,
+        typer.Option(
+            "--online",
+            metavar="",
+            help="Resolve lookups in the register (read-only; ONETRUST_*).",
+        ),
     ] = False,
     base_url: Annotated[
-        str | None, typer.Option(help="Register URL for --online; default from ONETRUST_*.")
+        str | None,
+        typer.Option(metavar="URL", help="Register URL for --online; default from ONETRUST_*."),
     ] = None,
     lookup: Annotated[
-        list[str] | None, typer.Option(help="Offline lookup file: organizations=F or users=F.")
+        list[str] | None,
+        typer.Option(
+            metavar="KIND=FILE", help="Offline lookup file: organizations=F, users=F or stages=F."
+        ),
     ] = None,
     report_dir: Annotated[
-        Path, typer.Option(help="Folder in which each run writes its own report folder.")
+        Path,
+        typer.Option(metavar="DIR", help="Folder in which each run writes its own report folder."),
     ] = Path("reports"),
     ledger: Annotated[
-        Path | None, typer.Option(help="Ledger to compare with (what changed since import).")
+        Path | None,
+        typer.Option(metavar="FILE", help="Ledger to compare with (what changed since import)."),
     ] = None,
     acknowledged: Annotated[
-        Path | None, typer.Option(help="File of row keys whose problems do not fail the run.")
+        Path | None,
+        typer.Option(metavar="FILE", help="File of row keys whose problems do not fail the run."),
     ] = None,
-    log_format: Annotated[str, typer.Option(help="text or json (structured, for cron).")] = "text",
+    log_format: Annotated[
+        str, typer.Option(metavar="text|json", help="text or json (structured, for cron).")
+    ] = "text",
     limit: Annotated[
         list[str] | None,
-        typer.Option(help="Raise a reader limit, e.g. max_cell_chars=200000 (docs/security.md)."),
+        typer.Option(
+            metavar="NAME=VALUE",
+            help="Raise a reader limit, e.g. max_cell_chars=200000 (docs/security.md).",
+        ),
     ] = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Debug logs, tracebacks.")
+        bool, typer.Option("--verbose", "-v", metavar="", help="Debug logs, tracebacks.")
     ] = False,
 ) -> None:
     """Check every row of FILES, send nothing: validation.xlsx, problems.csv, report.html."""

@@ -130,7 +130,9 @@ def _render_template(
         if fmt is None:
             text = to_text(cols.raw(name)).str.strip()
         else:
-            text = formatted_dates(cols.raw(name), fmt, name, cols.date_specs, sink, field)
+            text = formatted_dates(
+                cols.raw(name), fmt, name, cols.date_specs, sink, field, placeholder=token
+            )
         result = result + (text.fillna("") if optional else text)
         position = match.end()
     return blank_to_na(result + template[position:])

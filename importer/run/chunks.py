@@ -313,7 +313,7 @@ class ChunkProcessor:
             states = self._states_after_stop(jobs, tasks)
             for job, task in zip(jobs, tasks, strict=True):
                 ended = _finished(task)
-                result = _outcome(job, task, states)
+                result = _outcome(job, task, states, before=entries)
                 moving = self.moving.pop(job.key, None)
                 results.append(moving if moving is not None and not ended else result)
 
@@ -442,12 +442,34 @@ def _values_tag(fingerprint: str) -> int:
 
 
 def _outcome(
-    job: Job, task: asyncio.Future[RowResult], states: dict[str, LedgerEntry] | None
+    job: Job,
+    task: asyncio.Future[RowResult],
+    states: dict[str, LedgerEntry] | None,
+    *,
+    before: dict[str, LedgerEntry],
 ) -> RowResult:
     if _finished(task):
         return task.result()
     task.cancel()
     entry = states.get(job.key) if states is not None else None
+    earlier = before.get(job.key)
+    if (
+        entry is not None
+        and entry.state is EntryState.CREATED
+        and entry.incident_id is not None
+        and (earlier is None or earlier.state is not EntryState.CREATED)
+    ):
+        # The ledger recorded this run's create before the stop reached the task (its stage
+        # move, if any, never finished): the incident exists, and the row says which it is.
+        created = RowResult(
+            job.source,
+            RowStatus.CREATED,
+            incident_id=entry.incident_id,
+            note="the run was stopped after the create",
+            key=job.key,
+            reconciled=entry.reconciled,
+        )
+        return interrupted_move(created, job.stage)
     if states is not None and (entry is None or not is_unresolved(entry)):
         return RowResult(job.source, RowStatus.FAILED, errors=[RowError(_NEVER_SENT)], key=job.key)
     return RowResult(job.source, RowStatus.UNKNOWN, errors=[RowError(_INTERRUPTED)], key=job.key)

@@ -111,8 +111,20 @@ class TokenEndpoint:
 
     def _give_up_on_first_contact(self, exc: Exception, started: float) -> None:
         """Before the first token, a host that refuses connections is a wrong address or a
-        register that is down: say so within seconds instead of backing off for minutes."""
-        if self.cache.fetches or not isinstance(exc, httpx.ConnectError):
+        register that is down: say so within seconds instead of backing off for minutes. A host
+        that lets the request wait out the whole timeout (a silent port, a firewall that drops
+        packets, a hung proxy) is reported at its first timeout: eight more would take minutes."""
+        if self.cache.fetches:
+            return
+        if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.PoolTimeout):
+            waited = self._http.timeout.read or self._http.timeout.connect or 0.0
+            raise FatalSendError(
+                f"the register at {self.credentials.base_url} did not answer within "
+                f"{waited:g} s ({type(exc).__name__})",
+                hint="check ONETRUST_BASE_URL (or ONETRUST_HOSTNAME), that the register is up "
+                "and reachable from here, or raise --timeout",
+            ) from exc
+        if not isinstance(exc, httpx.ConnectError):
             return
         if time.monotonic() - started < FIRST_CONTACT_SECONDS:
             return

@@ -56,6 +56,20 @@ CASES: list[tuple[str, str, str, list[Any], list[Any]]] = [
         ["2021-02-19"],
     ),
     (
+        "the-time-written-with-an-offset-is-the-time-shown",
+        "{Submitted:%Y-%m-%d %H:%M}",
+        "",
+        ["2021-02-19T23:30:00+05:00", "2021-02-19T02:00:00+05:00", "2021-02-19T23:30:00-08:00"],
+        ["2021-02-19 23:30", "2021-02-19 02:00", "2021-02-19 23:30"],
+    ),
+    (
+        "an-offset-read-by-a-fields-format-is-kept-too",
+        "{Submitted:%d.%m.%Y %H:%M}",
+        'dateOccurred: {column: Submitted, formats: ["%d/%m/%Y %H:%M %z"]}\n',
+        ["19/02/2021 01:15 +0300"],
+        ["19.02.2021 01:15"],
+    ),
+    (
         "optional-date-may-be-empty",
         "{Clinic} {Submitted?:%Y-%m-%d}",
         SUBMITTED_MDY,
@@ -107,6 +121,13 @@ def test_a_cell_that_is_not_a_date_is_a_located_row_error(run, cell, extra):
     assert errors, mapped.errors
     assert errors[0].column == "Submitted" and errors[0].value == cell
     assert "{Submitted:%Y-%m-%d} needs a date like" in errors[0].message
+
+
+def test_the_error_quotes_the_placeholder_as_written(run):
+    mapped = run(NAME % "{Clinic} {Submitted?:%Y}", {"Clinic": ["A"], "Submitted": ["soon"]})
+
+    (error,) = [e for e in mapped.errors[2] if e.field == "name"]
+    assert "{Submitted?:%Y} needs a date like" in error.message
 
 
 def test_a_template_date_format_strftime_cannot_use_is_a_load_error(load):

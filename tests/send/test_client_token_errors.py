@@ -109,9 +109,7 @@ async def test_a_failing_token_endpoint_stops_the_run_without_quoting_it(
 
 
 @pytest.mark.parametrize(
-    "failure",
-    [httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.RemoteProtocolError],
-    ids=lambda e: e.__name__,
+    "failure", [httpx.ConnectError, httpx.RemoteProtocolError], ids=lambda e: e.__name__
 )
 async def test_token_transport_failures_end_in_a_fatal_error(failure):
     def answer(request: httpx.Request) -> httpx.Response:
@@ -124,6 +122,26 @@ async def test_token_transport_failures_end_in_a_fatal_error(failure):
     assert type(info.value) is FatalSendError
     assert "could not get an access token for client id 'import-bot'" in str(info.value)
     assert len(token_failure.token_arrivals) == MAX_ATTEMPTS  # each is safe to retry
+    assert_nothing_quoted(info.value)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectTimeout, httpx.ReadTimeout, httpx.WriteTimeout],
+    ids=lambda e: e.__name__,
+)
+async def test_a_first_token_that_times_out_stops_at_once_naming_the_wait(failure):
+    # Each attempt already waited the whole timeout: eight of them would be minutes of silence.
+    def answer(request: httpx.Request) -> httpx.Response:
+        raise failure("gone", request=request)
+
+    token_failure = TokenFailure(answer)
+    async with token_failure.client() as client:
+        with pytest.raises(SendError) as info:
+            await client.create_incident(BODY)
+    assert type(info.value) is FatalSendError
+    assert "did not answer within 30 s" in str(info.value)
+    assert len(token_failure.token_arrivals) == 1
     assert_nothing_quoted(info.value)
 
 
