@@ -120,6 +120,41 @@ def _credentials(base_url: str | None) -> Credentials:
     return Credentials.from_env(environ)
 
 
+# Options that `run` and `validate` share, declared once so their help cannot drift apart.
+ReportDirOption = Annotated[
+    Path,
+    typer.Option(metavar="DIR", help="Folder in which each run writes its own report folder."),
+]
+
+LookupOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="KIND=FILE", help="Offline lookup file: organizations=F, users=F or stages=F."
+    ),
+]
+
+AcknowledgedOption = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE", help="File of row keys whose problems do not fail the run."),
+]
+
+LogFormatOption = Annotated[
+    str, typer.Option(metavar="text|json", help="text or json (structured, for cron).")
+]
+
+LimitOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="NAME=VALUE",
+        help="Raise a reader limit, e.g. max_cell_chars=200000 (docs/security.md).",
+    ),
+]
+
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", metavar="", help="Debug logs, tracebacks.")
+]
+
+
 @app.command()
 def run(
     files: Annotated[
@@ -161,10 +196,7 @@ def run(
     concurrency: Annotated[
         int, typer.Option(metavar="N", min=1, max=64, help="Requests in flight.")
     ] = 4,
-    report_dir: Annotated[
-        Path,
-        typer.Option(metavar="DIR", help="Folder in which each run writes its own report folder."),
-    ] = Path("reports"),
+    report_dir: ReportDirOption = Path("reports"),
     ledger: Annotated[
         Path | None,
         typer.Option(metavar="FILE", help="Ledger file; default: one per tenant in the state dir."),
@@ -189,12 +221,7 @@ def run(
         int | None,
         typer.Option(metavar="N", min=0, help="Stop the run after more than N rows fail to send."),
     ] = None,
-    lookup: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="KIND=FILE", help="Offline lookup file: organizations=F, users=F or stages=F."
-        ),
-    ] = None,
+    lookup: LookupOption = None,
     reconcile_delay: Annotated[
         float,
         typer.Option(
@@ -227,23 +254,10 @@ def run(
         str | None,
         typer.Option(metavar="N|N%", help="Send nothing if more than N (or N%) rows are invalid."),
     ] = None,
-    acknowledged: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help="File of row keys whose problems do not fail the run."),
-    ] = None,
-    log_format: Annotated[
-        str, typer.Option(metavar="text|json", help="text or json (structured, for cron).")
-    ] = "text",
-    limit: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="NAME=VALUE",
-            help="Raise a reader limit, e.g. max_cell_chars=200000 (docs/security.md).",
-        ),
-    ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", metavar="", help="Debug logs, tracebacks.")
-    ] = False,
+    acknowledged: AcknowledgedOption = None,
+    log_format: LogFormatOption = "text",
+    limit: LimitOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Import FILES into the register, each row exactly once, and write a report."""
     configure_logging(log_format=log_format, verbose=verbose)
@@ -317,37 +331,16 @@ def validate_command(
         str | None,
         typer.Option(metavar="URL", help="Register URL for --online; default from ONETRUST_*."),
     ] = None,
-    lookup: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="KIND=FILE", help="Offline lookup file: organizations=F, users=F or stages=F."
-        ),
-    ] = None,
-    report_dir: Annotated[
-        Path,
-        typer.Option(metavar="DIR", help="Folder in which each run writes its own report folder."),
-    ] = Path("reports"),
+    lookup: LookupOption = None,
+    report_dir: ReportDirOption = Path("reports"),
     ledger: Annotated[
         Path | None,
         typer.Option(metavar="FILE", help="Ledger to compare with (what changed since import)."),
     ] = None,
-    acknowledged: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help="File of row keys whose problems do not fail the run."),
-    ] = None,
-    log_format: Annotated[
-        str, typer.Option(metavar="text|json", help="text or json (structured, for cron).")
-    ] = "text",
-    limit: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="NAME=VALUE",
-            help="Raise a reader limit, e.g. max_cell_chars=200000 (docs/security.md).",
-        ),
-    ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", metavar="", help="Debug logs, tracebacks.")
-    ] = False,
+    acknowledged: AcknowledgedOption = None,
+    log_format: LogFormatOption = "text",
+    limit: LimitOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Check every row of FILES, send nothing: validation.xlsx, problems.csv, report.html."""
     configure_logging(log_format=log_format, verbose=verbose)
@@ -436,9 +429,7 @@ def sandbox_command(
     token_lifetime: Annotated[
         float, typer.Option(metavar="SECONDS", help="Token lifetime in seconds.")
     ] = 3600.0,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", metavar="", help="Debug logs, tracebacks.")
-    ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run the sandbox register in the foreground (Ctrl-C stops it)."""
     from importer.sandbox import SandboxConfig, parse_faults, parse_rate, serve
@@ -481,9 +472,7 @@ def init_mapping_command(
             metavar="CODEC", help="Encoding of CSV text, e.g. cp1250; the draft keeps it."
         ),
     ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", metavar="", help="Debug logs, tracebacks.")
-    ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Print a draft mapping for FILE: matched columns, date formats, proposed value maps."""
     from importer.draft import draft_mapping
