@@ -206,6 +206,9 @@ class Distinct:
 
     def spread(self, result: pd.Series) -> pd.Series:
         """Per-distinct-value Series (index 0..k-1) → one value per row (`<NA>` for empty rows)."""
+        if _fills_own_na(result.dtype):  # no round trip through Python objects
+            taken = result.array.take(self.codes, allow_fill=True)
+            return pd.Series(taken, index=self.index, dtype=result.dtype)
         per_value = result.astype(object).to_numpy()
         out = np.full(len(self.codes), None, dtype=object)
         present = self.codes >= 0
@@ -227,3 +230,11 @@ def spread_errors(local: ErrorSink, codes: np.ndarray, index: pd.Index, sink: Er
 
 
 _UNSAFE_TO_FACTORIZE = {"mixed", "mixed-integer"}  # may mix True with 1
+
+
+def _fills_own_na(dtype: Any) -> bool:
+    """Dtypes whose `take(..., allow_fill=True)` fills exactly what a None cell becomes in them
+    (`<NA>`, NaN for "str", NaT); object and plain numpy dtypes would not (None vs NaN, False)."""
+    return isinstance(dtype, pd.StringDtype | pd.BooleanDtype) or (
+        isinstance(dtype, np.dtype) and dtype.kind == "M"
+    )
