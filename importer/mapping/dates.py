@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from dateutil import parser as dateutil_parser
 
 from importer.mapping.cells import Distinct, ErrorSink, is_blank_cell
 from importer.mapping.date_order import NUMERIC_DATE, ColumnOrder, DateContext, in_column_order
+from importer.mapping.fixed_dates import fixed_format, read_fixed
 from importer.mapping.spec import DateSpec
 
 __all__ = [
@@ -162,8 +164,8 @@ def _parse_text(
         if text.empty:
             return
         aware = "%z" in fmt or "%Z" in fmt
-        values = pd.to_datetime(text, format=fmt, errors="coerce", utc=aware)
-        parsed.put(values, aware=aware, date_only=not spec.has_time(fmt))
+        for values in _by_format(text, fmt, aware):
+            parsed.put(values, aware=aware, date_only=not spec.has_time(fmt))
         text = text[~parsed.done()[text.index]]
     iso = text.str.match(_ISO)
     if iso.any():
@@ -180,6 +182,17 @@ def _parse_text(
         _parse_lenient(
             rest[rest.str.contains(_TWO_NUMBERS)], bool(spec.dayfirst), parsed, order.why
         )
+
+
+def _by_format(text: pd.Series, fmt: str, aware: bool) -> Iterator[pd.Series]:
+    """`pd.to_datetime(text, format=fmt)`, the values written at the format's full width read
+    column-wise first (`fixed_dates`); the rows of the parts never overlap."""
+    layout = None if aware else fixed_format(fmt)
+    if layout is not None:
+        found, text = read_fixed(text, layout)
+        yield found
+    if not text.empty:
+        yield pd.to_datetime(text, format=fmt, errors="coerce", utc=aware)
 
 
 def _parse_in_order(text: pd.Series, order: ColumnOrder, parsed: _Parsed) -> None:
