@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ __all__ = [
     "number_text",
     "spread_errors",
     "to_text",
+    "trim_to_na",
 ]
 
 STRING: Literal["string"] = "string"
@@ -107,6 +108,11 @@ def blank_cells(raw: pd.Series) -> pd.Series:
     filled = raw[~blank.to_numpy()]
     if filled.empty:
         return blank
+    if pd.api.types.infer_dtype(filled, skipna=False) == "string":  # `is_blank_cell` of text
+        cells = filled.to_numpy(dtype=object)
+        found = np.fromiter((not v.strip() for v in cells), dtype=bool, count=len(cells))
+        blank.loc[filled.index] = found
+        return blank
     distinct = Distinct(filled)
     blank.loc[filled.index] = distinct.spread(distinct.values.map(is_blank_cell)).astype(bool)
     return blank
@@ -114,8 +120,31 @@ def blank_cells(raw: pd.Series) -> pd.Series:
 
 def blank_to_na(text: pd.Series) -> pd.Series:
     """Whitespace-only and empty strings become `<NA>`."""
-    blank = text.str.strip().eq("").fillna(False).astype(bool)
+    if _python_strings(text.dtype):  # what `.str.strip()` does per value, without its overhead
+        cells = text.to_numpy(dtype=object)
+        found = (isinstance(v, str) and not v.strip() for v in cells)
+        blank = np.fromiter(found, dtype=bool, count=len(cells))
+    else:
+        blank = text.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
     return text.mask(blank) if blank.any() else text
+
+
+def trim_to_na(text: pd.Series) -> pd.Series:
+    """`blank_to_na(text.str.strip())` in one pass: `"  a "` → `"a"`, `"  "` → `<NA>`."""
+    dtype = text.dtype
+    if not _python_strings(dtype):
+        return blank_to_na(text.str.strip())
+    missing = dtype.na_value
+    trimmed = [
+        (v.strip() or missing) if isinstance(v, str) else v for v in text.to_numpy(dtype=object)
+    ]
+    return pd.Series(trimmed, index=text.index, dtype=dtype)
+
+
+def _python_strings(dtype: Any) -> TypeGuard[pd.StringDtype]:
+    """A "string"/"str" Series whose `.str` methods call the `str` method per value (pyarrow
+    storage trims with its own notion of whitespace: left to pandas)."""
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
 
 
 def normalise_numbers(text: pd.Series) -> pd.Series:

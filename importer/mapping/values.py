@@ -24,6 +24,7 @@ from importer.mapping.cells import (
     normalise_numbers,
     spread_errors,
     to_text,
+    trim_to_na,
 )
 from importer.mapping.lookups import is_uuid
 from importer.mapping.matching import expected_one_of
@@ -139,6 +140,8 @@ def _render_template(
 
 
 def _transformed(text: pd.Series, spec: ValueSpec, sink: ErrorSink, field: str) -> pd.Series:
+    if _only_trimmed(spec):
+        return trim_to_na(text) if spec.trim else blank_to_na(text)  # the same, in one pass
     text = blank_to_na(text)
     extract = spec.extract_spec()
     if extract is not None:
@@ -152,6 +155,12 @@ def _transformed(text: pd.Series, spec: ValueSpec, sink: ErrorSink, field: str) 
     if spec.case:
         text = getattr(text.str, spec.case)()
     return blank_to_na(text)
+
+
+def _only_trimmed(spec: ValueSpec) -> bool:
+    """No directive but `trim`: each value's text is worked out on its own, without errors."""
+    plain = spec.extract_spec() is None and spec.case is None
+    return plain and not (spec.collapse_whitespace or spec.number_to_string)
 
 
 def _extract(
@@ -226,7 +235,10 @@ def apply_default(text: pd.Series, spec: ValueSpec) -> pd.Series:
 
 def text_value(spec: ValueSpec, cols: ChunkColumns, sink: ErrorSink, field: str) -> pd.Series:
     """A scalar text field: prepared text → map → default (one value per row, `<NA>` if none)."""
-    distinct = Distinct(to_text(source_raw(spec, cols, sink, field), blanks=False))
+    text = to_text(source_raw(spec, cols, sink, field), blanks=False)
+    if spec.map is None and _only_trimmed(spec):  # cheaper than finding the distinct values
+        return apply_default(_transformed(text, spec, sink, field), spec)
+    distinct = Distinct(text)
     local = ErrorSink()
     text = _transformed(distinct.values, spec, local, field)
     text = apply_map(text, spec, local, field, source_label(spec))
