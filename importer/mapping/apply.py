@@ -70,10 +70,10 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
     everything = ChunkColumns(frame, resolved)
     result = MappedChunk()
     keys = row_keys(mapping.key_columns, everything)
-    result.keys = {int(r): k for r, k in keys.dropna().items()}  # type: ignore[call-overload]
+    result.keys = _by_row(keys.dropna(), str)
     reasons = skip_reasons(mapping.spec.skip_rows, everything)
     skipped = reasons.notna()
-    result.skipped = {int(r): str(why) for r, why in reasons[skipped].items()}  # type: ignore[call-overload]
+    result.skipped = _by_row(reasons[skipped], str)
     cols = ChunkColumns(
         frame.loc[~skipped.to_numpy()], resolved, chunk.date1904, date_specs=mapping.date_specs
     )
@@ -90,6 +90,11 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
         found = stages.dropna()
         result.stages = {int(r): str(s) for r, s in found.items() if r in result.bodies}
     return result
+
+
+def _by_row(values: pd.Series, convert: Callable[[Any], str]) -> dict[int, str]:
+    rows = map(int, values.index.tolist())
+    return dict(zip(rows, map(convert, values.tolist()), strict=True))
 
 
 def _fields_by_column(mapping: Mapping) -> dict[str, str]:
@@ -272,24 +277,41 @@ def _date_order(fields: FieldsSpec) -> list[str]:
 def _assemble(
     index: pd.Index, scalars: Scalars, nested: Nested, sink: ErrorSink, result: MappedChunk
 ) -> None:
-    """One Python pass to build the body dicts (API field order), skipping rows with errors."""
+    """One Python pass to build the body dicts (API field order), skipping rows with errors.
+    A field is left out of a body when its value is None, [] or {}."""
     names = sorted([*scalars, *nested], key=lambda n: _API_ORDER.get(n, len(_API_ORDER)))
-    columns = {name: _plain_list(series) for name, series in scalars.items()}
-    for position, row in enumerate(index.tolist()):
+    rows = index.tolist()
+    columns = [
+        _plain_list(scalars[name]) if name in scalars else _present(nested[name], rows)
+        for name in names
+    ]
+    by_row = zip(*columns, strict=True) if columns else [()] * len(rows)
+    for row, values in zip(rows, by_row, strict=True):
         problems = sink.by_row.get(row)
         if problems:
             result.errors[row] = _sorted(problems)
             continue
-        body: dict[str, Any] = {}
-        for name in names:
-            value = columns[name][position] if name in columns else nested[name].get(row)
-            if value is not None and value != [] and value != {}:
-                body[name] = value
+        body = dict(zip(names, values, strict=True))
+        if None in values:
+            body = {name: value for name, value in body.items() if value is not None}
         result.bodies[row] = body
 
 
 def _plain_list(series: pd.Series) -> list[Any]:
-    return [None if value is pd.NA else value for value in series.astype(object).tolist()]
+    """The values of a scalar field, None where empty (or [] / {}, which leave the field out)."""
+    if isinstance(series.dtype, pd.StringDtype | pd.BooleanDtype):  # str / bool / None only
+        values = series.to_numpy(dtype=object, copy=True)
+        values[series.isna().to_numpy()] = None
+        return list(values.tolist())
+    return [None if value is pd.NA else _kept(value) for value in series.astype(object).tolist()]
+
+
+def _present(values: dict[int, Any], rows: list[int]) -> list[Any]:
+    return [_kept(values.get(row)) for row in rows]
+
+
+def _kept(value: Any) -> Any:
+    return value if value is not None and value != [] and value != {} else None
 
 
 def _sorted(problems: list[RowError]) -> list[RowError]:
