@@ -31,12 +31,9 @@ def key_text(raw: pd.Series) -> pd.Series:
     number cell is written without `.0` (`17`); one too large to be exact is refused by the
     mapping (`faithful.check_inexact_numbers`)."""
     text = to_text(raw, blanks=False)
-    return blank_to_na(text.map(_key_part, na_action="ignore").astype(STRING))
-
-
-def _key_part(text: str) -> str:
     # One pass per cell: keys are unique, so nothing is gained by working per distinct value.
-    return " ".join(text.split())
+    parts = [" ".join(v.split()) if isinstance(v, str) else v for v in text.to_numpy(dtype=object)]
+    return blank_to_na(pd.Series(parts, index=text.index, dtype=STRING))
 
 
 def legacy_key_text(key: str) -> str:
