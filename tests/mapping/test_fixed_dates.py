@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from importer.mapping.cells import Distinct
-from importer.mapping.fixed_dates import fixed_format, read_fixed
+from importer.mapping.dates import iso_utc
+from importer.mapping.fixed_dates import fixed_format, iso_text, read_fixed
 
 _WIDTHS = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
 _SEPARATORS = [" ", "/", "-", ".", ":", ",", "T", ""]
@@ -192,3 +193,40 @@ def test_spreading_per_distinct_value_keeps_dtype_and_gaps(values: pd.Series) ->
     rows = [None if code < 0 else per_value[code] for code in distinct.codes]
     expected = pd.Series(np.array(rows, dtype=object), index=values.index, dtype=values.dtype)
     pd.testing.assert_series_equal(spread, expected)
+
+
+_MS_2200 = 7_258_118_400_000  # 2200-01-01 in ms since 1970
+_MS_RANGE = 253_402_300_800_000  # 10000-01-01
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(-_MS_2200, _MS_2200),
+            st.integers(-_MS_RANGE - 10**12, _MS_RANGE + 10**12),
+            st.sampled_from([0, -1, 1, -62_135_596_800_001, _MS_RANGE - 1, _MS_RANGE]),
+            st.none(),
+        ),
+        max_size=40,
+    )
+)
+def test_iso_text_writes_what_numpy_writes(milliseconds: list[int | None]) -> None:
+    stamps = np.array(
+        [np.datetime64("NaT") if ms is None else np.datetime64(ms, "ms") for ms in milliseconds],
+        dtype="datetime64[ms]",
+    )
+    expected = np.char.add(np.datetime_as_string(stamps, unit="ms"), "Z")
+    assert iso_text(stamps).tolist() == expected.tolist()
+
+
+def test_iso_utc_writes_milliseconds_and_leaves_gaps() -> None:
+    values = pd.Series(
+        pd.to_datetime(["2024-12-31 13:30:00.1239", None, "1969-12-31 23:59:59.9999"]),
+        index=[4, 5, 6],
+    ).astype("datetime64[us]")
+    assert iso_utc(values).to_list() == [
+        "2024-12-31T13:30:00.123Z",
+        pd.NA,
+        "1969-12-31T23:59:59.999Z",
+    ]
+    assert iso_utc(values).dtype == "string"
