@@ -99,6 +99,18 @@ def parse_dates(
     whole = _in_first_format(raw, spec, zone)
     if whole is not None:
         return whole
+    return _parse_cells(raw, spec, zone, sink, field, column, context)
+
+
+def _parse_cells(
+    raw: pd.Series,
+    spec: DateSpec,
+    zone: str,
+    sink: ErrorSink,
+    field: str,
+    column: str | None,
+    context: DateContext | None,
+) -> pd.Series:
     distinct = Distinct(raw)  # a column of dates repeats values: parse each one once
     local = ErrorSink()
     context = context or DateContext()

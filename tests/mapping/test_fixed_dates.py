@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -12,9 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from importer.mapping.cells import Distinct
-from importer.mapping.dates import iso_utc
+from importer.mapping.cells import Distinct, ErrorSink
+from importer.mapping.date_order import DateContext
+from importer.mapping.dates import _in_first_format, _parse_cells, iso_utc
 from importer.mapping.fixed_dates import fixed_format, iso_text, read_fixed
+from importer.mapping.spec_dates import DateSpec
 
 _WIDTHS = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
 _SEPARATORS = [" ", "/", "-", ".", ":", ",", "T", ""]
@@ -230,3 +233,44 @@ def test_iso_utc_writes_milliseconds_and_leaves_gaps() -> None:
         "1969-12-31T23:59:59.999Z",
     ]
     assert iso_utc(values).dtype == "string"
+
+
+_FIRST_FORMATS = ["%m/%d/%Y %H:%M", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S"]
+
+
+@st.composite
+def date_columns(draw: st.DrawFn) -> tuple[DateSpec, list[object]]:
+    """A date block and a column mostly written in its first format (DST edges included)."""
+    first = draw(st.sampled_from(_FIRST_FORMATS))
+    spec = DateSpec(
+        column="D",
+        formats=[first, *draw(st.lists(st.sampled_from(["%Y-%m-%d", "%d/%m/%Y"]), max_size=1))],
+        dayfirst=draw(st.sampled_from([None, True])),
+        date_only=draw(st.sampled_from(["start_of_day", "end_of_day"])),
+    )
+    moments = st.datetimes(datetime(1899, 12, 25), datetime(2200, 1, 5)).map(
+        lambda moment: moment.strftime(first)
+    )
+    dst = st.sampled_from(
+        ["03/31/2024 02:30", "10/27/2024 02:30", "31.03.2024", "2024-10-27T02:30:00"]
+    )
+    other = st.sampled_from(["", "   ", None, "2024-01-05", "1/5/2024 10:00", "31/12/2024", "x"])
+    cell = st.one_of(moments, moments, moments.map(lambda text: f" {text}\t"), dst, other)
+    return spec, draw(st.lists(cell, min_size=1, max_size=25))
+
+
+@given(date_columns(), st.sampled_from(["UTC", "Europe/Paris", "America/New_York"]))
+def test_a_column_read_whole_reads_as_cell_by_cell(
+    column: tuple[DateSpec, list[object]], zone: str
+) -> None:
+    spec, cells = column
+    raw = pd.Series(cells, index=range(2, 2 + len(cells)), dtype=object)
+    whole = _in_first_format(raw, spec, zone)
+    sink = ErrorSink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _parse_cells(raw, spec, zone, sink, "dateOccurred", "D", DateContext())
+    if whole is None:
+        return
+    assert not sink.by_row
+    pd.testing.assert_series_equal(whole, expected)
