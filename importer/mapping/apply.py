@@ -27,7 +27,7 @@ from importer.mapping.nested import (
     resolve_series,
 )
 from importer.mapping.rowfilters import row_keys, skip_reasons
-from importer.mapping.spec import DATE_FIELDS, DateSpec, FieldsSpec, OrgSpec, ValueSpec
+from importer.mapping.spec import DateSpec, FieldsSpec, OrgSpec, ValueSpec
 from importer.mapping.stages import stage_targets
 from importer.mapping.values import (
     ChunkColumns,
@@ -78,7 +78,7 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
         frame.loc[~skipped.to_numpy()], resolved, chunk.date1904, date_specs=mapping.date_specs
     )
     sink = ErrorSink()
-    check_inexact_numbers(cols.frame, resolved, sink, fields=_fields_by_column(mapping))
+    check_inexact_numbers(cols.frame, resolved, sink, fields=mapping.fields_by_column)
     check_placeholders(mapping.spec, cols.frame.index, sink)
     if mapping.key_columns:
         _check_keys(keys[~skipped.to_numpy()], mapping.key_columns, sink)
@@ -95,17 +95,6 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
 def _by_row(values: pd.Series, convert: Callable[[Any], str]) -> dict[int, str]:
     rows = map(int, values.index.tolist())
     return dict(zip(rows, map(convert, values.tolist()), strict=True))
-
-
-def _fields_by_column(mapping: Mapping) -> dict[str, str]:
-    """Source column → the first field it feeds (`key` for key columns); dates left out."""
-    found = {column: "key" for column in mapping.key_columns}
-    dates = {c for name in DATE_FIELDS for c in mapping.columns_for(name)}
-    for name in type(mapping.spec.fields).model_fields:
-        for column in mapping.columns_for(name):
-            if column not in dates:
-                found.setdefault(column, name)
-    return found
 
 
 def _check_keys(keys: pd.Series, columns: list[str], sink: ErrorSink) -> None:

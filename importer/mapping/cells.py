@@ -28,6 +28,7 @@ __all__ = [
     "is_blank_cell",
     "normalise_numbers",
     "number_text",
+    "python_strings",
     "spread_errors",
     "to_text",
     "trim_to_na",
@@ -120,7 +121,7 @@ def blank_cells(raw: pd.Series) -> pd.Series:
 
 def blank_to_na(text: pd.Series) -> pd.Series:
     """Whitespace-only and empty strings become `<NA>`."""
-    if _python_strings(text.dtype):  # what `.str.strip()` does per value, without its overhead
+    if python_strings(text.dtype):  # what `.str.strip()` does per value, without its overhead
         cells = text.to_numpy(dtype=object)
         found = (isinstance(v, str) and not v.strip() for v in cells)
         blank = np.fromiter(found, dtype=bool, count=len(cells))
@@ -132,7 +133,7 @@ def blank_to_na(text: pd.Series) -> pd.Series:
 def trim_to_na(text: pd.Series) -> pd.Series:
     """`blank_to_na(text.str.strip())` in one pass: `"  a "` → `"a"`, `"  "` → `<NA>`."""
     dtype = text.dtype
-    if not _python_strings(dtype):
+    if not python_strings(dtype):
         return blank_to_na(text.str.strip())
     missing = dtype.na_value
     trimmed = [
@@ -141,7 +142,7 @@ def trim_to_na(text: pd.Series) -> pd.Series:
     return pd.Series(trimmed, index=text.index, dtype=dtype)
 
 
-def _python_strings(dtype: Any) -> TypeGuard[pd.StringDtype]:
+def python_strings(dtype: Any) -> TypeGuard[pd.StringDtype]:
     """A "string"/"str" Series whose `.str` methods call the `str` method per value (pyarrow
     storage trims with its own notion of whitespace: left to pandas)."""
     return isinstance(dtype, pd.StringDtype) and dtype.storage == "python"

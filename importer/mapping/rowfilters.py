@@ -57,6 +57,8 @@ def row_keys(columns: list[str], cols: ChunkColumns) -> pd.Series:
     parts = [key_text(cols.raw(column)) for column in columns]
     if not parts:
         return pd.Series(pd.NA, index=cols.frame.index, dtype=STRING)
+    if len(parts) == 1:  # joined alone, empty where empty: the key text itself
+        return parts[0]
     joined = parts[0].fillna("")
     for part in parts[1:]:
         joined = joined + "|" + part.fillna("")

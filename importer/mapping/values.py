@@ -7,7 +7,7 @@ case → split (list fields) → map/otherwise → (lookup, in the caller) → d
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,19 +26,18 @@ from importer.mapping.cells import (
     to_text,
     trim_to_na,
 )
-from importer.mapping.lookups import is_uuid
-from importer.mapping.matching import expected_one_of
 from importer.mapping.patterns import compile_pattern, first_group
 from importer.mapping.spec_blocks import Source, split_placeholder
 from importer.mapping.spec_dates import DateSpec
-from importer.mapping.spec_values import ListValueSpec, OtherwiseValue, ValueSpec
+from importer.mapping.spec_values import ListValueSpec, ValueSpec
 from importer.mapping.template_dates import formatted_dates
+from importer.mapping.value_maps import apply_map
 
 __all__ = [
     "CellItems",
     "ChunkColumns",
     "apply_default",
-    "apply_map",
+    "apply_map",  # re-exported from value_maps
     "cell_items",
     "source_label",
     "source_raw",
@@ -48,7 +47,6 @@ __all__ = [
 
 _TEMPLATE_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
 _GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
-_NA_ARRAY = np.array(None, dtype=object)  # np.where wants an array; None becomes <NA> later
 
 
 @dataclass(frozen=True)
@@ -179,54 +177,6 @@ def _extract(
             missed, text, f"expected text matching /{pattern}/", field=field, column=column
         )
     return found
-
-
-def apply_map(
-    text: pd.Series, spec: ValueSpec, sink: ErrorSink, field: str, column: str | None
-) -> pd.Series:
-    """Value map with `ignore_case` and `otherwise` (`error`: a miss is a row error)."""
-    if spec.map is None:
-        return text
-    fold = str.casefold if spec.ignore_case else _same
-    table = {fold(k): v for k, v in spec.map.items()}
-    keys = text.str.casefold() if spec.ignore_case else text
-    hit = keys.isin(list(table)).to_numpy()
-    mapped = keys.map(table).astype(object).to_numpy()
-    rest = ~hit & text.notna().to_numpy()
-    result = np.where(hit, mapped, text.astype(object).to_numpy())
-    otherwise = spec.otherwise
-    if isinstance(otherwise, OtherwiseValue):
-        result = np.where(rest, otherwise.value, result)
-    elif otherwise == "empty":
-        result = np.where(rest, _NA_ARRAY, result)
-    elif otherwise == "error":
-        targets = {fold(v): v for v in spec.map.values() if v}
-        is_target = keys.isin(list(targets)).to_numpy() & rest
-        result = np.where(is_target, keys.map(targets).astype(object).to_numpy(), result)
-        bad = rest & ~is_target
-        choices = _accepted_names(list(spec.map), list(targets.values()), fold)
-        sink.add_where(
-            pd.Series(bad, index=text.index),
-            text,
-            lambda value: expected_one_of(str(value), choices),
-            field=field,
-            column=column,
-        )
-        result = np.where(bad, _NA_ARRAY, result)
-    return pd.Series(result, index=text.index, dtype=object).astype(STRING)
-
-
-def _accepted_names(keys: list[str], targets: list[str], fold: Callable[[str], str]) -> list[str]:
-    """Map keys in file order, then targets; ids (UUIDs) and case-only duplicates left out."""
-    names: dict[str, str] = {}
-    for name in [*keys, *targets]:
-        if name and not is_uuid(name):
-            names.setdefault(fold(name), name)
-    return list(names.values())
-
-
-def _same(text: str) -> str:
-    return text
 
 
 def apply_default(text: pd.Series, spec: ValueSpec) -> pd.Series:
