@@ -52,7 +52,7 @@ _TRUE = {"true", "yes", "y", "1", "x", "oui", "ja"}
 _FALSE = {"false", "no", "n", "0", "non", "nein"}
 _API_ORDER = {name: position for position, name in enumerate(field_names())}
 
-Scalars = dict[str, pd.Series]
+Scalars = dict[str, pd.Series | list[Any]]  # dates come as lists of text (None: no value)
 Nested = dict[str, dict[int, Any]]
 
 
@@ -286,8 +286,10 @@ def _assemble(
         result.bodies[row] = body
 
 
-def _plain_list(series: pd.Series) -> list[Any]:
+def _plain_list(series: pd.Series | list[Any]) -> list[Any]:
     """The values of a scalar field, None where empty (or [] / {}, which leave the field out)."""
+    if isinstance(series, list):
+        return series
     if isinstance(series.dtype, pd.StringDtype | pd.BooleanDtype):  # str / bool / None only
         values = series.to_numpy(dtype=object, copy=True)
         values[series.isna().to_numpy()] = None

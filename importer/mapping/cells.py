@@ -28,6 +28,7 @@ __all__ = [
     "is_blank_cell",
     "normalise_numbers",
     "number_text",
+    "plain_text",
     "python_strings",
     "spread_errors",
     "to_text",
@@ -140,6 +141,22 @@ def trim_to_na(text: pd.Series) -> pd.Series:
         (v.strip() or missing) if isinstance(v, str) else v for v in text.to_numpy(dtype=object)
     ]
     return pd.Series(trimmed, index=text.index, dtype=dtype)
+
+
+def plain_text(raw: pd.Series, *, trim: bool) -> pd.Series:
+    """`trim_to_na(to_text(raw))` (`blank_to_na` without `trim`), in one pass over a column of
+    text cells: each cell is made "string" once, not once for the text and once trimmed."""
+    if not python_strings(pd.StringDtype()) or pd.api.types.infer_dtype(raw, skipna=True) != (
+        "string"
+    ):
+        text = to_text(raw, blanks=False)
+        return trim_to_na(text) if trim else blank_to_na(text)
+    cells = raw.to_numpy(dtype=object)
+    if trim:
+        kept = [(v.strip() or None) if isinstance(v, str) else v for v in cells]
+    else:
+        kept = [None if isinstance(v, str) and not v.strip() else v for v in cells]
+    return pd.Series(kept, index=raw.index, dtype=STRING)
 
 
 def python_strings(dtype: Any) -> TypeGuard[pd.StringDtype]:

@@ -401,11 +401,13 @@ def _to_utc(parsed: _Parsed, spec: DateSpec, zone: str) -> pd.Series:
     return parsed.utc.fillna(local).astype(_UNIT)
 
 
-def iso_utc(values: pd.Series) -> pd.Series:
-    """Naive UTC datetimes → `2024-12-31T13:30:00.000Z` ("string" dtype, `<NA>` for NaT)."""
-    text = iso_text(values.to_numpy().astype("datetime64[ms]"))
-    result = pd.Series(text, index=values.index, dtype="string")
-    return result.mask(values.isna())
+def iso_utc(values: pd.Series) -> list[str | None]:
+    """Naive UTC datetimes → `2024-12-31T13:30:00.000Z` per value, None for NaT: what a
+    body holds, without a text Series in between."""
+    text: list[str | None] = iso_text(values.to_numpy().astype("datetime64[ms]")).tolist()
+    for position in np.flatnonzero(values.isna().to_numpy()).tolist():
+        text[position] = None
+    return text
 
 
 def shifted(values: pd.Series, offset: timedelta) -> pd.Series:

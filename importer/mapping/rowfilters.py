@@ -32,8 +32,10 @@ def key_text(raw: pd.Series) -> pd.Series:
     mapping (`faithful.check_inexact_numbers`)."""
     text = to_text(raw, blanks=False)
     # One pass per cell: keys are unique, so nothing is gained by working per distinct value.
-    parts = [" ".join(v.split()) if isinstance(v, str) else v for v in text.to_numpy(dtype=object)]
-    return blank_to_na(pd.Series(parts, index=text.index, dtype=STRING))
+    # str.split() and str.strip() share their whitespace: a joined "" is the only blank.
+    cells = text.to_numpy(dtype=object)
+    parts = [(" ".join(v.split()) or None) if isinstance(v, str) else v for v in cells]
+    return pd.Series(parts, index=text.index, dtype=STRING)
 
 
 def legacy_key_text(key: str) -> str:

@@ -22,6 +22,7 @@ from importer.mapping.cells import (
     blank_cells,
     blank_to_na,
     normalise_numbers,
+    plain_text,
     spread_errors,
     to_text,
     trim_to_na,
@@ -185,10 +186,10 @@ def apply_default(text: pd.Series, spec: ValueSpec) -> pd.Series:
 
 def text_value(spec: ValueSpec, cols: ChunkColumns, sink: ErrorSink, field: str) -> pd.Series:
     """A scalar text field: prepared text → map → default (one value per row, `<NA>` if none)."""
-    text = to_text(source_raw(spec, cols, sink, field), blanks=False)
+    raw = source_raw(spec, cols, sink, field)
     if spec.map is None and _only_trimmed(spec):  # cheaper than finding the distinct values
-        return apply_default(_transformed(text, spec, sink, field), spec)
-    distinct = Distinct(text)
+        return apply_default(plain_text(raw, trim=spec.trim), spec)
+    distinct = Distinct(to_text(raw, blanks=False))
     local = ErrorSink()
     text = _transformed(distinct.values, spec, local, field)
     text = apply_map(text, spec, local, field, source_label(spec))
