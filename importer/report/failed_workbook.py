@@ -42,11 +42,14 @@ class FailedWorkbook:
         self.sheets: dict[tuple[str, str | None], tuple[Worksheet, list[int]]] = {}
         self.names: set[str] = set()
 
-    def write(self, chunk: SheetChunk, row: int, problem: str) -> None:
-        """Append source row `row` of `chunk` with its row number and problem text."""
+    def write(
+        self, chunk: SheetChunk, row: int, problem: str, stored: list[Any] | None = None
+    ) -> None:
+        """Append source row `row` of `chunk` with its row number and problem text; `stored`:
+        the row's cells if the caller has them (see `failed_rows.RowCells`)."""
         ws, last = self._sheet(chunk.file, chunk.sheet, list(map(str, chunk.frame.columns)))
         last[0] += 1
-        values = list(chunk.frame.loc[row])
+        values = stored if stored is not None else list(chunk.frame.loc[row])
         for col, value in enumerate(values):
             self._cell(ws, last[0], col, value)
         ws.write_number(last[0], len(values), row)
