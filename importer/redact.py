@@ -82,7 +82,7 @@ class Scrubber:
     """`scrub_text` for one fixed set of secrets, remembering recent texts: a report repeats the
     same message on many rows (a dry run's adoption note on every row it would create)."""
 
-    def __init__(self, secrets: Sequence[str] = (), *, remember: int = 4096) -> None:
+    def __init__(self, secrets: Sequence[str] = (), *, remember: int = 1024) -> None:
         self._secrets = tuple(secrets)
         self._remember = remember
         self._done: dict[str, str] = {}

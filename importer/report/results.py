@@ -62,9 +62,9 @@ NEEDS_A_PERSON = {
 }
 _BY_ROW = operator.attrgetter("source.row")
 _STATUS_TEXT = {status: status.value for status in RowStatus}  # `.value` is slow on an enum
-_REMEMBERED_MESSAGES = 4096
 # results.csv and would_send.jsonl take a line a row: a few large writes a chunk, not hundreds.
 _BUFFER = 1 << 20
+_JSON_LINE = orjson.OPT_APPEND_NEWLINE
 
 
 def safe_cell(text: str) -> str:
@@ -93,9 +93,8 @@ class ReportWriter:
         """`serial_headers`: a sheet header → the columns whose number cells the mapping reads
         as Excel serial dates; failed rows write those as the date read, not the number."""
         self.folder = folder
-        self._scrub = Scrubber(secrets)
         # A message repeats on many rows (a dry run's adoption note on each row it would create).
-        self._message_cells: dict[str, str] = {}
+        self._scrub = Scrubber(secrets)
         folder.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
         self.counts: Counter[RowStatus] = Counter()
         self._results_fp = open_private(folder / "results.csv", newline="", buffering=_BUFFER)
@@ -153,29 +152,24 @@ class ReportWriter:
             neutralise(r.incident_id) if r.incident_id else "",
             str(r.http_status) if r.http_status else "",
             str(r.attempts),
-            self._message_cell(r) if r.errors or r.note else "",
+            neutralise(self._scrub(_message(r))) if r.errors or r.note else "",
             neutralise(r.stage) if r.stage else "",
             self._clock.rfc3339(r.decided_at),
         ]
-
-    def _message_cell(self, r: RowResult) -> str:
-        message = _message(r)
-        cell = self._message_cells.get(message)
-        if cell is None:
-            cell = neutralise(self._scrub(message))
-            if len(self._message_cells) >= _REMEMBERED_MESSAGES:
-                self._message_cells.clear()  # most messages name their row: keep memory flat
-            self._message_cells[message] = cell
-        return cell
 
     def write_would_send(self, source: SourceRef, key: str, body: dict[str, Any]) -> None:
         """Dry runs: record the exact body a row would be sent with, one JSON object a line."""
         if self._bodies_fp is None:
             path = self.folder / "would_send.jsonl"
             self._bodies_fp = open_private_binary(path, buffering=_BUFFER)
-        line: dict[str, Any] = {"file": source.file, "sheet": source.sheet, "row": source.row}
-        line["key"], line["body"] = key, body  # the keys in the order they always had
-        self._bodies_fp.write(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
+        line = {
+            "file": source.file,
+            "sheet": source.sheet,
+            "row": source.row,
+            "key": key,
+            "body": body,
+        }
+        self._bodies_fp.write(orjson.dumps(line, option=_JSON_LINE))
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.folder / "summary.json"
