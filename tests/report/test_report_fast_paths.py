@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
+import openpyxl
 import orjson
 import pandas as pd
 import pytest
@@ -197,9 +198,10 @@ def test_failed_rows_of_a_workbook_keep_their_cells_through_both_paths(tmp_path)
     """An object frame's cells come from its array, any other frame's from `.loc`."""
     cells = {"Ref": ["=A", "B"], "When": [datetime(2024, 3, 2, 9, 15), date(2024, 3, 3)]}
     cells["Count"] = [7.5, np.nan]
-    written = []
+    written, sheets = [], []
     for dtype in (object, None):
         frame = pd.DataFrame(cells, index=[2, 3], dtype=dtype)
+        assert (RowCells(frame).stored(2) is None) == (dtype is None)  # both paths taken
         chunk = SheetChunk("book.xlsx", "S", frame)
         results = [
             RowResult(chunk.ref(r), RowStatus.INVALID, errors=[RowError("bad")]) for r in (2, 3)
@@ -208,7 +210,18 @@ def test_failed_rows_of_a_workbook_keep_their_cells_through_both_paths(tmp_path)
         with ReportWriter(folder) as report:
             report.write_chunk(chunk, results)
         written.append((folder / "failed_rows.csv").read_bytes())
+        book = openpyxl.load_workbook(folder / "failed_rows.xlsx", read_only=True)
+        sheets.append([list(row) for row in book["S"].iter_rows(values_only=True)])
+        book.close()
     assert written[0] == written[1]
+    assert sheets[0] == sheets[1]
+    assert sheets[0][1] == [
+        "=A",
+        datetime(2024, 3, 2, 9, 15),
+        7.5,
+        2,
+        "book.xlsx [sheet S] row 2: invalid: bad",
+    ]
     assert written[0].decode().splitlines()[1:] == [
         "'=A,2024-03-02T09:15:00,7.5,S,2,book.xlsx [sheet S] row 2: invalid: bad",
         "B,2024-03-03,,S,3,book.xlsx [sheet S] row 3: invalid: bad",
