@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the CLI imports these types for `--help` too: pandas loads with a stage
     import pandas as pd
 
 __all__ = [
