@@ -21,8 +21,6 @@ import re
 from collections.abc import Generator
 from typing import Any, BinaryIO
 
-import charset_normalizer
-
 from importer.errors import ReadError
 from importer.read.limits import (
     DEFAULT_LIMITS,
@@ -131,6 +129,8 @@ def _legacy_code_page(sample: bytes) -> str:
         text = None  # a byte cp1252 leaves undefined: likely a multi-byte Asian code page
     if text is not None and _non_ascii_letter_share(text) < _NON_LATIN_SHARE:
         return "cp1250" if looks_central_european(sample) else "cp1252"
+    import charset_normalizer  # only a text no Latin code page reads well gets here
+
     best = charset_normalizer.from_bytes(sample).best()
     if best is not None and best.encoding in _NON_LATIN_CODE_PAGES:
         return best.encoding

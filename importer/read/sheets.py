@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeVar
 
 from python_calamine import (
     CalamineError,
@@ -55,8 +55,10 @@ from importer.read.workbook import (
     sheet_records,
     worksheet_names,
 )
-from importer.read.xlsx_parts import WorkbookParts, workbook_parts
 from importer.rows import RowError, SheetChunk
+
+if TYPE_CHECKING:  # the zip parts and their XML parser load with the first workbook
+    from importer.read.xlsx_parts import WorkbookParts
 
 __all__ = [
     "Format",
@@ -281,6 +283,8 @@ def _path_chunks(
     encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
     if file_format == "xlsx":
+        from importer.read.xlsx_parts import workbook_parts
+
         with open_workbook(path, name=name, limits=limits) as workbook:
             parts = workbook_parts(path)
             yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)
@@ -292,6 +296,8 @@ def _path_chunks(
 def _fp_workbook_chunks(
     fp: BinaryIO, name: str, sheets: Sequence[str] | None, chunk_size: int, limits: ReadLimits
 ) -> Iterator[SheetChunk]:
+    from importer.read.xlsx_parts import workbook_parts
+
     with open_workbook(fp, name=name, limits=limits) as workbook:
         parts = workbook_parts(fp)
         yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
-
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from importer.rows import SheetChunk
+
+if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
 __all__ = ["FailedWorkbook"]
 
@@ -36,6 +36,8 @@ class FailedWorkbook:
             "strings_to_numbers": False,
             "strings_to_urls": False,
         }
+        import xlsxwriter  # made for the first failed row of a workbook: CSV runs never load it
+
         self.book = xlsxwriter.Workbook(str(path), options)
         self.dates: Format = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self.bold: Format = self.book.add_format({"bold": True})
