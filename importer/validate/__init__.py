@@ -1,6 +1,6 @@
 """Mapped request bodies checked against the vendor's schema, each problem located on its cell."""
 
-from importer.validate.checks import RowChecks, changed_fields
+from importer.validate.checks import RowChecks, ValidRow, changed_fields
 from importer.validate.chunk import validate_chunk
 from importer.validate.headers import header_drift
 from importer.validate.offline import NOT_CHECKED_ID, UncheckedLookups, unchecked_lookups
@@ -20,6 +20,7 @@ __all__ = [
     "RowChecks",
     "Severity",
     "UncheckedLookups",
+    "ValidRow",
     "changed_fields",
     "example_text",
     "header_drift",
