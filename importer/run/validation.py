@@ -22,7 +22,14 @@ from importer.errors import ConfigError
 from importer.mapping import Mapping
 from importer.report import ValidationReport
 from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
-from importer.validate import Problem, ProblemTally, RowChecks, ValidRow, problems_of_result
+from importer.validate import (
+    Problem,
+    ProblemTally,
+    RowChecks,
+    ValidRow,
+    problems_of_result,
+    problems_of_results,
+)
 
 __all__ = [
     "NO_REGISTER",
@@ -170,9 +177,10 @@ class ProblemCollector:
     def chunk_done(self, chunk: SheetChunk, results: Iterable[RowResult]) -> None:
         self._check_valid_rows()
         results = list(results)
-        problems = [p for r in results for p in problems_of_result(r)] + self._warnings
+        problems = problems_of_results(results) + self._warnings
         self.tally.add(problems)
-        for result in results:
+        acknowledged = self.acknowledged.rows or self.acknowledged.problems  # else covers none
+        for result in results if acknowledged else ():
             if not result.status.is_ok and self.acknowledged.covers(result):
                 self.acknowledged_rows += 1
                 result.note = f"{result.note}; {_ACKNOWLEDGED}" if result.note else _ACKNOWLEDGED

@@ -11,6 +11,7 @@ from importer.validate.problems import (
     example_text,
     kind_of,
     problems_of_result,
+    problems_of_results,
 )
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "header_drift",
     "kind_of",
     "problems_of_result",
+    "problems_of_results",
     "unchecked_lookups",
     "validate_chunk",
 ]
