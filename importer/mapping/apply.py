@@ -27,7 +27,7 @@ from importer.mapping.nested import (
     resolve_series,
 )
 from importer.mapping.rowfilters import row_keys, skip_reasons
-from importer.mapping.spec import DATE_FIELDS, DateSpec, FieldsSpec, OrgSpec, ValueSpec
+from importer.mapping.spec import DateSpec, FieldsSpec, OrgSpec, ValueSpec
 from importer.mapping.stages import stage_targets
 from importer.mapping.values import (
     ChunkColumns,
@@ -70,15 +70,15 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
     everything = ChunkColumns(frame, resolved)
     result = MappedChunk()
     keys = row_keys(mapping.key_columns, everything)
-    result.keys = {int(r): k for r, k in keys.dropna().items()}  # type: ignore[call-overload]
+    result.keys = _by_row(keys.dropna(), str)
     reasons = skip_reasons(mapping.spec.skip_rows, everything)
     skipped = reasons.notna()
-    result.skipped = {int(r): str(why) for r, why in reasons[skipped].items()}  # type: ignore[call-overload]
+    result.skipped = _by_row(reasons[skipped], str)
     cols = ChunkColumns(
         frame.loc[~skipped.to_numpy()], resolved, chunk.date1904, date_specs=mapping.date_specs
     )
     sink = ErrorSink()
-    check_inexact_numbers(cols.frame, resolved, sink, fields=_fields_by_column(mapping))
+    check_inexact_numbers(cols.frame, resolved, sink, fields=mapping.fields_by_column)
     check_placeholders(mapping.spec, cols.frame.index, sink)
     if mapping.key_columns:
         _check_keys(keys[~skipped.to_numpy()], mapping.key_columns, sink)
@@ -92,15 +92,9 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
     return result
 
 
-def _fields_by_column(mapping: Mapping) -> dict[str, str]:
-    """Source column → the first field it feeds (`key` for key columns); dates left out."""
-    found = {column: "key" for column in mapping.key_columns}
-    dates = {c for name in DATE_FIELDS for c in mapping.columns_for(name)}
-    for name in type(mapping.spec.fields).model_fields:
-        for column in mapping.columns_for(name):
-            if column not in dates:
-                found.setdefault(column, name)
-    return found
+def _by_row(values: pd.Series, convert: Callable[[Any], str]) -> dict[int, str]:
+    rows = map(int, values.index.tolist())
+    return dict(zip(rows, map(convert, values.tolist()), strict=True))
 
 
 def _check_keys(keys: pd.Series, columns: list[str], sink: ErrorSink) -> None:
@@ -272,24 +266,41 @@ def _date_order(fields: FieldsSpec) -> list[str]:
 def _assemble(
     index: pd.Index, scalars: Scalars, nested: Nested, sink: ErrorSink, result: MappedChunk
 ) -> None:
-    """One Python pass to build the body dicts (API field order), skipping rows with errors."""
+    """One Python pass to build the body dicts (API field order), skipping rows with errors.
+    A field is left out of a body when its value is None, [] or {}."""
     names = sorted([*scalars, *nested], key=lambda n: _API_ORDER.get(n, len(_API_ORDER)))
-    columns = {name: _plain_list(series) for name, series in scalars.items()}
-    for position, row in enumerate(index.tolist()):
+    rows = index.tolist()
+    columns = [
+        _plain_list(scalars[name]) if name in scalars else _present(nested[name], rows)
+        for name in names
+    ]
+    by_row = zip(*columns, strict=True) if columns else [()] * len(rows)
+    for row, values in zip(rows, by_row, strict=True):
         problems = sink.by_row.get(row)
         if problems:
             result.errors[row] = _sorted(problems)
             continue
-        body: dict[str, Any] = {}
-        for name in names:
-            value = columns[name][position] if name in columns else nested[name].get(row)
-            if value is not None and value != [] and value != {}:
-                body[name] = value
+        body = dict(zip(names, values, strict=True))
+        if None in values:
+            body = {name: value for name, value in body.items() if value is not None}
         result.bodies[row] = body
 
 
 def _plain_list(series: pd.Series) -> list[Any]:
-    return [None if value is pd.NA else value for value in series.astype(object).tolist()]
+    """The values of a scalar field, None where empty (or [] / {}, which leave the field out)."""
+    if isinstance(series.dtype, pd.StringDtype | pd.BooleanDtype):  # str / bool / None only
+        values = series.to_numpy(dtype=object, copy=True)
+        values[series.isna().to_numpy()] = None
+        return list(values.tolist())
+    return [None if value is pd.NA else _kept(value) for value in series.astype(object).tolist()]
+
+
+def _present(values: dict[int, Any], rows: list[int]) -> list[Any]:
+    return [_kept(values.get(row)) for row in rows]
+
+
+def _kept(value: Any) -> Any:
+    return value if value is not None and value != [] and value != {} else None
 
 
 def _sorted(problems: list[RowError]) -> list[RowError]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -28,8 +28,10 @@ __all__ = [
     "is_blank_cell",
     "normalise_numbers",
     "number_text",
+    "python_strings",
     "spread_errors",
     "to_text",
+    "trim_to_na",
 ]
 
 STRING: Literal["string"] = "string"
@@ -107,6 +109,11 @@ def blank_cells(raw: pd.Series) -> pd.Series:
     filled = raw[~blank.to_numpy()]
     if filled.empty:
         return blank
+    if pd.api.types.infer_dtype(filled, skipna=False) == "string":  # `is_blank_cell` of text
+        cells = filled.to_numpy(dtype=object)
+        found = np.fromiter((not v.strip() for v in cells), dtype=bool, count=len(cells))
+        blank.loc[filled.index] = found
+        return blank
     distinct = Distinct(filled)
     blank.loc[filled.index] = distinct.spread(distinct.values.map(is_blank_cell)).astype(bool)
     return blank
@@ -114,8 +121,31 @@ def blank_cells(raw: pd.Series) -> pd.Series:
 
 def blank_to_na(text: pd.Series) -> pd.Series:
     """Whitespace-only and empty strings become `<NA>`."""
-    blank = text.str.strip().eq("").fillna(False).astype(bool)
+    if python_strings(text.dtype):  # what `.str.strip()` does per value, without its overhead
+        cells = text.to_numpy(dtype=object)
+        found = (isinstance(v, str) and not v.strip() for v in cells)
+        blank = np.fromiter(found, dtype=bool, count=len(cells))
+    else:
+        blank = text.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
     return text.mask(blank) if blank.any() else text
+
+
+def trim_to_na(text: pd.Series) -> pd.Series:
+    """`blank_to_na(text.str.strip())` in one pass: `"  a "` → `"a"`, `"  "` → `<NA>`."""
+    dtype = text.dtype
+    if not python_strings(dtype):
+        return blank_to_na(text.str.strip())
+    missing = dtype.na_value
+    trimmed = [
+        (v.strip() or missing) if isinstance(v, str) else v for v in text.to_numpy(dtype=object)
+    ]
+    return pd.Series(trimmed, index=text.index, dtype=dtype)
+
+
+def python_strings(dtype: Any) -> TypeGuard[pd.StringDtype]:
+    """A "string"/"str" Series whose `.str` methods call the `str` method per value (pyarrow
+    storage trims with its own notion of whitespace: left to pandas)."""
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
 
 
 def normalise_numbers(text: pd.Series) -> pd.Series:
@@ -206,6 +236,9 @@ class Distinct:
 
     def spread(self, result: pd.Series) -> pd.Series:
         """Per-distinct-value Series (index 0..k-1) → one value per row (`<NA>` for empty rows)."""
+        if _fills_own_na(result.dtype):  # no round trip through Python objects
+            taken = result.array.take(self.codes, allow_fill=True)
+            return pd.Series(taken, index=self.index, dtype=result.dtype)
         per_value = result.astype(object).to_numpy()
         out = np.full(len(self.codes), None, dtype=object)
         present = self.codes >= 0
@@ -227,3 +260,11 @@ def spread_errors(local: ErrorSink, codes: np.ndarray, index: pd.Index, sink: Er
 
 
 _UNSAFE_TO_FACTORIZE = {"mixed", "mixed-integer"}  # may mix True with 1
+
+
+def _fills_own_na(dtype: Any) -> bool:
+    """Dtypes whose `take(..., allow_fill=True)` fills exactly what a None cell becomes in them
+    (`<NA>`, NaN for "str", NaT); object and plain numpy dtypes would not (None vs NaN, False)."""
+    return isinstance(dtype, pd.StringDtype | pd.BooleanDtype) or (
+        isinstance(dtype, np.dtype) and dtype.kind == "M"
+    )

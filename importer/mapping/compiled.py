@@ -73,6 +73,17 @@ class Mapping:
         return list(dict.fromkeys(found))
 
     @cached_property
+    def fields_by_column(self) -> dict[str, str]:
+        """Source column → the first field it feeds (`key` for key columns); dates left out."""
+        found = {column: "key" for column in self.key_columns}
+        dates = {c for name in DATE_FIELDS for c in self.columns_for(name)}
+        for name in type(self.spec.fields).model_fields:
+            for column in self.columns_for(name):
+                if column not in dates:
+                    found.setdefault(column, name)
+        return found
+
+    @cached_property
     def serial_columns(self) -> list[str]:
         """Columns whose workbook number cells the mapping reads only as Excel serial dates:
         a date field's `column`/`coalesce` (excel_serial not off) that feeds nothing else. A

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from dateutil import parser as dateutil_parser
 
 from importer.mapping.cells import Distinct, ErrorSink, is_blank_cell
 from importer.mapping.date_order import NUMERIC_DATE, ColumnOrder, DateContext, in_column_order
+from importer.mapping.fixed_dates import fixed_format, iso_text, read_cells, read_fixed
 from importer.mapping.spec import DateSpec
 
 __all__ = [
@@ -94,12 +96,47 @@ def parse_dates(
 ) -> pd.Series:
     """Cells → naive-UTC datetimes; a non-empty cell that is not a date becomes a row error.
     `context` carries the run's decided free-form orders (updated here) and the date system."""
+    whole = _in_first_format(raw, spec, zone)
+    if whole is not None:
+        return whole
+    return _parse_cells(raw, spec, zone, sink, field, column, context)
+
+
+def _parse_cells(
+    raw: pd.Series,
+    spec: DateSpec,
+    zone: str,
+    sink: ErrorSink,
+    field: str,
+    column: str | None,
+    context: DateContext | None,
+) -> pd.Series:
     distinct = Distinct(raw)  # a column of dates repeats values: parse each one once
     local = ErrorSink()
     context = context or DateContext()
     values = _parse_distinct(distinct.values, spec, zone, local, field, column, context)
     distinct.spread_errors(local, sink)
     return distinct.spread(values).astype(_UNIT)
+
+
+def _in_first_format(raw: pd.Series, spec: DateSpec, zone: str) -> pd.Series | None:
+    """The column when each of its cells is empty or text `fixed_dates` reads in the first
+    format (one export writes one format): the first format wins, so nothing else would have
+    been tried, no cell is refused and no day/month order decided. None for any other column."""
+    layout = fixed_format(spec.formats[0]) if spec.formats else None
+    if layout is None or pd.api.types.infer_dtype(raw, skipna=True) != "string":
+        return None
+    cells = raw.to_numpy(dtype=object)
+    text = np.array([v.strip() if isinstance(v, str) else "" for v in cells], dtype=object)
+    lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
+    stamps = read_cells(text, lengths, layout)
+    filled = lengths > 0
+    if (filled & np.isnat(stamps)).any():
+        return None
+    parsed = _Parsed(raw.index)  # what `put` would leave: no value out of range, whole seconds
+    parsed.local = pd.Series(stamps, index=raw.index)
+    parsed.date_only = pd.Series(filled & (not spec.has_time(spec.formats[0])), index=raw.index)
+    return _to_utc(parsed, spec, zone)
 
 
 def _parse_distinct(
@@ -112,12 +149,11 @@ def _parse_distinct(
     context: DateContext,
 ) -> pd.Series:
     parsed = _Parsed(raw.index)
-    kinds = _kinds(raw)
+    kinds, text = _kinds(raw)
     why: dict[int, str] = {}  # position -> a more precise reason than "expected a date"
     epoch = _EPOCH_1904 if context.date1904 else _EXCEL_EPOCH
     with warnings.catch_warnings():  # dateutil warns on odd strings; the row error says enough
         warnings.simplefilter("ignore")
-        text = raw[kinds == "text"].astype(str).str.strip()
         _parse_text(text, spec, parsed, ColumnOrder(spec, field, context, why), epoch)
         serial_cells = spec.excel_serial is not False
         _parse_numbers(raw[kinds == "number"].astype(float), serial_cells, parsed, epoch, why)
@@ -133,12 +169,21 @@ def _parse_distinct(
     return result
 
 
-def _kinds(raw: pd.Series) -> pd.Series:
-    """`_kind` of every value; text columns (CSV, most sheets) without a call per value."""
-    if pd.api.types.infer_dtype(raw, skipna=True) != "string":
-        return raw.map(_kind)
-    empty = raw.isna().to_numpy() | raw.str.strip().eq("").fillna(True).to_numpy(dtype=bool)
-    return pd.Series(np.where(empty, "empty", "text"), index=raw.index, dtype=object)
+def _kinds(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """`_kind` of every value, and the text cells stripped (dtype str); text columns (CSV, most
+    sheets) without a call to `_kind` per value."""
+    cells = raw.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(raw, skipna=True) == "string":
+        stripped = [value.strip() if isinstance(value, str) else "" for value in cells]
+        text = np.array(stripped, dtype=object)
+        is_text = text.astype(bool)
+        kinds = np.where(is_text, "text", "empty")
+        text = text[is_text]
+    else:
+        kinds = np.array([_kind(value) for value in cells], dtype="U8")
+        is_text = kinds == "text"
+        text = np.array([value.strip() for value in cells[is_text]], dtype=object)
+    return kinds, pd.Series(text, index=raw.index[is_text], dtype=str)
 
 
 def _kind(value: Any) -> str:
@@ -162,8 +207,8 @@ def _parse_text(
         if text.empty:
             return
         aware = "%z" in fmt or "%Z" in fmt
-        values = pd.to_datetime(text, format=fmt, errors="coerce", utc=aware)
-        parsed.put(values, aware=aware, date_only=not spec.has_time(fmt))
+        for values in _by_format(text, fmt, aware):
+            parsed.put(values, aware=aware, date_only=not spec.has_time(fmt))
         text = text[~parsed.done()[text.index]]
     iso = text.str.match(_ISO)
     if iso.any():
@@ -180,6 +225,17 @@ def _parse_text(
         _parse_lenient(
             rest[rest.str.contains(_TWO_NUMBERS)], bool(spec.dayfirst), parsed, order.why
         )
+
+
+def _by_format(text: pd.Series, fmt: str, aware: bool) -> Iterator[pd.Series]:
+    """`pd.to_datetime(text, format=fmt)`, the values written at the format's full width read
+    column-wise first (`fixed_dates`); the rows of the parts never overlap."""
+    layout = None if aware else fixed_format(fmt)
+    if layout is not None:
+        found, text = read_fixed(text, layout)
+        yield found
+    if not text.empty:
+        yield pd.to_datetime(text, format=fmt, errors="coerce", utc=aware)
 
 
 def _parse_in_order(text: pd.Series, order: ColumnOrder, parsed: _Parsed) -> None:
@@ -337,7 +393,7 @@ def _to_utc(parsed: _Parsed, spec: DateSpec, zone: str) -> pd.Series:
     local = parsed.local
     if spec.date_only == "end_of_day":
         local = local.mask(parsed.date_only, local + pd.Timedelta(days=1) - pd.Timedelta(1, "ms"))
-    if local.notna().any():
+    if zone != "UTC" and local.notna().any():  # naive UTC is UTC already
         stamps = pd.DatetimeIndex(local).tz_localize(
             zone, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward"
         )
@@ -347,8 +403,8 @@ def _to_utc(parsed: _Parsed, spec: DateSpec, zone: str) -> pd.Series:
 
 def iso_utc(values: pd.Series) -> pd.Series:
     """Naive UTC datetimes → `2024-12-31T13:30:00.000Z` ("string" dtype, `<NA>` for NaT)."""
-    text = np.datetime_as_string(values.to_numpy().astype("datetime64[ms]"), unit="ms")
-    result = pd.Series(text, index=values.index, dtype="string") + "Z"
+    text = iso_text(values.to_numpy().astype("datetime64[ms]"))
+    result = pd.Series(text, index=values.index, dtype="string")
     return result.mask(values.isna())
 
 

@@ -31,12 +31,9 @@ def key_text(raw: pd.Series) -> pd.Series:
     number cell is written without `.0` (`17`); one too large to be exact is refused by the
     mapping (`faithful.check_inexact_numbers`)."""
     text = to_text(raw, blanks=False)
-    return blank_to_na(text.map(_key_part, na_action="ignore").astype(STRING))
-
-
-def _key_part(text: str) -> str:
     # One pass per cell: keys are unique, so nothing is gained by working per distinct value.
-    return " ".join(text.split())
+    parts = [" ".join(v.split()) if isinstance(v, str) else v for v in text.to_numpy(dtype=object)]
+    return blank_to_na(pd.Series(parts, index=text.index, dtype=STRING))
 
 
 def legacy_key_text(key: str) -> str:
@@ -60,6 +57,8 @@ def row_keys(columns: list[str], cols: ChunkColumns) -> pd.Series:
     parts = [key_text(cols.raw(column)) for column in columns]
     if not parts:
         return pd.Series(pd.NA, index=cols.frame.index, dtype=STRING)
+    if len(parts) == 1:  # joined alone, empty where empty: the key text itself
+        return parts[0]
     joined = parts[0].fillna("")
     for part in parts[1:]:
         joined = joined + "|" + part.fillna("")

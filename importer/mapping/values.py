@@ -7,7 +7,7 @@ case → split (list fields) → map/otherwise → (lookup, in the caller) → d
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,20 +24,20 @@ from importer.mapping.cells import (
     normalise_numbers,
     spread_errors,
     to_text,
+    trim_to_na,
 )
-from importer.mapping.lookups import is_uuid
-from importer.mapping.matching import expected_one_of
 from importer.mapping.patterns import compile_pattern, first_group
 from importer.mapping.spec_blocks import Source, split_placeholder
 from importer.mapping.spec_dates import DateSpec
-from importer.mapping.spec_values import ListValueSpec, OtherwiseValue, ValueSpec
+from importer.mapping.spec_values import ListValueSpec, ValueSpec
 from importer.mapping.template_dates import formatted_dates
+from importer.mapping.value_maps import apply_map
 
 __all__ = [
     "CellItems",
     "ChunkColumns",
     "apply_default",
-    "apply_map",
+    "apply_map",  # re-exported from value_maps
     "cell_items",
     "source_label",
     "source_raw",
@@ -47,7 +47,6 @@ __all__ = [
 
 _TEMPLATE_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
 _GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
-_NA_ARRAY = np.array(None, dtype=object)  # np.where wants an array; None becomes <NA> later
 
 
 @dataclass(frozen=True)
@@ -139,6 +138,8 @@ def _render_template(
 
 
 def _transformed(text: pd.Series, spec: ValueSpec, sink: ErrorSink, field: str) -> pd.Series:
+    if _only_trimmed(spec):
+        return trim_to_na(text) if spec.trim else blank_to_na(text)  # the same, in one pass
     text = blank_to_na(text)
     extract = spec.extract_spec()
     if extract is not None:
@@ -152,6 +153,12 @@ def _transformed(text: pd.Series, spec: ValueSpec, sink: ErrorSink, field: str) 
     if spec.case:
         text = getattr(text.str, spec.case)()
     return blank_to_na(text)
+
+
+def _only_trimmed(spec: ValueSpec) -> bool:
+    """No directive but `trim`: each value's text is worked out on its own, without errors."""
+    plain = spec.extract_spec() is None and spec.case is None
+    return plain and not (spec.collapse_whitespace or spec.number_to_string)
 
 
 def _extract(
@@ -172,61 +179,16 @@ def _extract(
     return found
 
 
-def apply_map(
-    text: pd.Series, spec: ValueSpec, sink: ErrorSink, field: str, column: str | None
-) -> pd.Series:
-    """Value map with `ignore_case` and `otherwise` (`error`: a miss is a row error)."""
-    if spec.map is None:
-        return text
-    fold = str.casefold if spec.ignore_case else _same
-    table = {fold(k): v for k, v in spec.map.items()}
-    keys = text.str.casefold() if spec.ignore_case else text
-    hit = keys.isin(list(table)).to_numpy()
-    mapped = keys.map(table).astype(object).to_numpy()
-    rest = ~hit & text.notna().to_numpy()
-    result = np.where(hit, mapped, text.astype(object).to_numpy())
-    otherwise = spec.otherwise
-    if isinstance(otherwise, OtherwiseValue):
-        result = np.where(rest, otherwise.value, result)
-    elif otherwise == "empty":
-        result = np.where(rest, _NA_ARRAY, result)
-    elif otherwise == "error":
-        targets = {fold(v): v for v in spec.map.values() if v}
-        is_target = keys.isin(list(targets)).to_numpy() & rest
-        result = np.where(is_target, keys.map(targets).astype(object).to_numpy(), result)
-        bad = rest & ~is_target
-        choices = _accepted_names(list(spec.map), list(targets.values()), fold)
-        sink.add_where(
-            pd.Series(bad, index=text.index),
-            text,
-            lambda value: expected_one_of(str(value), choices),
-            field=field,
-            column=column,
-        )
-        result = np.where(bad, _NA_ARRAY, result)
-    return pd.Series(result, index=text.index, dtype=object).astype(STRING)
-
-
-def _accepted_names(keys: list[str], targets: list[str], fold: Callable[[str], str]) -> list[str]:
-    """Map keys in file order, then targets; ids (UUIDs) and case-only duplicates left out."""
-    names: dict[str, str] = {}
-    for name in [*keys, *targets]:
-        if name and not is_uuid(name):
-            names.setdefault(fold(name), name)
-    return list(names.values())
-
-
-def _same(text: str) -> str:
-    return text
-
-
 def apply_default(text: pd.Series, spec: ValueSpec) -> pd.Series:
     return text if spec.default is None else text.fillna(spec.default)
 
 
 def text_value(spec: ValueSpec, cols: ChunkColumns, sink: ErrorSink, field: str) -> pd.Series:
     """A scalar text field: prepared text → map → default (one value per row, `<NA>` if none)."""
-    distinct = Distinct(to_text(source_raw(spec, cols, sink, field), blanks=False))
+    text = to_text(source_raw(spec, cols, sink, field), blanks=False)
+    if spec.map is None and _only_trimmed(spec):  # cheaper than finding the distinct values
+        return apply_default(_transformed(text, spec, sink, field), spec)
+    distinct = Distinct(text)
     local = ErrorSink()
     text = _transformed(distinct.values, spec, local, field)
     text = apply_map(text, spec, local, field, source_label(spec))
