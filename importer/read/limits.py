@@ -31,7 +31,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from importer.errors import ConfigError, ReadError
 from importer.rows import RowError
@@ -44,6 +44,7 @@ __all__ = [
     "RowGuard",
     "RowTooLong",
     "Suspect",
+    "TextLines",
     "UnclosedQuote",
     "check_archive",
     "parse_limits",
@@ -148,6 +149,12 @@ class Suspect(list[Any]):
     are measured cell by cell (a plain `list` from the CSV reader cannot hold one)."""
 
 
+class TextLines(Protocol):
+    """What `LineFeed` reads: a text stream's `readline`."""
+
+    def readline(self, size: int = -1, /) -> str: ...
+
+
 class LineFeed:
     """The lines of a text stream for `csv.reader`, never holding more than `max_row_chars`.
 
@@ -156,7 +163,7 @@ class LineFeed:
     record: a record that grows past the limit over many lines raises ReadError.
     """
 
-    def __init__(self, text: IO[str], *, limits: ReadLimits, name: str) -> None:
+    def __init__(self, text: TextLines, *, limits: ReadLimits, name: str) -> None:
         self._text, self._max, self._name = text, limits.max_row_chars, name
         self._pending = 0
         self.chars = 0  # of the record just finished, after `record_done()`
