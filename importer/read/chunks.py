@@ -9,7 +9,7 @@ by one, as every workbook row is.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import chain
+from itertools import chain, islice
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -100,19 +100,20 @@ def record_chunks(
     guard.check_header(header[1], where=f"sheet {sheet!r}: " if sheet else "")
     columns = Columns(header[1], first_column)
     width = len(header[1])
-    numbers: list[int] = []
-    rows: list[list[Any]] = []
-    errors: dict[int, list[RowError]] = {}
     yielded = False
-    for number, cells in records:
-        _check(number, cells, width, columns, guard, errors, narrow=narrow)
-        numbers.append(number)
-        rows.append(cells)
-        if len(rows) == chunk_size:
-            yield SheetChunk(file, sheet, columns.frame(rows, numbers), errors)
-            numbers, rows, errors, yielded = [], [], {}, True
-    if rows or not yielded:
+    while batch := list(islice(records, chunk_size)):
+        numbers = [number for number, _ in batch]
+        rows = [cells for _, cells in batch]
+        errors: dict[int, list[RowError]] = {}
+        lengths = set(map(len, rows))
+        fits = lengths <= {0, width} if narrow else max(lengths) <= width
+        if not (fits and guard.all_clear(rows)):
+            for number, cells in batch:
+                _check(number, cells, width, columns, guard, errors, narrow=narrow)
         yield SheetChunk(file, sheet, columns.frame(rows, numbers), errors)
+        yielded = True
+    if not yielded:
+        yield SheetChunk(file, sheet, columns.frame([], []), {})
 
 
 def _check(

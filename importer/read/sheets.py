@@ -324,7 +324,7 @@ def _workbook_chunks(
             chunk_size=chunk_size,
             guard=RowGuard(limits, name=name),
         ):
-            for row in chunk.frame.index:
+            for row in chunk.frame.index if facts.refused else ():
                 found = [located(e, chunk, first_column) for e in facts.refused.pop(row, [])]
                 if found:
                     chunk.row_errors.setdefault(row, []).extend(found)
