@@ -194,3 +194,10 @@ def test_a_workbook_needing_a_newer_zip_version_is_a_read_error(tmp_path):
     data[central + 6 : central + 8] = (64).to_bytes(2, "little")  # "version needed": 6.4
     with pytest.raises(ReadError, match=r"broken zip archive: zip file version 6.4"):
         list(rows_from_file(io.BytesIO(bytes(data)), name="v.xlsx", format="xlsx"))
+
+
+def test_every_slow_sign_holds_one_of_the_parts_scanned_first():
+    # A block without any of the parts skips the sign-by-sign scan: a new sign needs its part.
+    from importer.read.limits import _SIGN_PARTS, _SLOW_SIGNS
+
+    assert all(any(part in sign for part in _SIGN_PARTS) for sign in _SLOW_SIGNS)
