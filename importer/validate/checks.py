@@ -5,16 +5,16 @@
 - two rows that look alike (the same request body) under different row keys;
 - a lookup that was not checked (validating offline: see `offline.py`).
 
-`RowChecks` keeps one fingerprint per valid row across the run (8 bytes of SHA-256) in flat
-arrays, not Python objects: about 22 bytes a row (see `_Fingerprints`). It checks a chunk's
-valid rows at once (`warnings_of`): what one row costs is what a run of a million pays.
+`RowChecks` keeps one fingerprint per valid row across the run (8 bytes of SHA-256) in a
+`DigestTable`, not Python objects, spilled to disk past 131,072 rows (see `_Fingerprints`).
+It checks a chunk's valid rows at once (`warnings_of`): what one row costs is what a run of a
+million pays.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from array import array
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from importer.digests import DigestTable
 from importer.rows import SourceRef
 from importer.validate.instants import rows_to_check
 from importer.validate.offline import NOT_CHECKED_ID
@@ -180,73 +181,55 @@ def _heads(bodies: Sequence[dict[str, Any]], prints: Sequence[str | None]) -> np
 
 
 class _Fingerprints:
-    """A set of 64-bit fingerprints with the row each was first seen on, in ~22 bytes a row.
+    """64-bit fingerprints with the row each was first seen on, in flat memory.
 
-    A Python set of ints costs ~100 bytes a row (measured), too much for a million rows. The
-    fingerprints live in sorted numpy arrays, each with the position its row was added at: new
-    ones merge into a small array (O(its size) per batch of rows), which merges into the large
-    one when it holds `_PENDING`; rows and their places stay in insertion-order arrays.
+    A Python set of ints costs ~100 bytes a row (measured), too much for a million rows. Each
+    fingerprint sits in a `DigestTable` (importer/digests.py) beside its first row's number and
+    the place (file and sheet) of that row: sorted NumPy runs, spilled to a private temporary
+    file once a run is full, so a run's memory does not grow with its rows.
     """
 
-    _PENDING = 50_000
-
-    def __init__(self) -> None:
-        self.sorted, self.sorted_at = np.empty(0, np.int64), np.empty(0, np.uint32)
-        self.pending, self.pending_at = np.empty(0, np.int64), np.empty(0, np.uint32)
-        self.rows, self.where = array("q"), array("H")
+    def __init__(self, *, run_size: int | None = None) -> None:
+        sized = {} if run_size is None else {"run_size": run_size}
+        self._table = DigestTable(width=2, **sized)  # payload: (row, place)
         self.places: dict[tuple[str, str | None], int] = {}
+        self._wheres: list[tuple[str, str | None]] = []
 
     def repeats(
         self, fingerprints: npt.NDArray[np.int64], refs: Sequence[SourceRef]
     ) -> dict[int, SourceRef]:
         """Rows in turn: a new fingerprint is kept; the position of one seen before maps to the
         row it was first seen on. The same as asking one row at a time."""
-        distinct, first = np.unique(fingerprints, return_index=True)
-        fresh = np.sort(first[self._find(distinct) < 0])  # rows that bring a new one, in order
-        base = len(self.rows)
+        digests = fingerprints.view(np.uint64)
+        distinct, first, inverse = np.unique(digests, return_index=True, return_inverse=True)
+        found, payload = self._table.lookup(distinct)
+        fresh = np.sort(first[~found])  # rows that bring a new one, in order
         added = refs if len(fresh) == len(refs) else [refs[at] for at in fresh.tolist()]
-        self.rows.extend(map(_ROW, added))
-        sheets = list(map(_SHEET, added))
-        for sheet in dict.fromkeys(sheets):  # each new one takes the next place, in row order
-            self.places.setdefault(sheet, len(self.places))
-        self.where.extend([min(self.places[sheet], 65_535) for sheet in sheets])
-        self._add(fingerprints[fresh], np.arange(base, base + len(fresh), dtype=np.uint32))
+        numbers = np.fromiter(map(_ROW, added), dtype=np.uint64, count=len(added))
+        places = np.fromiter(map(self._place, added), dtype=np.uint64, count=len(added))
+        self._table.add(digests[fresh], np.column_stack((numbers, places)))
         if len(fresh) == len(refs):
             return {}
         seen = np.ones(len(refs), dtype=bool)
         seen[fresh] = False
-        positions = self._find(fingerprints[seen]).tolist()
-        return {
-            at: self._ref(position)
-            for at, position in zip(np.flatnonzero(seen).tolist(), positions, strict=True)
-        }
+        repeats: dict[int, SourceRef] = {}
+        for at in np.flatnonzero(seen).tolist():
+            index = int(inverse[at])
+            if found[index]:
+                row, place = payload[index].tolist()
+                file, sheet = self._wheres[place]
+                repeats[at] = SourceRef(file, sheet, row)
+            else:  # first seen earlier in this same chunk
+                repeats[at] = refs[int(first[index])]
+        return repeats
 
-    def _ref(self, position: int) -> SourceRef:
-        place = self.where[position]
-        file, sheet = next(p for p, i in self.places.items() if i == place)
-        return SourceRef(file, sheet, self.rows[position])
-
-    def _find(self, fingerprints: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Where each fingerprint was added (its position in `rows`), -1 if never."""
-        found = np.full(len(fingerprints), -1, dtype=np.int64)
-        for keys, positions in ((self.sorted, self.sorted_at), (self.pending, self.pending_at)):
-            if len(keys):
-                at = np.minimum(keys.searchsorted(fingerprints), len(keys) - 1)
-                hit = keys[at] == fingerprints
-                found[hit] = positions[at[hit]]
-        return found
-
-    def _add(self, fingerprints: npt.NDArray[np.int64], positions: npt.NDArray[np.uint32]) -> None:
-        order = np.argsort(fingerprints, kind="stable")
-        keys, places = fingerprints[order], positions[order]
-        at = self.pending.searchsorted(keys)
-        self.pending = np.insert(self.pending, at, keys)
-        self.pending_at = np.insert(self.pending_at, at, places)
-        if len(self.pending) >= self._PENDING:
-            at = self.sorted.searchsorted(self.pending)
-            self.sorted = np.insert(self.sorted, at, self.pending)
-            self.sorted_at = np.insert(self.sorted_at, at, self.pending_at)
-            self.pending, self.pending_at = np.empty(0, np.int64), np.empty(0, np.uint32)
+    def _place(self, ref: SourceRef) -> int:
+        where = (ref.file, ref.sheet)
+        place = self.places.get(where)
+        if place is None:
+            place = self.places[where] = len(self._wheres)
+            self._wheres.append(where)
+        return place
 
 
 def _when(value: Any) -> datetime | None:

@@ -126,12 +126,11 @@ rows = st.tuples(refs, st.sampled_from(["k1", "k2", None]), date_bodies, prints)
 @given(st.lists(rows, max_size=12), st.lists(st.integers(1, 5), max_size=6), st.sampled_from(NOWS))
 def test_a_chunk_at_a_time_warns_as_the_rules_do_row_by_row(found, cuts, now):
     checks = RowChecks(lambda field: COLUMNS.get(field, []), now=now, unchecked=False)
+    checks._prints = _Fingerprints(run_size=3)  # spill to disk often
     got, start = [], 0
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_Fingerprints, "_PENDING", 3)  # merge into the large array often
-        for size in [*cuts, len(found)]:
-            got += checks.warnings_of(found[start : start + size], _cell)
-            start += size
+    for size in [*cuts, len(found)]:
+        got += checks.warnings_of(found[start : start + size], _cell)
+        start += size
     expected, firsts = [], {}
     for ref, key, body, fingerprint in found:
         for kind, field, message in _date_rules(body, now):
