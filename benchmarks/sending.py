@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import subprocess
 import tempfile
@@ -17,7 +16,7 @@ from typing import Any
 import httpx
 
 from benchmarks.bench_send import peak_in_window, send_all
-from benchmarks.measure import REPO, python
+from benchmarks.measure import REPO, bytecode_env, python
 from benchmarks.sandbox_process import sandbox_process
 from importer.sandbox import SandboxConfig, running_sandbox
 from importer.send import Credentials, RegisterClient
@@ -150,7 +149,7 @@ def first_request(path: Path, mapping: Path) -> float:
     incident; the run is then interrupted (Ctrl-C)."""
     with running_sandbox(UNLIMITED) as sb, tempfile.TemporaryDirectory() as work:
         env = {
-            **os.environ,
+            **bytecode_env(),
             "ONETRUST_BASE_URL": sb.base_url,
             "ONETRUST_CLIENT_ID": sb.client_id,
             "ONETRUST_CLIENT_SECRET": sb.client_secret,

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
+import gc
 import json
 import os
 import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from functools import cache
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
 
 from importer import __version__
 from importer.console import (
@@ -24,18 +24,15 @@ from importer.console import (
     summary_table,
 )
 from importer.errors import ConfigError, ImporterError, is_storage_error
-from importer.read import check_input, parse_limits
-from importer.report import default_report_dir
-from importer.run import (
-    ExitCode,
-    InvalidLimit,
-    ProgressSink,
-    RunOptions,
-    exit_code_for,
-    read_acknowledged,
-    run_import,
-)
-from importer.send import Credentials
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from importer.run import ProgressSink, RunOptions
+    from importer.send import Credentials
+
+# The stages (pandas, pydantic, httpx, ...) are imported by the commands that use them, so that
+# `--help`, `-h` of a command and `version` start in a fraction of a second.
 
 __all__ = ["app", "main"]
 
@@ -46,13 +43,52 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="Bulk import of incidents from CSV and Excel sheets into the OneTrust Incident Register.",
 )
-out = Console()
-err = Console(stderr=True)
+
+
+@cache
+def _out() -> Console:
+    """stdout's console, made on first use: `--help` never loads rich."""
+    from rich.console import Console
+
+    return Console()
+
+
+@cache
+def _err() -> Console:
+    """stderr's console, made on first use."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+# Set by main(): the command runs in a process of its own. Tests call `app` in theirs, whose
+# objects must never be frozen.
+_OWN_PROCESS = False
+
+
+@contextmanager
+def _startup() -> Iterator[None]:
+    """A command's imports, with the collector paused, then frozen for the rest of the process.
+
+    What they load (pandas, pydantic, ...: ~140,000 objects) lives until exit, yet collections
+    during the imports, the full ones of the run and the one at exit walked it again and again:
+    ~0.4 s CPU of a dry run on the shared 2-core machine (docs/performance.md)."""
+    if not _OWN_PROCESS:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 @contextmanager
 def _one_line_errors(verbose: bool) -> Iterator[None]:
     """`Error: message` plus a hint on one line each; tracebacks only with --verbose."""
+    from importer.run import ExitCode, exit_code_for
+
     try:
         yield
     except ImporterError as exc:
@@ -114,6 +150,8 @@ def _parse_lookups(items: list[str]) -> dict[str, Path]:
 
 
 def _credentials(base_url: str | None) -> Credentials:
+    from importer.send import Credentials
+
     environ = dict(os.environ)
     if base_url:
         environ["ONETRUST_BASE_URL"] = base_url
@@ -260,6 +298,13 @@ def run(
     verbose: VerboseOption = False,
 ) -> None:
     """Import FILES into the register, each row exactly once, and write a report."""
+    with _startup():
+        import asyncio
+
+        from importer.read import parse_limits
+        from importer.report import default_report_dir
+        from importer.run import InvalidLimit, RunOptions, read_acknowledged, run_import
+
     configure_logging(log_format=log_format, verbose=verbose)
     with _one_line_errors(verbose):
         if sandbox and base_url:
@@ -287,8 +332,8 @@ def run(
             acknowledged=read_acknowledged(acknowledged),
             limits=parse_limits(limit or []),
         )
-        interactive = err.is_terminal and log_format == "text"
-        progress: ProgressSink = RichProgress(err) if interactive else LogProgress()
+        interactive = _err().is_terminal and log_format == "text"
+        progress: ProgressSink = RichProgress(_err()) if interactive else LogProgress()
         options.report_dir = default_report_dir(report_dir, mapping.stem)  # created, unique
         with _removed_if_empty(options.report_dir), _register(sandbox, base_url, dry_run, options):
             outcome = asyncio.run(run_import(options, progress))
@@ -298,13 +343,13 @@ def run(
 
 def _print_outcome(summary: dict[str, object], log_format: str, report: str) -> None:
     if log_format == "json":
-        out.print_json(json.dumps(summary))
+        _out().print_json(json.dumps(summary))
         return
-    out.print(summary_table(summary))
+    _out().print(summary_table(summary))
     common = problems_table(summary)
     if common is not None:
-        out.print(common)
-    out.print(f"Report: {report}")
+        _out().print(common)
+    _out().print(f"Report: {report}")
 
 
 @app.command("validate")
@@ -343,6 +388,13 @@ def validate_command(
     verbose: VerboseOption = False,
 ) -> None:
     """Check every row of FILES, send nothing: validation.xlsx, problems.csv, report.html."""
+    with _startup():
+        import asyncio
+
+        from importer.read import parse_limits
+        from importer.report import default_report_dir
+        from importer.run import RunOptions, read_acknowledged, run_import
+
     configure_logging(log_format=log_format, verbose=verbose)
     with _one_line_errors(verbose):
         options = RunOptions(
@@ -360,8 +412,8 @@ def validate_command(
         )
         if online:
             options.credentials = _credentials(base_url)
-        interactive = err.is_terminal and log_format == "text"
-        progress: ProgressSink = RichProgress(err) if interactive else LogProgress()
+        interactive = _err().is_terminal and log_format == "text"
+        progress: ProgressSink = RichProgress(_err()) if interactive else LogProgress()
         options.report_dir = default_report_dir(report_dir, mapping.stem)  # created, unique
         with _removed_if_empty(options.report_dir):
             outcome = asyncio.run(run_import(options, progress))
@@ -387,6 +439,7 @@ def _register(
     """Fill in the options' credentials: a sandbox started here, or the environment's register."""
     if sandbox:
         from importer.sandbox import running_sandbox
+        from importer.send import Credentials
 
         with running_sandbox() as handle:
             options.credentials = Credentials(
@@ -451,7 +504,7 @@ def sandbox_command(
             config=config,
             seed=seed,
             db=db,
-            on_ready=lambda url: err.print(
+            on_ready=lambda url: _err().print(
                 f"Sandbox register listening on {url} (Ctrl-C stops it)"
             ),
         )
@@ -476,6 +529,7 @@ def init_mapping_command(
 ) -> None:
     """Print a draft mapping for FILE: matched columns, date formats, proposed value maps."""
     from importer.draft import draft_mapping
+    from importer.read import check_input
 
     with _one_line_errors(verbose):
         check_input(file)
@@ -487,13 +541,13 @@ def schema_command() -> None:
     """Print the JSON Schema of the mapping file format (for editor autocompletion)."""
     from importer.mapping import mapping_json_schema
 
-    out.print_json(json.dumps(mapping_json_schema()))
+    _out().print_json(json.dumps(mapping_json_schema()))
 
 
 @app.command("version")
 def version_command() -> None:
     """Print the version."""
-    out.print(__version__)
+    _out().print(__version__)
 
 
 # Typer ships its own copy of click; reach its error classes through a public one, which
@@ -504,6 +558,8 @@ _ClickException: type[Exception] = _UsageError.__mro__[1]
 
 def main() -> None:
     """The `incident-import` entry point: usage errors in one line too, exit code 2."""
+    global _OWN_PROCESS
+    _OWN_PROCESS = True
     try:
         code = app(prog_name="incident-import", standalone_mode=False)
     except _ClickException as exc:
@@ -518,5 +574,7 @@ def main() -> None:
                 typer.echo(f"Hint: run '{command} --help'", err=True)
         sys.exit(exc.exit_code)  # type: ignore[attr-defined]
     except typer.Abort:
+        from importer.run import ExitCode
+
         sys.exit(ExitCode.INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)

@@ -8,22 +8,14 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from importer.rows import RowResult, RowStatus
+
+if TYPE_CHECKING:  # rich is imported where it draws: `--help` and JSON logs never need it
+    from rich.console import Console
+    from rich.progress import TaskID
+    from rich.table import Table
 
 __all__ = ["JsonLogFormatter", "LogProgress", "RichProgress", "configure_logging", "summary_table"]
 
@@ -34,6 +26,15 @@ class RichProgress:
     """A progress bar with rate and ETA, for a terminal."""
 
     def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         self._progress = Progress(
             TextColumn("[bold]importing"),
             BarColumn(),
@@ -115,6 +116,9 @@ class LogProgress:
 
 def summary_table(summary: dict[str, Any]) -> Table:
     """The table printed at the end of a run."""
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title="incident-import: " + ("dry run" if summary["dry_run"] else "run"))
     table.add_column("outcome")
     table.add_column("rows", justify="right")
@@ -141,6 +145,9 @@ def problems_table(summary: dict[str, Any]) -> Table | None:
     common = summary.get("problems") or []
     if not common:
         return None
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title="most common problems")
     for name in ("severity", "kind", "field", "count", "example row"):
         table.add_column(name, justify="right" if name == "count" else "left")

@@ -17,6 +17,8 @@ from __future__ import annotations
 __all__ = ["FORMULA_START", "neutralise", "restore", "runs_as_formula"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Text whose first character is none of these is left as is: one set lookup a cell.
+_MAY_NEED_A_QUOTE = frozenset((*FORMULA_START, "'"))
 
 
 def runs_as_formula(text: str) -> bool:
@@ -26,6 +28,8 @@ def runs_as_formula(text: str) -> bool:
 
 def neutralise(text: str) -> str:
     """`text` with a `'` in front if, after any leading quotes, it starts a formula."""
+    if text[:1] not in _MAY_NEED_A_QUOTE:
+        return text
     return "'" + text if text.lstrip("'").startswith(FORMULA_START) else text
 
 

@@ -7,9 +7,11 @@ register validates what it receives (plus the tenant checks only the server can 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from types import GenericAlias
+from typing import Annotated, Any, NotRequired, Required, cast, get_type_hints
 from uuid import UUID
 
 from pydantic import (
@@ -17,8 +19,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
+    TypeAdapter,
+    ValidationError,
     model_validator,
+    with_config,
 )
+from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 __all__ = [
     "AssigneeType",
@@ -32,6 +39,8 @@ __all__ = [
     "NotificationNeeded",
     "SourceType",
     "canonical_uuids",
+    "canonical_uuids_of",
+    "may_be_invalid",
     "parse_api_datetime",
 ]
 
@@ -105,8 +114,26 @@ def canonical_uuids(body: dict[str, Any]) -> dict[str, Any]:
     Text that is no UUID is left as it is, so validation reports it on its row.
     """
     for path in _UUID_PATHS:
-        _rewrite(body, path)
+        if path[0] in body:  # most bodies hold one or two of these fields
+            _rewrite(body, path)
     return body
+
+
+def canonical_uuids_of(bodies: Sequence[dict[str, Any]]) -> None:
+    """`canonical_uuids` of every body, in place; a top-level field column-wise: each distinct
+    text is looked at once, and only the bodies holding a non-canonical one are rewritten."""
+    for path in _UUID_PATHS:
+        head = path[0]
+        holders = [body for body in bodies if head in body]
+        if len(path) > 1:
+            for body in holders:
+                _rewrite(body, path)
+            continue
+        texts = {value for body in holders if isinstance(value := body[head], str)}
+        other = {text for text in texts if not _CANONICAL_UUID.match(text)}
+        for body in holders if other else ():
+            if isinstance(value := body[head], str) and value in other:
+                body[head] = _canonical(value)
 
 
 def _rewrite(node: Any, path: tuple[str, ...]) -> None:
@@ -260,8 +287,6 @@ def required_fields() -> list[str]:
 
 def body_errors(body: dict[str, Any]) -> list[tuple[str, str]]:
     """Validate a create body; return `(dotted field path, message)` per problem, [] if valid."""
-    from pydantic import ValidationError
-
     try:
         IncidentCreateRequest.model_validate(body)
     except ValidationError as exc:
@@ -269,4 +294,56 @@ def body_errors(body: dict[str, Any]) -> list[tuple[str, str]]:
             (".".join(str(p) for p in err["loc"]) or "(body)", err["msg"])
             for err in exc.errors(include_url=False)
         ]
+    return []
+
+
+# A quick first pass over a chunk's bodies, all in pydantic-core: the create model's fields with
+# its two Python-checked types (`ApiDateTime`, `UUID`) narrowed to Rust patterns that accept only
+# text those types accept. A body it passes is valid; one it refuses goes to `body_errors`, which
+# alone says what is wrong (or that nothing is: the patterns leave rare valid forms to it, such
+# as 29 February, fractions past microseconds or non-canonical UUIDs). Deriving the fields from
+# the model keeps every other field's check the model's own.
+_SENT_UTC = (
+    r"^[1-9][0-9]{3}-"
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?Z$"
+)
+_UUID_TEXT = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_NARROWED: list[tuple[Any, Any]] = [
+    (ApiDateTime | None, Annotated[str, Strict(), Field(pattern=_SENT_UTC)] | None),
+    (UUID, Annotated[str, Strict(), Field(pattern=_UUID_TEXT)]),
+]
+_typed_dict: Any = TypedDict  # called with fields built at import, which mypy cannot follow
+
+
+def _quick_check() -> TypeAdapter[list[Any]] | None:
+    model = IncidentCreateRequest
+    decorators = model.__pydantic_decorators__
+    if decorators.model_validators or decorators.field_validators or decorators.validators:
+        return None  # checks the narrowed fields would skip: every body takes `body_errors`
+    fields = {}
+    for name, hint in get_type_hints(model, include_extras=True).items():
+        kept = next((fast for slow, fast in _NARROWED if hint == slow), hint)
+        required = model.model_fields[name].is_required()
+        fields[name] = Required[kept] if required else NotRequired[kept]
+    body = with_config(ConfigDict(extra="forbid"))(_typed_dict("SentBody", fields))
+    return TypeAdapter(cast("type[list[Any]]", GenericAlias(list, (body,))))
+
+
+_QUICK = _quick_check()
+
+
+def may_be_invalid(bodies: Sequence[dict[str, Any]]) -> list[int]:
+    """Positions of the bodies `body_errors` must look at; every other one is valid.
+
+    One pydantic-core call for the whole list, ~10x cheaper a body than `body_errors`.
+    """
+    if _QUICK is None:
+        return list(range(len(bodies)))
+    try:
+        _QUICK.validate_python(bodies)
+    except ValidationError as exc:
+        failed = exc.errors(include_url=False, include_context=False, include_input=False)
+        return sorted({error["loc"][0] for error in failed})  # type: ignore[misc]
     return []

@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = [
     "REDACTED",
+    "Scrubber",
     "redact_command",
     "redact_command_line",
     "scrub_text",
@@ -68,8 +69,32 @@ def scrub_text(text: str, secrets: Sequence[str] = ()) -> str:
     """Replace known secret values, bearer tokens and URL passwords in `text` by `***`."""
     for secret in secrets:
         text = text.replace(secret, REDACTED)
-    text = _BEARER.sub(rf"\g<1>{REDACTED}", text)
-    return _URL_PASSWORD.sub(rf"\g<1>{REDACTED}@", text)
+    # Each pattern only runs on text holding the literal it needs; most text holds neither.
+    # (Under `(?i)` only ASCII letters match the letters of "bearer": a test pins it.)
+    if "bearer" in text.lower():
+        text = _BEARER.sub(rf"\g<1>{REDACTED}", text)
+    if "://" in text and "@" in text:
+        text = _URL_PASSWORD.sub(rf"\g<1>{REDACTED}@", text)
+    return text
+
+
+class Scrubber:
+    """`scrub_text` for one fixed set of secrets, remembering recent texts: a report repeats the
+    same message on many rows (a dry run's adoption note on every row it would create)."""
+
+    def __init__(self, secrets: Sequence[str] = (), *, remember: int = 1024) -> None:
+        self._secrets = tuple(secrets)
+        self._remember = remember
+        self._done: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        done = self._done.get(text)
+        if done is None:
+            done = scrub_text(text, self._secrets)
+            if len(self._done) >= self._remember:
+                self._done.clear()  # bounded: a run of unique messages must not grow memory
+            self._done[text] = done
+        return done
 
 
 def redact_command(

@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # the CLI imports these types for `--help` too: pandas loads with a stage
+    import pandas as pd
 
 __all__ = [
     "MappedChunk",

@@ -25,6 +25,7 @@ TOP_LEVEL = {  # besides __init__
     "__main__",
     "cli",
     "console",
+    "digests",
     "errors",
     "formulas",
     "models",

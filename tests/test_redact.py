@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from importer.ledger import Ledger, body_fingerprint
-from importer.redact import redact_command, redact_command_line, scrub_text
+from importer.redact import Scrubber, redact_command, redact_command_line, scrub_text
 
 OPTION_SECRET = "opt-S3cret-9f8e"
 ENV_SECRET = "env-S3cret-7d6c"
@@ -101,3 +105,37 @@ def test_redact_command_line_keeps_quoting():
 
 def test_scrub_text_replaces_the_longest_secret_whole():
     assert scrub_text("key abcdef", ["abcdef", "abc"]) == "key ***"
+
+
+# scrub_text runs each pattern only on text holding its literal; these prove the skip is exact.
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+")
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@")
+_PIECES = ["Bearer ", "bEaReR\t", "bearer", "BEARER  x", "https://", "://", "ftp://me:", "pw@", "@"]
+_PIECES += ["ab.c-d", " ", ":", "/", "K", "ſ", "İ", "é", "s3cr3t"]
+
+
+def _scrub_every_time(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    text = _BEARER.sub(r"\g<1>***", text)
+    return _URL_PASSWORD.sub(r"\g<1>***@", text)
+
+
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=4)).map("".join))
+def test_scrub_text_skips_a_pattern_only_where_it_could_not_match(text):
+    assert scrub_text(text, ["s3cr3t"]) == _scrub_every_time(text, ["s3cr3t"])
+
+
+@pytest.mark.parametrize("letter", "bear")
+def test_only_ascii_letters_match_the_letters_of_bearer_ignoring_case(letter):
+    """What lets scrub_text look for "bearer" in `text.lower()` before running `_BEARER`."""
+    every_character = "".join(map(chr, range(sys.maxunicode + 1)))
+    found = re.findall(f"(?i){letter}", every_character)
+    assert sorted(found) == sorted({letter, letter.upper()})
+
+
+def test_a_scrubber_scrubs_as_scrub_text_and_remembers_a_bounded_number_of_texts():
+    scrub = Scrubber(["s3cr3t"], remember=3)
+    texts = [f"row {n}: s3cr3t with Bearer abc" for n in range(10)] * 2
+    assert [scrub(t) for t in texts] == [scrub_text(t, ["s3cr3t"]) for t in texts]
+    assert len(scrub._done) <= 3

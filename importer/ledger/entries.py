@@ -107,9 +107,12 @@ def canonical_json(body: dict[str, Any]) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+_TEXT_ONLY = frozenset({str})
+
+
 def body_fingerprint(body: dict[str, Any]) -> str:
     """SHA-256 hex of the body's canonical JSON; a field set to None counts as absent."""
-    if all(type(v) is str for v in body.values()):  # most bodies: flat text, nothing to drop
+    if _TEXT_ONLY.issuperset(map(type, body.values())):  # most bodies: flat text, nothing to drop
         try:
             return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
         except orjson.JSONEncodeError:

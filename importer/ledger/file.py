@@ -13,8 +13,6 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import platformdirs
-
 from importer.errors import ConfigError, LedgerError
 from importer.ledger.stages import STAGES_TABLE
 
@@ -68,6 +66,8 @@ def tenant_origin(base_url: str) -> str:
 
 def default_ledger_path(base_url: str) -> Path:
     """`<user state dir>/ledgers/<host>-<port>.sqlite`: one ledger per tenant."""
+    import platformdirs  # a dry run without a register has no tenant
+
     _, host, port = _host_port(base_url)
     slug = re.sub(r"[^a-z0-9.]+", "-", f"{host}-{port}").strip("-")
     return platformdirs.user_state_path("incident-import") / "ledgers" / f"{slug}.sqlite"

@@ -11,10 +11,6 @@ import unicodedata
 from functools import cache, lru_cache
 from typing import Any
 
-import pycountry
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
-
 from importer.mapping.lookups import Resolution
 from importer.mapping.matching import did_you_mean
 
@@ -32,6 +28,8 @@ def _key(text: str) -> str:
 
 @cache
 def _country_table() -> dict[str, str]:
+    import pycountry  # its tables load only for a mapping that resolves countries
+
     table: dict[str, str] = {}
     for country in pycountry.countries:
         names = [country.name, getattr(country, "official_name", None)]
@@ -51,6 +49,9 @@ def _typo_match(key: str, table: dict[str, str]) -> str | None:
     """The code of the one name within 1 typo (2 for long names) of `key`; never guess codes."""
     if len(key) < 5 or not table:
         return None
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
+
     edits = 1 if len(key) < 9 else 2
     found = process.extract(
         key, list(table), scorer=DamerauLevenshtein.distance, score_cutoff=edits, limit=5
@@ -61,6 +62,8 @@ def _typo_match(key: str, table: dict[str, str]) -> str | None:
 
 @cache
 def _country_names() -> list[str]:
+    import pycountry
+
     return [c.name for c in pycountry.countries]
 
 
@@ -97,10 +100,14 @@ def _state_table(alpha_3: str) -> tuple[dict[str, str], list[str]]:
 
 
 def _alpha_2(alpha_3: str) -> str:
+    import pycountry
+
     return {c.alpha_3: c.alpha_2 for c in pycountry.countries}[alpha_3]
 
 
 def _subdivisions(alpha_2: str) -> list[Any]:
+    import pycountry
+
     return list(pycountry.subdivisions.get(country_code=alpha_2) or [])  # type: ignore[no-untyped-call]
 
 

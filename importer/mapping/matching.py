@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from rapidfuzz import fuzz, process, utils
-
 __all__ = ["closest", "did_you_mean", "expected_one_of"]
 
 _LISTED = 12
@@ -21,6 +19,8 @@ def _scored(
 ) -> list[tuple[str, float]]:
     """WRatio finds candidates (it tolerates prefixes and word order); the plain ratio then
     breaks ties so that 'nam' suggests 'name' before 'incidentTypeName'."""
+    from rapidfuzz import fuzz, process, utils  # only a value that does not match gets here
+
     pool = list(dict.fromkeys(c for c in choices if c))
     if not pool or not value:
         return []

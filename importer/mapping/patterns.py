@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import re2  # type: ignore[import-untyped]
 
 __all__ = ["compile_pattern", "first_group", "matches"]
 
@@ -22,6 +21,8 @@ _MAX_PROGRAM_BYTES = 8 << 20  # RE2's own memory budget for one compiled pattern
 
 def compile_pattern(pattern: str, *, ignore_case: bool = False) -> Any:
     """A compiled RE2 pattern; raises ValueError with RE2's reason when it is not one."""
+    import re2  # type: ignore[import-untyped]  # only a mapping with patterns needs it
+
     options = re2.Options()
     options.log_errors = False  # RE2 would print its own error line on stderr
     options.max_mem = _MAX_PROGRAM_BYTES

@@ -8,13 +8,26 @@ cells right of the header is refused: its cells may have shifted (docs/cells.md)
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from importer.rows import RowError, SheetChunk
 
-__all__ = ["Columns", "column_index", "located", "refuse_narrow", "refuse_wide"]
+__all__ = [
+    "Cells",
+    "Columns",
+    "cell_table",
+    "column_index",
+    "located",
+    "refuse_narrow",
+    "refuse_wide",
+]
+
+Cells = npt.NDArray[np.object_]
 
 
 def located(error: RowError, chunk: SheetChunk, first_column: int) -> RowError:
@@ -93,15 +106,28 @@ class Columns:
         self._header_width = len(self.names)
 
     def frame(self, rows: list[list[Any]], numbers: list[int]) -> pd.DataFrame:
-        width = max(self._header_width, max(map(len, rows), default=0))
+        """Rows of cells → a frame; short rows padded, names added for cells past the header."""
+        width = self.widen(max(map(len, rows), default=0))
+        values = np.array(cell_table(rows, width).T, order="C")
+        return self.table(values, np.asarray(numbers, dtype=np.int64))
+
+    def widen(self, width: int) -> int:
+        """The frame width for rows of up to `width` cells, naming the columns right of the
+        header (`Column F`) that it needs."""
+        width = max(self._header_width, width)
         while len(self.names) < width:
             self._add(self._letter_name(len(self.names)))
-        padded = [row if len(row) == width else row + [None] * (width - len(row)) for row in rows]
+        return width
+
+    def table(self, values: Cells, numbers: npt.NDArray[np.int64]) -> pd.DataFrame:
+        """A frame of `values` (one array row per column, as many as `widen` gave), indexed by
+        row number. Each column's cells side by side, as pandas stores a frame built of rows."""
         return pd.DataFrame(
-            padded,
-            columns=pd.Index(self.names[:width], dtype=object),
+            values.T,
+            columns=pd.Index(self.names[: len(values)], dtype=object),
             index=pd.Index(numbers, dtype="int64", name="row"),
             dtype=object,
+            copy=False,
         )
 
     def _letter_name(self, position: int) -> str:
@@ -123,6 +149,15 @@ class Columns:
         self._taken.add(name)
         self._used.add(name)
         self.names.append(name)
+
+
+def cell_table(rows: list[list[Any]], width: int) -> Cells:
+    """Rows of at most `width` cells → a (rows x width) array, short rows padded with None."""
+    padded = [row if len(row) == width else [*row, *[None] * (width - len(row))] for row in rows]
+    cells: Cells = np.fromiter(
+        chain.from_iterable(padded), dtype=object, count=len(rows) * width
+    ).reshape(len(rows), width)
+    return cells
 
 
 def _column_letters(index: int) -> str:

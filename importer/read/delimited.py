@@ -21,8 +21,6 @@ import re
 from collections.abc import Generator
 from typing import Any, BinaryIO
 
-import charset_normalizer
-
 from importer.errors import ReadError
 from importer.read.limits import (
     DEFAULT_LIMITS,
@@ -31,6 +29,7 @@ from importer.read.limits import (
     ReadLimits,
     RowTooLong,
     Suspect,
+    TextLines,
     UnclosedQuote,
 )
 
@@ -38,8 +37,11 @@ __all__ = [
     "DELIMITERS",
     "Record",
     "csv_records",
+    "csv_text",
     "detect_encoding",
+    "line_records",
     "looks_central_european",
+    "record_cells",
     "sniff_delimiter",
 ]
 
@@ -131,6 +133,8 @@ def _legacy_code_page(sample: bytes) -> str:
         text = None  # a byte cp1252 leaves undefined: likely a multi-byte Asian code page
     if text is not None and _non_ascii_letter_share(text) < _NON_LATIN_SHARE:
         return "cp1250" if looks_central_european(sample) else "cp1252"
+    import charset_normalizer  # only a text no Latin code page reads well gets here
+
     best = charset_normalizer.from_bytes(sample).best()
     if best is not None and best.encoding in _NON_LATIN_CODE_PAGES:
         return best.encoding
@@ -203,7 +207,20 @@ def csv_records(
     """Every record of the CSV text in `fp`, numbered as a spreadsheet numbers rows; empty lines
     are skipped (their numbers are not reused) and trailing empty cells dropped. A line longer
     than `limits.max_row_chars` is yielded as `[RowTooLong(chars)]`, never split into cells.
-    `encoding` (a Python codec name) overrides detection; an unknown one is a ReadError."""
+    `encoding` (a Python codec name) overrides detection; an unknown one is a ReadError.
+
+    Line by line: `importer.read.blocks.csv_blocks` gives the same records a block at a time."""
+    text, delimiter = csv_text(fp, name=name, limits=limits, encoding=encoding)
+    try:
+        yield from line_records(text, delimiter, name=name, limits=limits)
+    finally:
+        text.detach()  # the caller owns fp: a TextIOWrapper would close it when collected
+
+
+def csv_text(
+    fp: BinaryIO, *, name: str, limits: ReadLimits, encoding: str | None
+) -> tuple[io.TextIOWrapper, str]:
+    """The text of `fp` past an Excel `sep=` line, and its delimiter; detach the text when done."""
     sample = fp.read(_SAMPLE_BYTES)
     encoding = (
         _given(_checked_codec(encoding, name), sample) if encoding else detect_encoding(sample)
@@ -216,43 +233,60 @@ def csv_records(
     text = io.TextIOWrapper(stream, encoding=encoding, errors=_FALLBACK, newline="")
     if sep_line:
         text.readline()  # Excel hides this line: the header stays row 1
-    feed = LineFeed(text, limits=limits, name=name)
     # The limit is process-wide; a cell up to a whole line is read, the row guard judges it.
     csv.field_size_limit(max(csv.field_size_limit(), limits.max_row_chars))
+    return text, delimiter
+
+
+def line_records(
+    text: TextLines,
+    delimiter: str,
+    *,
+    name: str,
+    limits: ReadLimits,
+    after: int = 0,
+    width: int | None = None,
+) -> Generator[Record, None, None]:
+    """The records of `text` as `csv_records` numbers them, `after` records already read from
+    its file (`width`: the header's width, if a record with a cell was among them)."""
+    feed = LineFeed(text, limits=limits, name=name)
+    reader = csv.reader(feed, delimiter=delimiter)
+    number, line = after, 0
     try:
-        reader = csv.reader(feed, delimiter=delimiter)
-        number = line = 0
-        width: int | None = None
-        try:
-            for number, record in enumerate(reader, start=1):
-                cut = feed.record_done()
-                if feed.eof:  # the reader needed more than the file had: a quote never closed
-                    yield number, Suspect([UnclosedQuote(reader.line_num - line - 1)])
-                    break
-                line = reader.line_num
-                if feed.took_nul():  # past the sample (a NUL in it refuses the file)
-                    yield number, Suspect([NulByte()])
-                    continue
-                if cut is not None:
-                    yield number, Suspect([RowTooLong(cut)])
-                    continue
-                cells: list[Any] = [cell or None for cell in record]
-                if feed.chars > limits.max_cell_chars:  # only then can one cell be too long
-                    cells = Suspect(cells)
-                # Trailing empty cells go, but never below the header's width: a row with
-                # fewer cells than the header is told apart (its cells may have shifted left).
-                while cells and cells[-1] is None and (width is None or len(cells) > width):
-                    cells.pop()
-                if cells and cells[-1] is None and not any(cells):
-                    cells = []
-                if record:  # a row of only delimiters is a blank row, reported as skipped
-                    if width is None and cells:
-                        width = len(cells)  # the header: the first record with a cell
-                    yield number, cells
-        except csv.Error as exc:
-            raise ReadError(f"row {number + 1}: not valid CSV ({exc})", path=name) from exc
-    finally:
-        text.detach()  # the caller owns fp: a TextIOWrapper would close it when collected
+        for number, record in enumerate(reader, start=after + 1):
+            cut = feed.record_done()
+            if feed.eof:  # the reader needed more than the file had: a quote never closed
+                yield number, Suspect([UnclosedQuote(reader.line_num - line - 1)])
+                break
+            line = reader.line_num
+            if feed.took_nul():  # past the sample (a NUL in it refuses the file)
+                yield number, Suspect([NulByte()])
+                continue
+            if cut is not None:
+                yield number, Suspect([RowTooLong(cut)])
+                continue
+            cells = record_cells(record, feed.chars, width, limits.max_cell_chars)
+            if record:  # a row of only delimiters is a blank row, reported as skipped
+                if width is None and cells:
+                    width = len(cells)  # the header: the first record with a cell
+                yield number, cells
+    except csv.Error as exc:
+        raise ReadError(f"row {number + 1}: not valid CSV ({exc})", path=name) from exc
+
+
+def record_cells(record: list[str], chars: int, width: int | None, longest: int) -> list[Any]:
+    """The cells of a record of `chars` characters: empty ones None, `Suspect` when one cell may
+    be longer than `longest`, trailing empty ones dropped down to `width`, `[]` if all empty."""
+    cells: list[Any] = [cell or None for cell in record]
+    if chars > longest:  # only then can one cell be too long
+        cells = Suspect(cells)
+    # Trailing empty cells go, but never below the header's width: a row with
+    # fewer cells than the header is told apart (its cells may have shifted left).
+    while cells and cells[-1] is None and (width is None or len(cells) > width):
+        cells.pop()
+    if cells and cells[-1] is None and not any(cells):
+        cells = []
+    return cells
 
 
 def _given(encoding: str, sample: bytes) -> str:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, Literal, TypeVar
 
 from python_calamine import (
     CalamineError,
@@ -41,10 +41,10 @@ from python_calamine import (
 )
 
 from importer.errors import ReadError
-from importer.read.columns import Columns, located, refuse_narrow, refuse_wide
-from importer.read.delimited import csv_records, detect_encoding, sniff_delimiter
+from importer.read.chunks import csv_chunks, first_filled, record_chunks
+from importer.read.columns import Columns, located
+from importer.read.delimited import detect_encoding, sniff_delimiter
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits, RowGuard
-from importer.read.restore import is_failed_rows_header, restored, restored_header
 from importer.read.workbook import (
     OLE2_MAGIC,
     ZIP_MAGIC,
@@ -55,8 +55,10 @@ from importer.read.workbook import (
     sheet_records,
     worksheet_names,
 )
-from importer.read.xlsx_parts import WorkbookParts, workbook_parts
-from importer.rows import RowError, SheetChunk
+from importer.rows import SheetChunk
+
+if TYPE_CHECKING:  # the zip parts and their XML parser load with the first workbook
+    from importer.read.xlsx_parts import WorkbookParts
 
 __all__ = [
     "Format",
@@ -81,7 +83,6 @@ _SUFFIXES: dict[str, Format] = {
     ".xlsm": "xlsx",
 }
 _FOREIGN = (OSError, UnicodeError, csv.Error, CalamineError)
-_Record = tuple[int, list[Any]]
 _T = TypeVar("_T")
 
 
@@ -121,7 +122,7 @@ def rows_from_file(
     _check_chunk_size(chunk_size)
     if format == "xlsx":
         return _translated(_fp_workbook_chunks(fp, name, sheets, chunk_size, limits), name)
-    return _translated(_csv_chunks(fp, name, chunk_size, limits, encoding), name)
+    return _translated(csv_chunks(fp, name, chunk_size, limits, encoding), name)
 
 
 def file_format(path: Path) -> Format:
@@ -163,7 +164,7 @@ def _sheet_headers(
             if sheet in skip or (sheets is None and is_hidden(workbook, sheet)):
                 continue  # a hidden sheet read without being named: its rows are only reported
             first_column, records = sheet_records(workbook, sheet, SheetFacts())
-            header = _first_filled(records)
+            header = first_filled(records)
             if header is not None:
                 RowGuard(limits, name=name).check_header(header[1], where=f"sheet {sheet!r}: ")
                 yield sheet, Columns(header[1], first_column).names
@@ -281,17 +282,21 @@ def _path_chunks(
     encoding: str | None = None,
 ) -> Iterator[SheetChunk]:
     if file_format == "xlsx":
+        from importer.read.xlsx_parts import workbook_parts
+
         with open_workbook(path, name=name, limits=limits) as workbook:
             parts = workbook_parts(path)
             yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)
     else:
         with path.open("rb") as fp:
-            yield from _csv_chunks(fp, name, chunk_size, limits, encoding)
+            yield from csv_chunks(fp, name, chunk_size, limits, encoding)
 
 
 def _fp_workbook_chunks(
     fp: BinaryIO, name: str, sheets: Sequence[str] | None, chunk_size: int, limits: ReadLimits
 ) -> Iterator[SheetChunk]:
+    from importer.read.xlsx_parts import workbook_parts
+
     with open_workbook(fp, name=name, limits=limits) as workbook:
         parts = workbook_parts(fp)
         yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)
@@ -310,13 +315,13 @@ def _workbook_chunks(
         facts = SheetFacts(empty_formulas=parts.empty_formulas(sheet))
         facts.formulas_beyond = parts.beyond.get(sheet)
         first_column, records = sheet_records(workbook, sheet, facts)
-        header = _first_filled(records)
+        header = first_filled(records)
         if header is None:
             if sheets is not None:
                 raise ReadError(f"sheet {sheet!r} is empty: no header row", path=name)
             continue
         any_header = True
-        for chunk in _chunks(
+        for chunk in record_chunks(
             header,
             records,
             file=name,
@@ -325,7 +330,7 @@ def _workbook_chunks(
             chunk_size=chunk_size,
             guard=RowGuard(limits, name=name),
         ):
-            for row in chunk.frame.index:
+            for row in chunk.frame.index if facts.refused else ():
                 found = [located(e, chunk, first_column) for e in facts.refused.pop(row, [])]
                 if found:
                     chunk.row_errors.setdefault(row, []).extend(found)
@@ -335,77 +340,3 @@ def _workbook_chunks(
             yield chunk
     if not any_header:
         raise ReadError("every sheet of the workbook is empty: no header row", path=name)
-
-
-def _csv_chunks(
-    fp: BinaryIO,
-    name: str,
-    chunk_size: int,
-    limits: ReadLimits = DEFAULT_LIMITS,
-    encoding: str | None = None,
-) -> Iterator[SheetChunk]:
-    raw = csv_records(fp, name=name, limits=limits, encoding=encoding)
-    records: Iterator[_Record] = raw
-    try:  # close it before the caller closes fp: its cleanup needs the file open
-        header = _first_filled(records)
-        if header is None:
-            raise ReadError("empty file: no header row", path=name)
-        if is_failed_rows_header(header[1]):  # a report of ours: undo its formula escaping
-            header, records = restored_header(header), restored(records)
-        guard = RowGuard(limits, name=name, csv=True)
-        yield from _chunks(
-            header,
-            records,
-            file=name,
-            sheet=None,
-            first_column=0,
-            chunk_size=chunk_size,
-            guard=guard,
-            narrow=True,
-        )
-    finally:
-        raw.close()
-
-
-def _first_filled(records: Iterator[_Record]) -> _Record | None:
-    """The header: the first record with a non-blank cell (blank rows above it are not data)."""
-    for record in records:
-        if not all(cell is None or (type(cell) is str and cell.isspace()) for cell in record[1]):
-            return record
-    return None
-
-
-def _chunks(
-    header: _Record,
-    records: Iterator[_Record],
-    *,
-    file: str,
-    sheet: str | None,
-    first_column: int,
-    chunk_size: int,
-    guard: RowGuard,
-    narrow: bool = False,
-) -> Iterator[SheetChunk]:
-    """`narrow`: refuse rows with fewer cells than the header (CSV: a workbook row simply does
-    not store its empty trailing cells)."""
-    guard.check_header(header[1], where=f"sheet {sheet!r}: " if sheet else "")
-    columns = Columns(header[1], first_column)
-    width = len(header[1])
-    numbers: list[int] = []
-    rows: list[list[Any]] = []
-    errors: dict[int, list[RowError]] = {}
-    yielded = False
-    for number, cells in records:
-        if problems := guard.check_row(cells, columns.names):
-            errors[number] = problems
-        elif len(cells) > width:
-            refuse_wide(number, cells, width, columns, errors)
-        elif narrow and cells and len(cells) < width:
-            refuse_narrow(number, cells, width, columns, errors)
-        numbers.append(number)
-        rows.append(cells)
-        if len(rows) == chunk_size:
-            yield SheetChunk(file, sheet, columns.frame(rows, numbers), errors)
-            numbers, rows, errors, yielded = [], [], {}, True
-    if rows or not yielded:
-        yield SheetChunk(file, sheet, columns.frame(rows, numbers), errors)

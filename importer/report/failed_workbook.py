@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
-
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from importer.rows import SheetChunk
+
+if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
 __all__ = ["FailedWorkbook"]
 
@@ -36,17 +36,22 @@ class FailedWorkbook:
             "strings_to_numbers": False,
             "strings_to_urls": False,
         }
+        import xlsxwriter  # made for the first failed row of a workbook: CSV runs never load it
+
         self.book = xlsxwriter.Workbook(str(path), options)
         self.dates: Format = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self.bold: Format = self.book.add_format({"bold": True})
         self.sheets: dict[tuple[str, str | None], tuple[Worksheet, list[int]]] = {}
         self.names: set[str] = set()
 
-    def write(self, chunk: SheetChunk, row: int, problem: str) -> None:
-        """Append source row `row` of `chunk` with its row number and problem text."""
+    def write(
+        self, chunk: SheetChunk, row: int, problem: str, stored: list[Any] | None = None
+    ) -> None:
+        """Append source row `row` of `chunk` with its row number and problem text; `stored`:
+        the row's cells if the caller has them (see `failed_rows.RowCells`)."""
         ws, last = self._sheet(chunk.file, chunk.sheet, list(map(str, chunk.frame.columns)))
         last[0] += 1
-        values = list(chunk.frame.loc[row])
+        values = stored if stored is not None else list(chunk.frame.loc[row])
         for col, value in enumerate(values):
             self._cell(ws, last[0], col, value)
         ws.write_number(last[0], len(values), row)

@@ -14,22 +14,48 @@ from typing import IO
 
 from importer.errors import ConfigError
 
-__all__ = ["FILE_MODE", "FOLDER_MODE", "create_report_dir", "open_private", "write_private"]
+__all__ = [
+    "FILE_MODE",
+    "FOLDER_MODE",
+    "create_report_dir",
+    "open_private",
+    "open_private_binary",
+    "write_private",
+]
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 _MAX_TRIES = 1000
 
 
-def open_private(path: Path, *, newline: str | None = None) -> IO[str]:
+def open_private(path: Path, *, newline: str | None = None, buffering: int = -1) -> IO[str]:
     """Open `path` for writing UTF-8 text, created (or truncated) with mode 0600."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    fd = _create_private(path)
     try:
-        os.fchmod(fd, FILE_MODE)  # a file that existed keeps its mode through O_CREAT
-        return open(fd, "w", encoding="utf-8", newline=newline)
+        return open(fd, "w", buffering, encoding="utf-8", newline=newline)
     except BaseException:
         os.close(fd)
         raise
+
+
+def open_private_binary(path: Path, *, buffering: int = -1) -> IO[bytes]:
+    """`open_private` for bytes (JSON lines that orjson already encoded as UTF-8)."""
+    fd = _create_private(path)
+    try:
+        return open(fd, "wb", buffering)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _create_private(path: Path) -> int:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)  # a file that existed keeps its mode through O_CREAT
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def write_private(path: Path, text: str) -> None:

@@ -15,23 +15,27 @@ the last finished chunk, and memory stays flat whatever the file size.
 
 from __future__ import annotations
 
-import csv
 import json
-import re
+import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import orjson
-import pandas as pd
 
 from importer.formulas import neutralise
-from importer.mapping import cell_text, serial_text
-from importer.redact import scrub_text
-from importer.report.failed_workbook import FailedWorkbook
-from importer.report.files import FOLDER_MODE, create_report_dir, open_private, write_private
+from importer.redact import Scrubber
+from importer.report.csv_lines import CsvLines
+from importer.report.failed_rows import ChunkFailures, FailedRows
+from importer.report.files import (
+    FOLDER_MODE,
+    create_report_dir,
+    open_private,
+    open_private_binary,
+    write_private,
+)
 from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
 
 __all__ = ["RESULT_COLUMNS", "ReportWriter", "default_report_dir", "safe_cell"]
@@ -56,6 +60,11 @@ NEEDS_A_PERSON = {
     RowStatus.UNKNOWN,
     RowStatus.STAGE_NOT_REACHED,
 }
+_BY_ROW = operator.attrgetter("source.row")
+_STATUS_TEXT = {status: status.value for status in RowStatus}  # `.value` is slow on an enum
+# results.csv and would_send.jsonl take a line a row: a few large writes a chunk, not hundreds.
+_BUFFER = 1 << 20
+_JSON_LINE = orjson.OPT_APPEND_NEWLINE
 
 
 def safe_cell(text: str) -> str:
@@ -63,28 +72,6 @@ def safe_cell(text: str) -> str:
     reversibly: every text cell of every CSV or workbook the tool writes goes through here, and
     the reader undoes it in `failed_rows` files (see `importer.formulas`)."""
     return neutralise(text)
-
-
-def _safe_value(value: Any) -> Any:
-    """A source cell for a CSV, as the mapping reads it so that the file re-imports with the same
-    mapping (`true`, `2024-03-02T09:15:00`, `7.5`; not Python's `True`): numbers as Excel shows
-    them (never formulas), text neutralised."""
-    if value is None:
-        return ""
-    if type(value) in (int, float):
-        return cell_text(value) or ""
-    text = value if isinstance(value, str) else cell_text(value) or ""  # "  " stays "  "
-    return neutralise(text)
-
-
-def _serial_value(value: Any, date1904: bool) -> Any:
-    """A cell of a column the mapping reads as Excel serial dates: a number is written as the
-    date it was read as (`2023-03-15`), because text is never a serial on re-import."""
-    if type(value) in (int, float):
-        text = serial_text(value, date1904)
-        if text is not None:
-            return text
-    return _safe_value(value)
 
 
 def default_report_dir(base: Path, mapping_name: str, *, now: datetime | None = None) -> Path:
@@ -106,21 +93,19 @@ class ReportWriter:
         """`serial_headers`: a sheet header → the columns whose number cells the mapping reads
         as Excel serial dates; failed rows write those as the date read, not the number."""
         self.folder = folder
-        self._serial_headers = serial_headers
-        self._secrets = list(secrets)
+        # A message repeats on many rows (a dry run's adoption note on each row it would create).
+        self._scrub = Scrubber(secrets)
         folder.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
         self.counts: Counter[RowStatus] = Counter()
-        self._results_fp = open_private(folder / "results.csv", newline="")
-        self._results = csv.writer(self._results_fp)
+        self._results_fp = open_private(folder / "results.csv", newline="", buffering=_BUFFER)
+        self._results = CsvLines(self._results_fp)
         self._results.writerow(RESULT_COLUMNS)
-        self._failed: dict[tuple[str, ...], tuple[IO[str], Any, set[str]]] = {}
-        self.failed_files: list[Path] = []
+        self._failed = FailedRows(folder, serial_headers)
         self.reconciled = 0
         self.stages: Counter[str] = Counter()  # stage → rows whose incident is in it
         self._clock = _Rfc3339()
         self._closed = False
-        self._bodies_fp: IO[str] | None = None
-        self._failed_book: FailedWorkbook | None = None  # workbook sources: failed_rows.xlsx
+        self._bodies_fp: IO[bytes] | None = None
         # Every workbook sheet read, with its header: failed_rows.xlsx gets them all (see close).
         self._sheets_read: dict[tuple[str, str], list[str]] = {}
 
@@ -128,75 +113,63 @@ class ReportWriter:
     def results_path(self) -> Path:
         return self.folder / "results.csv"
 
+    @property
+    def failed_files(self) -> list[Path]:
+        """The failed rows files written so far, in the order they were created."""
+        return self._failed.paths
+
     def write_chunk(self, chunk: SheetChunk, results: list[RowResult]) -> None:
         """Write the results of one chunk (in row order) and its failed rows."""
         if chunk.sheet is not None:
             where = (chunk.file, chunk.sheet)
             self._sheets_read.setdefault(where, [str(c) for c in chunk.frame.columns])
-        for result in sorted(results, key=lambda r: r.source.row):
-            self.counts[result.status] += 1
+        counts, stages, line, lines = self.counts, self.stages, self._result_line, self._results
+        failed: ChunkFailures | None = None
+        for result in sorted(results, key=_BY_ROW):
+            counts[result.status] += 1
             self.reconciled += result.reconciled
             if result.stage:
-                self.stages[result.stage] += 1
-            self._results.writerow(self._result_line(result))
+                stages[result.stage] += 1
+            lines.writerow(line(result))
             if result.status in NEEDS_A_PERSON:
-                self._write_failed(chunk, result)
+                if failed is None:
+                    failed = self._failed.of(chunk)
+                failed.write(result, self._scrub(_message(result)))
         self._results_fp.flush()
+        if self._bodies_fp is not None:  # the chunk's bodies were written before its results
+            self._bodies_fp.flush()
 
-    def _result_line(self, r: RowResult) -> list[Any]:
+    def _result_line(self, r: RowResult) -> list[str]:
+        # All text, so that CsvLines can join it (csv writes a number as its str: same line);
+        # an empty cell needs no neutralising.
+        source = r.source
         return [
-            safe_cell(r.source.file),
-            safe_cell(r.source.sheet or ""),
-            r.source.row,
-            safe_cell(r.key or ""),
-            r.status.value,
-            safe_cell(r.incident_id or ""),
-            r.http_status or "",
-            r.attempts,
-            safe_cell(scrub_text(r.message, self._secrets)) if r.errors or r.note else "",
-            safe_cell(r.stage or ""),
+            neutralise(source.file),
+            neutralise(source.sheet) if source.sheet else "",
+            str(source.row),
+            neutralise(r.key) if r.key else "",
+            _STATUS_TEXT[r.status],
+            neutralise(r.incident_id) if r.incident_id else "",
+            str(r.http_status) if r.http_status else "",
+            str(r.attempts),
+            neutralise(self._scrub(_message(r))) if r.errors or r.note else "",
+            neutralise(r.stage) if r.stage else "",
             self._clock.rfc3339(r.decided_at),
         ]
-
-    def _write_failed(self, chunk: SheetChunk, result: RowResult) -> None:
-        columns = tuple(map(str, chunk.frame.columns))
-        source = (*columns, "import_sheet" if chunk.sheet else "")
-        if source not in self._failed:
-            path = self.folder / _failed_name(len(self._failed), chunk)
-            fp = open_private(path, newline="")
-            writer = csv.writer(fp)
-            ours = ["import_sheet"] if chunk.sheet else []
-            names = [*(safe_cell(str(c)) for c in chunk.frame.columns), *ours]
-            writer.writerow([*names, "import_row", "import_error"])
-            serials = self._serial_headers(list(columns)) if self._serial_headers else set()
-            self._failed[source] = (fp, writer, serials)
-            self.failed_files.append(path)
-        _, writer, serials = self._failed[source]
-        values = cast("pd.Series[Any]", chunk.frame.loc[result.source.row])
-        cells = [
-            _serial_value(v, chunk.date1904) if name in serials else _safe_value(v)
-            for name, v in zip(columns, values.to_list(), strict=True)
-        ]
-        message = scrub_text(result.message, self._secrets)
-        # Files and sheets with the same header share this file: say where the row came from.
-        where = Path(chunk.file).name + (f" [sheet {chunk.sheet}]" if chunk.sheet else "")
-        problem = f"{where} row {result.source.row}: {result.status.value}: {message}"
-        sheet = [safe_cell(chunk.sheet)] if chunk.sheet else []
-        writer.writerow([*cells, *sheet, result.source.row, safe_cell(problem)])
-        if chunk.sheet is not None:
-            if self._failed_book is None:
-                self._failed_book = FailedWorkbook(self.folder / "failed_rows.xlsx")
-                self.failed_files.append(self._failed_book.path)
-            self._failed_book.write(chunk, result.source.row, problem)
 
     def write_would_send(self, source: SourceRef, key: str, body: dict[str, Any]) -> None:
         """Dry runs: record the exact body a row would be sent with, one JSON object a line."""
         if self._bodies_fp is None:
-            self._bodies_fp = open_private(self.folder / "would_send.jsonl")
-        line = {"file": source.file, "sheet": source.sheet, "row": source.row, "key": key}
-        self._bodies_fp.write(
-            orjson.dumps({**line, "body": body}, option=orjson.OPT_APPEND_NEWLINE).decode()
-        )
+            path = self.folder / "would_send.jsonl"
+            self._bodies_fp = open_private_binary(path, buffering=_BUFFER)
+        line = {
+            "file": source.file,
+            "sheet": source.sheet,
+            "row": source.row,
+            "key": key,
+            "body": body,
+        }
+        self._bodies_fp.write(orjson.dumps(line, option=_JSON_LINE))
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.folder / "summary.json"
@@ -209,14 +182,13 @@ class ReportWriter:
             return
         self._closed = True
         self._results_fp.close()
-        for fp, _, _ in self._failed.values():
-            fp.close()
+        self._failed.close()
         if self._bodies_fp is not None:
             self._bodies_fp.close()
-        if self._failed_book is not None:
+        if self._failed.book is not None:
             for (file, sheet), columns in self._sheets_read.items():
-                self._failed_book.add_sheet(file, sheet, columns)  # those without failed rows
-            self._failed_book.close()
+                self._failed.book.add_sheet(file, sheet, columns)  # those without failed rows
+            self._failed.book.close()
 
     def __enter__(self) -> ReportWriter:
         return self
@@ -225,25 +197,29 @@ class ReportWriter:
         self.close()
 
 
+def _message(r: RowResult) -> str:
+    """`r.message`, without building a list for the common row that carries only a note."""
+    return r.message if r.errors else r.note
+
+
 class _Rfc3339:
-    """Epoch seconds → `2026-11-30T00:33:41.597Z`; the date part is formatted once a second,
-    since a million rows must not pay for a million `datetime` objects."""
+    """Epoch seconds → `2026-11-30T00:33:41.597Z`; the date part is formatted once a second
+    and a whole stamp once a millisecond, since rows decided together share it, and a million
+    rows must not pay for a million `datetime` objects."""
 
     def __init__(self) -> None:
         self._second = -1
         self._prefix = ""
+        self._millis: int | None = None
+        self._stamp = ""
 
     def rfc3339(self, moment: float) -> str:
         millis = int(moment * 1000)
+        if millis == self._millis:
+            return self._stamp
         second, milli = divmod(millis, 1000)
         if second != self._second:
             self._second = second
             self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        return f"{self._prefix}.{milli:03d}Z"
-
-
-def _failed_name(index: int, chunk: SheetChunk) -> str:
-    if index == 0:
-        return "failed_rows.csv"
-    label = Path(chunk.file).stem + (f"-{chunk.sheet}" if chunk.sheet else "")
-    return f"failed_rows-{re.sub(r'[^A-Za-z0-9_.-]+', '_', label)}.csv"
+        self._millis, self._stamp = millis, f"{self._prefix}.{milli:03d}Z"
+        return self._stamp

@@ -15,15 +15,16 @@ import csv
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from importer.redact import scrub_text
 from importer.report.files import open_private
-from importer.report.html import FailingRow, write_html
 from importer.report.results import safe_cell
-from importer.report.workbook import ValidationWorkbook
 from importer.rows import RowResult, RowStatus, SheetChunk
 from importer.validate import Problem, ProblemTally, Severity
+
+if TYPE_CHECKING:  # the page and the workbook load with a validation report: `run` never needs them
+    from importer.report.html import FailingRow
 
 __all__ = ["PROBLEM_COLUMNS", "ValidationReport"]
 
@@ -53,6 +54,8 @@ class ValidationReport:
         self._csv_fp = open_private(folder / "problems.csv", newline="")
         self._csv = csv.writer(self._csv_fp)
         self._csv.writerow(PROBLEM_COLUMNS)
+        from importer.report.workbook import ValidationWorkbook
+
         self.workbook = ValidationWorkbook(folder / "validation.xlsx")
         self.tally = ProblemTally()
         self.failing: list[FailingRow] = []
@@ -76,6 +79,8 @@ class ValidationReport:
         self._remember(results, problems)
 
     def _remember(self, results: list[RowResult], problems: list[Problem]) -> None:
+        from importer.report.html import FailingRow
+
         by_row: dict[int, list[Problem]] = {}
         for problem in problems:
             by_row.setdefault(problem.source.row, []).append(problem)
@@ -129,6 +134,8 @@ class ValidationReport:
         """Finish `validation.xlsx` and write `report.html` from the run's summary."""
         self._csv_fp.close()
         self.workbook.close(summary.get("counts", {}), self.tally.counts)
+        from importer.report.html import write_html
+
         write_html(
             self.folder / "report.html",
             summary=summary,

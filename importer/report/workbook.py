@@ -16,16 +16,16 @@ import re
 from collections import Counter
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
-
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from importer.models import field_names
 from importer.report.results import safe_cell
 from importer.rows import RowResult, SheetChunk
 from importer.validate import Problem, Severity
+
+if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
 __all__ = ["FILLS", "ValidationWorkbook"]
 
@@ -67,6 +67,8 @@ class ValidationWorkbook:
     """Streams chunks into `validation.xlsx`; `close(counts, tally)` adds the summary sheets."""
 
     def __init__(self, path: Path) -> None:
+        import xlsxwriter  # only `validate` writes this workbook
+
         self.path = path
         self.book = xlsxwriter.Workbook(
             str(path),

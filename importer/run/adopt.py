@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from importer.errors import SendError
 from importer.ledger import Ledger, find_matching
 from importer.rows import RowError, RowResult, RowStatus, SourceRef
-from importer.send import RegisterClient
+
+if TYPE_CHECKING:
+    from importer.send import RegisterClient
 
 __all__ = ["Job", "adopt_existing", "adoption_mode", "mapping_identity"]
 

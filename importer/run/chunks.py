@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum, auto
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from importer import __version__
 from importer.errors import (
@@ -37,8 +37,10 @@ from importer.run.seen import KeysSeen
 from importer.run.settle import SettleWindow
 from importer.run.stages import StageMover, interrupted_move, preview_stage
 from importer.run.validation import Acknowledged, ProblemCollector
-from importer.send import RegisterClient
 from importer.validate import changed_fields, validate_chunk
+
+if TYPE_CHECKING:
+    from importer.send import RegisterClient
 
 __all__ = [
     "Action",

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from importer.errors import (
     AmbiguousSendError,
@@ -28,7 +28,9 @@ from importer.ledger import EntryState, Ledger, LedgerEntry, find_created, looka
 from importer.rows import RowError, RowResult, RowStatus
 from importer.run.adopt import Job, adopt_existing
 from importer.run.settle import SettleWindow, search_finds_known_incident, settled_search
-from importer.send import RegisterClient
+
+if TYPE_CHECKING:
+    from importer.send import RegisterClient
 
 __all__ = ["Deliverer", "Job", "update_body"]
 

@@ -14,13 +14,16 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from importer.errors import SendError
 from importer.ledger import EntryState, Ledger, find_matching
 from importer.report import ReportWriter, write_duplicates
 from importer.rows import RowStatus, SourceRef
 from importer.run.deliver import CLOCK_SKEW, Deliverer, Suspect
-from importer.send import RegisterClient
+
+if TYPE_CHECKING:
+    from importer.send import RegisterClient
 
 __all__ = ["LateCopy", "after_the_last_chunk", "find_late_copies"]
 

@@ -29,6 +29,8 @@ def held_by_old_keys(
 ) -> tuple[list[Job], list[RowResult]]:
     """(jobs to go on with, `invalid` results for the rows held back); `store` is the ledger or
     a dry run's read-only view of it (None: nothing to compare with)."""
+    if store is None:  # nothing to compare with: skip the per-key text work
+        return jobs, []
     prefix = f"{mapping_name}:"
     old = {
         job.key: prefix + legacy_key_text(job.key[len(prefix) :])
@@ -36,7 +38,7 @@ def held_by_old_keys(
         if job.key.startswith(prefix) and not job.key.startswith(prefix + "sha256:")
     }
     old = {key: legacy for key, legacy in old.items() if legacy != key}
-    if store is None or not old:
+    if not old:
         return jobs, []
     known = store.get_many(old)
     found = store.get_many(v for k, v in old.items() if k not in known)

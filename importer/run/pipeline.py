@@ -16,7 +16,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from importer import __version__
@@ -37,8 +37,10 @@ from importer.run.validation import (
     ProblemCollector,
     problem_rows,
 )
-from importer.send import Credentials, RegisterClient
 from importer.validate import UncheckedLookups, unchecked_lookups
+
+if TYPE_CHECKING:
+    from importer.send import Credentials, RegisterClient
 
 __all__ = [
     "ExitCode",
@@ -153,6 +155,8 @@ async def _run(
     async with AsyncExitStack() as stack:
         client = None
         if options.credentials is not None:
+            from importer.send import RegisterClient  # httpx: a dry run without a register skips it
+
             client = RegisterClient(
                 options.credentials,
                 rate_per_minute=options.rate_per_minute,

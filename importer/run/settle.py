@@ -19,10 +19,13 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from importer.errors import AmbiguousSendError
 from importer.ledger import Ledger, find_matching
-from importer.send import RegisterClient
+
+if TYPE_CHECKING:
+    from importer.send import RegisterClient
 
 __all__ = ["SettleWindow", "search_finds_known_incident", "settled_search"]
 

@@ -16,12 +16,15 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from importer.errors import FatalSendError, RowRejectedError, SendError
 from importer.ledger import Ledger, StageStep
 from importer.rows import RowError, RowResult, RowStatus
 from importer.run.deliver import Deliverer, Job, rejection_errors
-from importer.send import RegisterClient
+
+if TYPE_CHECKING:
+    from importer.send import RegisterClient
 
 __all__ = ["StageMover", "interrupted_move", "preview_stage"]
 

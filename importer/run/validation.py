@@ -16,11 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from importer.errors import ConfigError
 from importer.mapping import Mapping
 from importer.report import ValidationReport
 from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
-from importer.validate import Problem, ProblemTally, RowChecks, problems_of_result
+from importer.validate import (
+    Problem,
+    ProblemTally,
+    RowChecks,
+    ValidRow,
+    problems_of_result,
+    problems_of_results,
+)
 
 __all__ = [
     "NO_REGISTER",
@@ -134,6 +143,8 @@ class ProblemCollector:
         self.acknowledged_rows = 0
         self._warnings: list[Problem] = []
         self._bodies: dict[int, dict[str, Any]] = {}
+        self._valid: list[ValidRow] = []  # this chunk's valid rows, checked together
+        self._frame: pd.DataFrame | None = None
 
     def valid_row(
         self,
@@ -143,28 +154,39 @@ class ProblemCollector:
         body: dict[str, Any],
         fingerprint: str | None = None,
     ) -> None:
-        """Warnings of a row that passed validation (it goes on to the ledger and the register)."""
-        frame = chunk.frame
-
-        def cell(column: str) -> Any:
-            return frame.at[ref.row, column] if column in frame.columns else None
-
-        self._warnings.extend(self.checks.warnings(ref, key, body, cell, fingerprint))
+        """A row that passed validation (it goes on to the ledger and the register): its
+        warnings are found with the rest of its chunk's, by `chunk_done` or the next chunk."""
+        if chunk.frame is not self._frame:
+            self._check_valid_rows()
+            self._frame = chunk.frame
+        self._valid.append((ref, key, body, fingerprint))
         if self.report is not None:
             self._bodies[ref.row] = body
 
+    def _check_valid_rows(self) -> None:
+        frame, rows = self._frame, self._valid
+        if frame is None or not rows:
+            return
+        self._valid = []
+
+        def cell(ref: SourceRef, column: str) -> Any:
+            return frame.at[ref.row, column] if column in frame.columns else None
+
+        self._warnings.extend(self.checks.warnings_of(rows, cell))
+
     def chunk_done(self, chunk: SheetChunk, results: Iterable[RowResult]) -> None:
+        self._check_valid_rows()
         results = list(results)
-        problems = [p for r in results for p in problems_of_result(r)] + self._warnings
+        problems = problems_of_results(results) + self._warnings
         self.tally.add(problems)
-        for result in results:
+        acknowledged = self.acknowledged.rows or self.acknowledged.problems  # else covers none
+        for result in results if acknowledged else ():
             if not result.status.is_ok and self.acknowledged.covers(result):
                 self.acknowledged_rows += 1
                 result.note = f"{result.note}; {_ACKNOWLEDGED}" if result.note else _ACKNOWLEDGED
         if self.report is not None:
             self.report.write_chunk(chunk, results, problems, self._bodies)
         self._warnings, self._bodies = [], {}
-
 
 
 def problem_rows(results: Iterable[RowResult], acknowledged: Acknowledged) -> int:

@@ -1,6 +1,6 @@
 """Mapped request bodies checked against the vendor's schema, each problem located on its cell."""
 
-from importer.validate.checks import RowChecks, changed_fields
+from importer.validate.checks import RowChecks, ValidRow, changed_fields
 from importer.validate.chunk import validate_chunk
 from importer.validate.headers import header_drift
 from importer.validate.offline import NOT_CHECKED_ID, UncheckedLookups, unchecked_lookups
@@ -11,6 +11,7 @@ from importer.validate.problems import (
     example_text,
     kind_of,
     problems_of_result,
+    problems_of_results,
 )
 
 __all__ = [
@@ -20,11 +21,13 @@ __all__ = [
     "RowChecks",
     "Severity",
     "UncheckedLookups",
+    "ValidRow",
     "changed_fields",
     "example_text",
     "header_drift",
     "kind_of",
     "problems_of_result",
+    "problems_of_results",
     "unchecked_lookups",
     "validate_chunk",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from importer.models import body_errors, canonical_uuids
+from importer.models import body_errors, canonical_uuids_of, may_be_invalid
 from importer.rows import MappedChunk, RowError, SheetChunk
 
 __all__ = ["ColumnLocator", "locate_field_errors", "validate_chunk"]
@@ -17,11 +17,14 @@ class ColumnLocator(Protocol):
 def validate_chunk(chunk: SheetChunk, mapped: MappedChunk, mapping: ColumnLocator) -> MappedChunk:
     """Move every body that fails the API models from `bodies` to `errors`, in place.
 
-    UUIDs are rewritten to their canonical form first (`canonical_uuids`): what is sent is
-    that form, and text that is no UUID is a located row error.
+    UUIDs are rewritten to their canonical form first (`canonical_uuids_of`): what is sent is
+    that form, and text that is no UUID is a located row error. The whole chunk takes one
+    quick pass (`may_be_invalid`); only the bodies it cannot vouch for take `body_errors`.
     """
-    for row, body in list(mapped.bodies.items()):
-        body = mapped.bodies[row] = canonical_uuids(body)
+    rows, bodies = list(mapped.bodies), list(mapped.bodies.values())
+    canonical_uuids_of(bodies)
+    for at in may_be_invalid(bodies):
+        row, body = rows[at], bodies[at]
         problems = body_errors(body)
         if problems:
             del mapped.bodies[row]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rapidfuzz import fuzz, process, utils
-
 __all__ = ["header_drift"]
 
 
@@ -37,6 +35,8 @@ def header_drift(expected: Iterable[str], header: Iterable[object]) -> str | Non
 
 def closest(value: str, choices: list[str], *, limit: int) -> list[str]:
     """Up to `limit` choices that look like `value` (case and punctuation ignored), best first."""
+    from rapidfuzz import fuzz, process, utils  # only a drifted header gets here
+
     found = process.extract(
         value,
         choices,

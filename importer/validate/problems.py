@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -23,6 +24,7 @@ __all__ = [
     "example_text",
     "kind_of",
     "problems_of_result",
+    "problems_of_results",
 ]
 
 
@@ -133,6 +135,23 @@ def problems_of_result(result: RowResult) -> list[Problem]:
     if result.status in (RowStatus.CHANGED, RowStatus.WOULD_UPDATE) and result.note:
         return [Problem(ref, Severity.INFO, "changed since import", result.note, key=key)]
     return []
+
+
+# Statuses whose rows carry no problem, whatever their errors and note (`problems_of_result`).
+_QUIET = frozenset(
+    {
+        RowStatus.CREATED,
+        RowStatus.UPDATED,
+        RowStatus.ALREADY_IMPORTED,
+        RowStatus.WOULD_CREATE,
+        RowStatus.STAGE_NOT_REACHED,
+    }
+)
+
+
+def problems_of_results(results: Iterable[RowResult]) -> list[Problem]:
+    """`problems_of_result` of each result in turn, joined; most rows have none to look for."""
+    return [p for r in results if r.status not in _QUIET for p in problems_of_result(r)]
 
 
 class ProblemTally:

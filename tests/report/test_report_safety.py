@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from importer.errors import ConfigError
-from importer.formulas import neutralise, restore, runs_as_formula
+from importer.formulas import FORMULA_START, neutralise, restore, runs_as_formula
 from importer.read import read_rows
 from importer.report import ReportWriter, default_report_dir
 from importer.rows import RowError, RowResult, RowStatus, SheetChunk
@@ -30,6 +30,13 @@ CELL_TEXT = st.text(st.characters(blacklist_categories=["Cs"], blacklist_charact
 def test_neutralise_is_undone_exactly_and_leaves_nothing_that_runs(text):
     assert restore(neutralise(text)) == text
     assert not runs_as_formula(neutralise(text))
+
+
+@given(st.lists(st.sampled_from(["'", "=", "+", "-", "@", "\t", "\r", "a", ""]) | CELL_TEXT))
+def test_neutralise_quotes_exactly_what_its_rule_says(pieces):
+    text = "".join(pieces)  # neutralise looks at the first character before the rule
+    rule = "'" + text if text.lstrip("'").startswith(FORMULA_START) else text
+    assert neutralise(text) == rule
 
 
 @pytest.mark.parametrize(
@@ -80,7 +87,7 @@ def test_any_cell_text_survives_report_and_reimport_unchanged(rows):
 
 def test_every_file_a_run_writes_is_owner_only_and_holds_no_formula(tmp_path, cli, register):
     rows = [incident_row(n) for n in range(4)]
-    rows[1].update(Title="", Details="=HYPERLINK(\"http://evil\",\"x\")", Ref="-1")
+    rows[1].update(Title="", Details='=HYPERLINK("http://evil","x")', Ref="-1")
     rows[2].update(Title="", Details="@SUM(1)", Org="+44 nowhere")
     rows[3].update(Title="=1+2")  # valid: sent as the sheet shows it
     sheet = write_sheet(tmp_path / "=sheet.csv", rows)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from importer.errors import ConfigError
 from importer.rows import RowError, RowResult, RowStatus, SourceRef
@@ -18,6 +20,7 @@ from importer.validate import (
     header_drift,
     kind_of,
     problems_of_result,
+    problems_of_results,
 )
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -221,3 +224,20 @@ def test_changed_fields_says_old_and_new_per_field():
         "deadline: (empty) → '2024-01-02T00:00:00Z'",
         "name: 'A' → 'B'",
     ]
+
+
+@given(
+    st.lists(
+        st.builds(
+            RowResult,
+            st.just(REF),
+            st.sampled_from(list(RowStatus)),
+            errors=st.lists(st.builds(RowError, st.sampled_from(["x", "required, but empty"]))),
+            note=st.sampled_from(["", "a note"]),
+            key=st.sampled_from([None, "k"]),
+        ),
+        max_size=6,
+    )
+)
+def test_the_problems_of_many_results_are_each_ones_in_turn(results):
+    assert problems_of_results(results) == [p for r in results for p in problems_of_result(r)]

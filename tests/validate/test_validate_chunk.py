@@ -3,10 +3,17 @@ error named by the column (and the cell value) it came from."""
 
 from __future__ import annotations
 
-import pandas as pd
+import copy
 
+import pandas as pd
+from body_strategies import bodies
+from hypothesis import given
+from hypothesis import strategies as st
+
+from importer.models import body_errors, canonical_uuids
 from importer.rows import MappedChunk, SheetChunk
 from importer.validate import validate_chunk
+from importer.validate.chunk import locate_field_errors
 
 ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 COLUMNS = {"name": ["Title"], "dateOccurred": ["Occurred"], "orgGroupId": ["Unit", "Region"]}
@@ -57,3 +64,23 @@ def test_a_field_fed_by_several_columns_names_them_all_and_takes_the_value_from_
 
     (error,) = mapped.errors[2]
     assert (error.field, error.column, error.value) == ("orgGroupId", "Unit, Region", "not-a-uuid")
+
+
+@given(st.lists(bodies(), max_size=6))
+def test_a_chunk_ends_as_validating_each_body_alone_would_end_it(found):
+    rows = list(range(2, 2 + len(found)))
+    frame = pd.DataFrame({"Title": ["cell"] * len(found)}, index=rows, dtype=object)
+    chunk = SheetChunk("log.csv", None, frame)
+    mapped = MappedChunk(bodies=dict(zip(rows, copy.deepcopy(found), strict=True)))
+
+    validate_chunk(chunk, mapped, Columns())
+
+    kept, errors = {}, {}
+    for row, body in zip(rows, copy.deepcopy(found), strict=True):
+        problems = body_errors(canonical_uuids(body))
+        if problems:
+            errors[row] = locate_field_errors(problems, body, chunk, row, Columns())
+        else:
+            kept[row] = body
+    assert list(mapped.bodies.items()) == list(kept.items())
+    assert list(mapped.errors.items()) == list(errors.items())
