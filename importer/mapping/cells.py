@@ -25,6 +25,7 @@ __all__ = [
     "blank_cells",
     "blank_to_na",
     "cell_text",
+    "cell_texts",
     "is_blank_cell",
     "normalise_numbers",
     "number_text",
@@ -97,11 +98,17 @@ def _cell_text(value: Any) -> str | None:
 def to_text(raw: pd.Series, *, blanks: bool = True) -> pd.Series:
     """Raw cells → "string" Series with `<NA>` for empty cells (whitespace-only too, unless
     `blanks=False` leaves that check to a later per-distinct-value step)."""
-    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
-        text = raw.astype(STRING)
-    else:
-        text = raw.map(cell_text, na_action=None).astype(STRING)
+    text = pd.Series(cell_texts(raw), index=raw.index, dtype=STRING, name=raw.name)
     return blank_to_na(text) if blanks else text
+
+
+def cell_texts(raw: pd.Series) -> np.ndarray:
+    """What `to_text` makes its "string" Series of (object array): the text cells as they are,
+    any other cell through `cell_text`; missing ones become `<NA>` in a "string" Series."""
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        return raw.to_numpy(dtype=object)
+    texts: np.ndarray = raw.map(cell_text, na_action=None).to_numpy(dtype=object)
+    return texts
 
 
 def blank_cells(raw: pd.Series) -> pd.Series:
@@ -140,23 +147,21 @@ def trim_to_na(text: pd.Series) -> pd.Series:
     trimmed = [
         (v.strip() or missing) if isinstance(v, str) else v for v in text.to_numpy(dtype=object)
     ]
-    return pd.Series(trimmed, index=text.index, dtype=dtype)
+    return pd.Series(trimmed, index=text.index, dtype=dtype, name=text.name)
 
 
 def plain_text(raw: pd.Series, *, trim: bool) -> pd.Series:
     """`trim_to_na(to_text(raw))` (`blank_to_na` without `trim`), in one pass over a column of
     text cells: each cell is made "string" once, not once for the text and once trimmed."""
-    if not python_strings(pd.StringDtype()) or pd.api.types.infer_dtype(raw, skipna=True) != (
-        "string"
-    ):
+    if not python_strings(pd.StringDtype()):
         text = to_text(raw, blanks=False)
         return trim_to_na(text) if trim else blank_to_na(text)
-    cells = raw.to_numpy(dtype=object)
+    cells = cell_texts(raw)
     if trim:
         kept = [(v.strip() or None) if isinstance(v, str) else v for v in cells]
     else:
         kept = [None if isinstance(v, str) and not v.strip() else v for v in cells]
-    return pd.Series(kept, index=raw.index, dtype=STRING)
+    return pd.Series(kept, index=raw.index, dtype=STRING, name=raw.name)
 
 
 def python_strings(dtype: Any) -> TypeGuard[pd.StringDtype]:

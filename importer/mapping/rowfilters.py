@@ -13,6 +13,8 @@ from importer.mapping.cells import (
     Distinct,
     blank_cells,
     blank_to_na,
+    cell_texts,
+    python_strings,
     to_text,
 )
 from importer.mapping.patterns import compile_pattern, matches
@@ -30,12 +32,18 @@ def key_text(raw: pd.Series) -> pd.Series:
     and `9007199254740993` keeps its last digit (text is never read as a number). A workbook
     number cell is written without `.0` (`17`); one too large to be exact is refused by the
     mapping (`faithful.check_inexact_numbers`)."""
-    text = to_text(raw, blanks=False)
+    if not python_strings(pd.StringDtype()):  # pyarrow strips its own whitespace
+        text = to_text(raw, blanks=False).map(_key_part, na_action="ignore")
+        return blank_to_na(text.astype(STRING))
     # One pass per cell: keys are unique, so nothing is gained by working per distinct value.
     # str.split() and str.strip() share their whitespace: a joined "" is the only blank.
-    cells = text.to_numpy(dtype=object)
-    parts = [(" ".join(v.split()) or None) if isinstance(v, str) else v for v in cells]
-    return pd.Series(parts, index=text.index, dtype=STRING)
+    cells = cell_texts(raw)
+    parts = [(_key_part(v) or None) if isinstance(v, str) else v for v in cells]
+    return pd.Series(parts, index=raw.index, dtype=STRING, name=raw.name)
+
+
+def _key_part(text: str) -> str:
+    return " ".join(text.split())
 
 
 def legacy_key_text(key: str) -> str:

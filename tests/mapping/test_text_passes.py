@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from importer.mapping.cells import blank_to_na, plain_text, to_text, trim_to_na
+from importer.mapping.cells import blank_to_na, cell_text, plain_text, to_text, trim_to_na
 from importer.mapping.rowfilters import key_text
 
 SPACES = st.sampled_from([" ", "\t", "\n", "\u00a0", "\u3000", "\u2003", "\x1c", "\u200b", ""])
@@ -48,3 +48,17 @@ def test_key_text_is_single_spaced_and_blank_to_na(cells: list[object]) -> None:
     text = to_text(raw, blanks=False)
     joined = text.map(lambda v: " ".join(v.split()), na_action="ignore").astype("string")
     pd.testing.assert_series_equal(key_text(raw), _pandas_blank_to_na(joined))
+
+
+ANY_CELL = st.one_of(TEXT, EMPTY, st.integers(), st.floats(), st.booleans(), st.datetimes())
+
+
+@given(st.one_of(CELLS, st.lists(ANY_CELL, max_size=10)))
+def test_to_text_is_the_cast_it_replaces(cells: list[object]) -> None:
+    raw = _series(cells).rename("Column")
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        expected = raw.astype("string")
+    else:
+        expected = raw.map(cell_text, na_action=None).astype("string")
+    pd.testing.assert_series_equal(to_text(raw, blanks=False), expected)
+    pd.testing.assert_series_equal(to_text(raw), _pandas_blank_to_na(expected))
