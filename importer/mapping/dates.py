@@ -133,9 +133,13 @@ def _in_first_format(raw: pd.Series, spec: DateSpec, zone: str) -> pd.Series | N
     filled = lengths > 0
     if (filled & np.isnat(stamps)).any():
         return None
+    local = pd.Series(stamps, index=raw.index)
+    date_only = not spec.has_time(spec.formats[0])
+    if zone == "UTC" and not (date_only and spec.date_only == "end_of_day"):
+        return local  # what _to_utc would return: nothing to move to the end of a day or zone
     parsed = _Parsed(raw.index)  # what `put` would leave: no value out of range, whole seconds
-    parsed.local = pd.Series(stamps, index=raw.index)
-    parsed.date_only = pd.Series(filled & (not spec.has_time(spec.formats[0])), index=raw.index)
+    parsed.local = local
+    parsed.date_only = pd.Series(filled & date_only, index=raw.index)
     return _to_utc(parsed, spec, zone)
 
 
