@@ -108,7 +108,10 @@ def _alpha_2(alpha_3: str) -> str:
 def _subdivisions(alpha_2: str) -> list[Any]:
     import pycountry
 
-    return list(pycountry.subdivisions.get(country_code=alpha_2) or [])  # type: ignore[no-untyped-call]
+    found = pycountry.subdivisions.get(country_code=alpha_2) or []  # type: ignore[no-untyped-call]
+    # pycountry returns a set ordered by object ids: sorted, a refusal's example and its "did
+    # you mean" are the same in every run (results.csv must not change between two runs).
+    return sorted(found, key=lambda sub: str(sub.code))
 
 
 @lru_cache(maxsize=8192)

@@ -54,7 +54,7 @@ class WorkbookParts:
                 if not _mentions_formula(archive, path):
                     return {}
                 found = _formulas_without_value(archive, path, self.recalculate)
-        except (OSError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+        except (OSError, EOFError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
             return {}  # calamine read the sheet; these extra checks never stop the run
         finally:
             if start is not None and not isinstance(self.source, Path):
@@ -72,7 +72,7 @@ def workbook_parts(source: Path | BinaryIO) -> WorkbookParts:
             return WorkbookParts(
                 _is_1904(archive), _sheet_paths(archive), source, _recalculates(archive)
             )
-    except (OSError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
         return WorkbookParts()
     finally:
         if start is not None and not isinstance(source, Path):
