@@ -2,7 +2,10 @@
 
 Ids, titles, categories through a value map, business units to org ids, two `%m/%d/%Y %H:%M`
 dates, a notify flag, free text, a root cause and one column the mapping ignores. Every row
-is valid and unique, so every row becomes a body (the worst case for the writers).
+is valid and unique, so every row becomes a body (the worst case for the writers), and every
+date is in the past (a legacy log: a million rows span 2015 to 2022), so no row carries a
+warning. (Until 2026-12 rows were 37 minutes apart: 83 % of a million fell in the future and
+the 1M benchmark measured 1.66 million "date in the future" warnings, not the clean path.)
 """
 
 from __future__ import annotations
@@ -81,8 +84,9 @@ fields:
 
 
 def row(n: int) -> list[str]:
-    """Row `n` of the log: unique id, title, text and timestamps; categories and units repeat."""
-    occurred = _START + dt.timedelta(minutes=37 * n)
+    """Row `n` of the log: unique id, title, text and timestamps; categories and units repeat.
+    Rows are 4 minutes apart: row 999,999 occurred in 2022."""
+    occurred = _START + dt.timedelta(minutes=4 * n)
     discovered = occurred + dt.timedelta(hours=5 + n % 50)
     return [
         f"LEG-{n:07d}",
