@@ -168,11 +168,7 @@ class ProblemCollector:
         if frame is None or not rows:
             return
         self._valid = []
-
-        def cell(ref: SourceRef, column: str) -> Any:
-            return frame.at[ref.row, column] if column in frame.columns else None
-
-        self._warnings.extend(self.checks.warnings_of(rows, cell))
+        self._warnings.extend(self.checks.warnings_of(rows, _CellsOf(frame)))
 
     def chunk_done(self, chunk: SheetChunk, results: Iterable[RowResult]) -> None:
         self._check_valid_rows()
@@ -187,6 +183,28 @@ class ProblemCollector:
         if self.report is not None:
             self.report.write_chunk(chunk, results, problems, self._bodies)
         self._warnings, self._bodies = [], {}
+
+
+class _CellsOf:
+    """`cell(ref, column)` over one chunk's frame: the source cell a warning names, or None
+    for a column the frame lacks. `frame.at` cost ~15 µs a warning, a third of a dry run whose
+    rows all carry a warning (1.66M of them in a million rows, profiled); the row positions and
+    each column's values are taken once, and only when a chunk has a warning."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._positions: dict[int, int] | None = None
+        self._columns: dict[str, Any] = {}  # column → its ExtensionArray (`.at`'s own values)
+
+    def __call__(self, ref: SourceRef, column: str) -> Any:
+        if column not in self.frame.columns:
+            return None
+        if self._positions is None:
+            self._positions = {row: at for at, row in enumerate(self.frame.index.tolist())}
+        values = self._columns.get(column)
+        if values is None:
+            values = self._columns[column] = self.frame[column].array
+        return values[self._positions[ref.row]]
 
 
 def problem_rows(results: Iterable[RowResult], acknowledged: Acknowledged) -> int:
