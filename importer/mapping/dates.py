@@ -126,8 +126,7 @@ def _in_first_format(raw: pd.Series, spec: DateSpec, zone: str) -> pd.Series | N
     layout = fixed_format(spec.formats[0]) if spec.formats else None
     if layout is None or pd.api.types.infer_dtype(raw, skipna=True) != "string":
         return None
-    cells = raw.to_numpy(dtype=object)
-    text = np.array([v.strip() if isinstance(v, str) else "" for v in cells], dtype=object)
+    text = _stripped(raw.to_numpy(dtype=object))
     lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
     stamps = read_cells(text, lengths, layout)
     filled = lengths > 0
@@ -141,6 +140,15 @@ def _in_first_format(raw: pd.Series, spec: DateSpec, zone: str) -> pd.Series | N
     parsed.local = local
     parsed.date_only = pd.Series(filled & date_only, index=raw.index)
     return _to_utc(parsed, spec, zone)
+
+
+def _stripped(cells: np.ndarray) -> np.ndarray:
+    """Each text cell stripped, "" for a missing one (a column of text and gaps only)."""
+    missing = pd.isna(cells)
+    try:  # one C call per cell instead of a Python loop
+        return np.array(list(map(str.strip, np.where(missing, "", cells))), dtype=object)
+    except TypeError:  # a cell that is neither text nor missing: say so one at a time
+        return np.array([v.strip() if isinstance(v, str) else "" for v in cells], dtype=object)
 
 
 def _parse_distinct(
