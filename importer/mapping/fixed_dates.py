@@ -87,11 +87,14 @@ def read_cells(cells: np.ndarray, lengths: np.ndarray, layout: FixedFormat) -> n
     this reading cannot vouch for."""
     rows = np.flatnonzero(lengths == layout.width)
     codes = cells[rows].astype(f"<U{layout.width}").view(np.uint32)
-    codes = codes.reshape(len(rows), layout.width).astype(np.int32)
-    digits = codes - _ZERO
+    codes = codes.reshape(len(rows), layout.width)
+    # Each position's allowed code points as low + 0..span: '0' + 0..9 for a digit, the literal
+    # + 0 otherwise; below low wraps round to a large unsigned number, so one test does both.
     is_digit = layout.expected < 0
-    ok = np.where(is_digit, (digits >= 0) & (digits <= 9), codes == layout.expected).all(axis=1)
-    parts = layout.numbers(digits)
+    low = np.where(is_digit, _ZERO, layout.expected).astype(np.uint32)
+    span = np.where(is_digit, 9, 0).astype(np.uint32)
+    ok = ((codes - low) <= span).all(axis=1)
+    parts = layout.numbers(codes.astype(np.int64) - _ZERO)
     year, month, day = parts["Y"], parts["m"], parts["d"]
     hour, minute, second = (parts.get(k, np.zeros_like(year)) for k in ("H", "M", "S"))
     ok &= (year >= _FIRST_YEAR) & (year < _END_YEAR) & (month >= 1) & (month <= 12)

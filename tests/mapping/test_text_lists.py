@@ -25,7 +25,8 @@ TEXT = st.text(st.sampled_from(["a", "B", "é", " ", "\t", "\u3000", "\x1f", "Y"
 ODD = st.sampled_from(
     [None, math.nan, pd.NA, pd.NaT, 0, 17, 1.5, True, 2**70, Decimal("1.10"), datetime(2024, 1, 2)]
 )
-CELLS = st.lists(st.one_of(TEXT, TEXT, st.sampled_from(["Y", " y ", "N", "maybe", ""]), ODD))
+MAPPED = st.sampled_from(["Y", " y ", "N", "maybe", ""])
+CELLS = st.lists(st.one_of(TEXT, TEXT.map(np.str_), MAPPED, ODD))
 TEXT_CELLS = st.lists(st.one_of(TEXT, st.sampled_from([None, math.nan, pd.NA])), max_size=30)
 MAPS = st.fixed_dictionaries(
     {
