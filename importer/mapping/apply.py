@@ -95,7 +95,9 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
 
 
 def _by_row(values: pd.Series, convert: Callable[[Any], str]) -> dict[int, str]:
-    rows = map(int, values.index.tolist())
+    rows = values.index.tolist()  # Python ints already when the index holds integers
+    if values.index.dtype.kind not in "iu":
+        rows = list(map(int, rows))
     return dict(zip(rows, map(convert, values.tolist()), strict=True))
 
 
@@ -312,6 +314,8 @@ def _rows_with_gaps(columns: list[list[Any]], rows: list[int]) -> list[int]:
     """The rows with a None in any column, in row order."""
     gaps: set[int] = set()
     for column in columns:
+        if all(column):  # no None (nor "", False, 0): one truth test per value, no comparison
+            continue
         if None in column:
             gaps.update(i for i, value in enumerate(column) if value is None)
     return [rows[i] for i in sorted(gaps)]
