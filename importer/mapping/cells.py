@@ -174,14 +174,15 @@ def trimmed_texts(raw: pd.Series) -> list[str | None] | None:
     if not python_strings(pd.StringDtype()):
         return None
     cells = raw.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(cells, skipna=False) != "string":  # not text in every cell
+    try:  # text in every cell (a CSV column without gaps): nothing to look at first
+        texts: list[str | None] = list(map(str.strip, cells))
+    except TypeError:  # a gap, or a cell that is no text
         if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
             return None
-        cells = np.where(pd.isna(cells), "", cells)
-    try:
-        texts: list[str | None] = list(map(str.strip, cells))
-    except TypeError:  # a cell that is neither text nor missing
-        return None
+        try:
+            texts = list(map(str.strip, np.where(pd.isna(cells), "", cells)))
+        except TypeError:  # a cell that is neither text nor missing
+            return None
     return [text or None for text in texts] if "" in texts else texts
 
 
