@@ -15,10 +15,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, count, islice, repeat
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,9 @@ _READ = 1 << 16  # characters per read: a few hundred rows, well under `max_cell
 _END = "\x00\n"
 _END_RECORD = ["\x00"]
 _NOT_FAST = frozenset('"\x00\r\n')  # delimiters left to the line-by-line reader
+_QUOTED = "\x00"  # stands for a quoted cell in the text around it (a block holds no NUL)
+# Compared cell by cell: numpy would make a plain "\x00" the empty string of a `<U1` array.
+_QUOTED_CELL = np.array(_QUOTED, dtype=object)
 # Where `str.splitlines` also breaks a line, and a text stream does not.
 _OTHER_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
@@ -58,6 +61,12 @@ class Block:
             (number, row if any(row) else [])
             for number, row in zip(self.numbers.tolist(), self.cells.tolist(), strict=True)
         )
+
+
+class _Parsed(NamedTuple):
+    rows: list[list[str]]
+    rest: str  # the text of a record left open at the end, parsed again with the next lines
+    quoted: Sequence[str] = ()  # the cells that `_QUOTED` stands for, in order
 
 
 @dataclass(slots=True)
@@ -108,12 +117,11 @@ def _fast_blocks(
             return data
         cut = _whole_lines(data) if more else len(data)
         parsed = _parse(data[:cut], delimiter)
-        if parsed is None or (parsed[1] and not more):
+        if parsed is None or (parsed.rest and not more):
             return data  # a csv error, or a quote open at the end: said line by line
-        rows, rest = parsed
-        carry = rest + data[cut:]
-        if rows:
-            yield _block(rows, data[: cut - len(rest)], delimiter, limits, state)
+        carry = parsed.rest + data[cut:]
+        if parsed.rows:
+            yield _block(parsed, data[: cut - len(parsed.rest)], delimiter, limits, state)
         if not more:
             return None
 
@@ -134,46 +142,81 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)  # the same lines, in a third of the time
 
 
-def _parse(text: str, delimiter: str) -> tuple[list[list[str]], str] | None:
-    """The records of the whole lines `text`, and the text of a last one that a quoted cell
-    runs on past them (it is read again with the next lines); None if csv refuses a record."""
-    if '"' not in text and not any(other in text for other in _OTHER_BREAKS):
-        # Nothing quoted: a record is a line split at the delimiter, an empty line none.
-        plain = text.splitlines()
-        rows = list(map(str.split, plain, repeat(delimiter)))
-        if "" in plain:
-            rows = [row if line else [] for row, line in zip(rows, plain, strict=True)]
-        return rows, ""
+def _parse(text: str, delimiter: str) -> _Parsed | None:
+    """The records of the whole lines `text` (NUL-free), and the text of a last one that a
+    quoted cell runs on past them (it is read again with the next lines); None if csv refuses a
+    record. Quoted cells may stand in the records as `_QUOTED` (`_Parsed.quoted` holds them)."""
+    if any(other in text for other in _OTHER_BREAKS):
+        return _csv_parse(text, delimiter)
+    if '"' not in text:
+        return _Parsed(_split(text, delimiter), "")
+    return _parse_quoted(text, delimiter) or _csv_parse(text, delimiter)
+
+
+def _split(text: str, delimiter: str) -> list[list[str]]:
+    """Nothing quoted: a record is a line split at the delimiter, an empty line none."""
+    plain = text.splitlines()
+    rows = list(map(str.split, plain, repeat(delimiter)))
+    if "" in plain:
+        rows = [row if line else [] for row, line in zip(rows, plain, strict=True)]
+    return rows
+
+
+def _parse_quoted(text: str, delimiter: str) -> _Parsed | None:
+    """The records when every quote opens or closes a whole cell (`,"a, b",`), none escaped or
+    left open: each quoted cell is cut out whole and the rest split as unquoted text, as the
+    csv module reads it. None for any other quoting (`""` inside a cell, `a"b`, `"a"b`)."""
+    parts = text.split('"')
+    if not len(parts) % 2:
+        return None  # a quote open at the end: csv finds where its record starts
+    quoted = parts[1::2]
+    outside = _QUOTED.join(parts[::2])  # no NUL in `text`: each NUL stands for a quoted cell
+    if not _at_cell_edges(outside, len(quoted), delimiter):
+        return None
+    return _Parsed(_split(outside, delimiter), "", quoted)
+
+
+def _at_cell_edges(outside: str, count: int, delimiter: str) -> bool:
+    """Whether each of the `count` NULs of `outside` has a cell's edge on either side: the
+    delimiter, a line break, or the start or end of the text."""
+    if outside.count(f"{delimiter}{_QUOTED}{delimiter}") == count:
+        return True  # the usual case, one pass: `,"...",` everywhere
+    edges = (delimiter, "\n", "\r")
+    before = sum(outside.count(edge + _QUOTED) for edge in edges) + outside.startswith(_QUOTED)
+    after = sum(outside.count(_QUOTED + edge) for edge in edges) + outside.endswith(_QUOTED)
+    return before == count == after
+
+
+def _csv_parse(text: str, delimiter: str) -> _Parsed | None:
     lines = _lines(text)
     try:
         rows = list(csv.reader(chain(lines, [_END]), delimiter=delimiter))
         if rows[-1] == _END_RECORD:
             rows.pop()
-            return rows, ""
+            return _Parsed(rows, "")
         rows.pop()
         reader = csv.reader(iter(lines), delimiter=delimiter)
         deque(islice(reader, len(rows)), maxlen=0)
-        return rows, "".join(lines[reader.line_num :])
+        return _Parsed(rows, "".join(lines[reader.line_num :]))
     except csv.Error:
         return None
 
 
-def _block(
-    rows: list[list[str]], text: str, delimiter: str, limits: ReadLimits, state: _State
-) -> Block:
+def _block(parsed: _Parsed, text: str, delimiter: str, limits: ReadLimits, state: _State) -> Block:
     first = state.number + 1
-    state.number += len(rows)
+    state.number += len(parsed.rows)
     # No record of a block this short can hold a cell past `max_cell_chars`.
     if state.width is not None and len(text) <= limits.max_cell_chars:
-        block = _table(rows, first, state.width)
+        block = _table(parsed, first, state.width)
         if block is not None:
             return block
     return Block(_records(_lines(text), delimiter, first, limits, state))
 
 
-def _table(rows: list[list[str]], first: int, width: int) -> Block | None:
+def _table(parsed: _Parsed, first: int, width: int) -> Block | None:
     """The rows as one array if every non-blank one has `width` cells, or more that are all
     empty; None otherwise (the rows need `record_cells` one by one)."""
+    rows = parsed.rows
     lengths = set(map(len, rows))
     if 0 in lengths:  # empty lines: not records, their numbers are not reused
         numbers = np.fromiter(compress(count(first), rows), dtype=np.int64)
@@ -187,6 +230,8 @@ def _table(rows: list[list[str]], first: int, width: int) -> Block | None:
     cells: Cells = np.fromiter(
         chain.from_iterable(rows), dtype=object, count=len(rows) * length
     ).reshape(len(rows), length)
+    if parsed.quoted:
+        cells[cells == _QUOTED_CELL] = np.fromiter(parsed.quoted, dtype=object)
     if length > width:
         if not (cells[:, width:] == "").all():
             return None

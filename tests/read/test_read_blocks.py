@@ -147,6 +147,42 @@ def test_files_of_many_reads_agree_across_every_read_boundary(rows, ending, chun
     assert_same_chunks(data, chunk_size)
 
 
+quoting = st.lists(
+    st.sampled_from(["a", "é", " ", ",", ";", '"', '""', "\n", "\r", "\r\n", "\u2028"]),
+    max_size=60,
+).map("".join)
+
+
+def _resolved(parsed: Any) -> Any:
+    """Parsed records with each stand-in for a quoted cell replaced by that cell."""
+    if parsed is None:
+        return None
+    quoted = iter(parsed.quoted)
+    rows = [[next(quoted) if c == blocks._QUOTED else c for c in row] for row in parsed.rows]
+    assert next(quoted, None) is None
+    return rows, parsed.rest
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=quoting, delimiter=st.sampled_from([",", ";"]))
+def test_quoted_cells_cut_out_whole_parse_as_the_csv_module_does(text, delimiter):
+    assert _resolved(blocks._parse(text, delimiter)) == _resolved(
+        blocks._csv_parse(text, delimiter)
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['a,"b, c"\n"d\r\ne",f\n', '"",x\r"y"\n', '"a";b\n'],
+    ids=["comma-and-newline", "empty-and-cr", "semicolon"],
+)
+def test_cells_quoted_whole_take_the_fast_way(text):
+    delimiter = ";" if ";" in text else ","
+    fast = blocks._parse_quoted(text, delimiter)
+    assert fast is not None and fast.quoted
+    assert _resolved(fast) == _resolved(blocks._csv_parse(text, delimiter))
+
+
 # --- the seams, one by one ------------------------------------------------------------------
 
 
