@@ -1,13 +1,14 @@
-"""CSV text → blocks of records: about 64 K characters of whole lines parsed by one C call.
+"""CSV text → blocks of records: about 64 K characters of whole lines parsed at once.
 
 `importer.read.delimited.line_records` pays Python work per line and per record. Here a block
-of text is split into lines by `io.StringIO` and parsed by one `list(csv.reader(...))`, and a
-block whose records all have the header's width becomes one 2-D array of cells: the same
-records, numbered the same, with no Python loop per row. The line-by-line reader takes over for
-the rest of the file at the first block that needs its care per line: a NUL, more than
-`max_row_chars` characters (a line or a record that may be past the limit), a quote still open
-at the end of the file, or a record the csv module refuses. Both readers share the text (and its
-decoder), so every byte is still read once.
+of text whose quotes each open or close a whole cell (or that has none) is split into cells by
+str methods (`importer.read.plain`); any other is split into lines by `io.StringIO` and parsed
+by one `list(csv.reader(...))`. A block whose records all have the header's width becomes one
+2-D array of cells: the same records, numbered the same, with no Python loop per row. The
+line-by-line reader takes over for the rest of the file at the first block that needs its care
+per line: a NUL, more than `max_row_chars` characters (a line or a record that may be past the
+limit), a quote still open at the end of the file, or a record the csv module refuses. Both
+readers share the text (and its decoder), so every byte is still read once.
 """
 
 from __future__ import annotations
@@ -15,21 +16,23 @@ from __future__ import annotations
 import csv
 import io
 from collections import deque
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, compress, count, islice, repeat
-from typing import IO, Any, BinaryIO, NamedTuple
+from itertools import accumulate, chain, compress, count, islice
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from importer.read.delimited import Record, csv_text, line_records, record_cells
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits
+from importer.read.plain import Lines, line_table, plain_lines, quoted_lines
 
 __all__ = ["Block", "csv_blocks"]
 
 Cells = npt.NDArray[np.object_]
 Numbers = npt.NDArray[np.int64]
+_Rows = list[list[str]]
 
 _READ = 1 << 16  # characters per read: a few hundred rows, well under `max_cell_chars`
 # Parsed after each block: a record of its own only if the block ended between records (no
@@ -37,9 +40,6 @@ _READ = 1 << 16  # characters per read: a few hundred rows, well under `max_cell
 _END = "\x00\n"
 _END_RECORD = ["\x00"]
 _NOT_FAST = frozenset('"\x00\r\n')  # delimiters left to the line-by-line reader
-_QUOTED = "\x00"  # stands for a quoted cell in the text around it (a block holds no NUL)
-# Compared cell by cell: numpy would make a plain "\x00" the empty string of a `<U1` array.
-_QUOTED_CELL = np.array(_QUOTED, dtype=object)
 # Where `str.splitlines` also breaks a line, and a text stream does not.
 _OTHER_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
@@ -61,12 +61,6 @@ class Block:
             (number, row if any(row) else [])
             for number, row in zip(self.numbers.tolist(), self.cells.tolist(), strict=True)
         )
-
-
-class _Parsed(NamedTuple):
-    rows: list[list[str]]
-    rest: str  # the text of a record left open at the end, parsed again with the next lines
-    quoted: Sequence[str] = ()  # the cells that `_QUOTED` stands for, in order
 
 
 @dataclass(slots=True)
@@ -117,11 +111,12 @@ def _fast_blocks(
             return data
         cut = _whole_lines(data) if more else len(data)
         parsed = _parse(data[:cut], delimiter)
-        if parsed is None or (parsed.rest and not more):
+        if parsed is None or (parsed[1] and not more):
             return data  # a csv error, or a quote open at the end: said line by line
-        carry = parsed.rest + data[cut:]
-        if parsed.rows:
-            yield _block(parsed, data[: cut - len(parsed.rest)], delimiter, limits, state)
+        records, rest = parsed
+        carry = rest + data[cut:]
+        if _count(records):
+            yield _block(records, data[: cut - len(rest)], delimiter, limits, state)
         if not more:
             return None
 
@@ -142,81 +137,55 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)  # the same lines, in a third of the time
 
 
-def _parse(text: str, delimiter: str) -> _Parsed | None:
-    """The records of the whole lines `text` (NUL-free), and the text of a last one that a
-    quoted cell runs on past them (it is read again with the next lines); None if csv refuses a
-    record. Quoted cells may stand in the records as `_QUOTED` (`_Parsed.quoted` holds them)."""
+def _parse(text: str, delimiter: str) -> tuple[_Rows | Lines, str] | None:
+    """The records of the whole lines `text` (no NUL), and the text of a last one that a quoted
+    cell runs on past them (it is read again with the next lines); None if csv refuses a record."""
     if any(other in text for other in _OTHER_BREAKS):
         return _csv_parse(text, delimiter)
     if '"' not in text:
-        return _Parsed(_split(text, delimiter), "")
-    return _parse_quoted(text, delimiter) or _csv_parse(text, delimiter)
+        return plain_lines(text), ""
+    found = quoted_lines(text, delimiter)
+    return (found, "") if found is not None else _csv_parse(text, delimiter)
 
 
-def _split(text: str, delimiter: str) -> list[list[str]]:
-    """Nothing quoted: a record is a line split at the delimiter, an empty line none."""
-    plain = text.splitlines()
-    rows = list(map(str.split, plain, repeat(delimiter)))
-    if "" in plain:
-        rows = [row if line else [] for row, line in zip(rows, plain, strict=True)]
-    return rows
-
-
-def _parse_quoted(text: str, delimiter: str) -> _Parsed | None:
-    """The records when every quote opens or closes a whole cell (`,"a, b",`), none escaped or
-    left open: each quoted cell is cut out whole and the rest split as unquoted text, as the
-    csv module reads it. None for any other quoting (`""` inside a cell, `a"b`, `"a"b`)."""
-    parts = text.split('"')
-    if not len(parts) % 2:
-        return None  # a quote open at the end: csv finds where its record starts
-    quoted = parts[1::2]
-    outside = _QUOTED.join(parts[::2])  # no NUL in `text`: each NUL stands for a quoted cell
-    if not _at_cell_edges(outside, len(quoted), delimiter):
-        return None
-    return _Parsed(_split(outside, delimiter), "", quoted)
-
-
-def _at_cell_edges(outside: str, count: int, delimiter: str) -> bool:
-    """Whether each of the `count` NULs of `outside` has a cell's edge on either side: the
-    delimiter, a line break, or the start or end of the text."""
-    if outside.count(f"{delimiter}{_QUOTED}{delimiter}") == count:
-        return True  # the usual case, one pass: `,"...",` everywhere
-    edges = (delimiter, "\n", "\r")
-    before = sum(outside.count(edge + _QUOTED) for edge in edges) + outside.startswith(_QUOTED)
-    after = sum(outside.count(_QUOTED + edge) for edge in edges) + outside.endswith(_QUOTED)
-    return before == count == after
-
-
-def _csv_parse(text: str, delimiter: str) -> _Parsed | None:
+def _csv_parse(text: str, delimiter: str) -> tuple[_Rows, str] | None:
     lines = _lines(text)
     try:
         rows = list(csv.reader(chain(lines, [_END]), delimiter=delimiter))
         if rows[-1] == _END_RECORD:
             rows.pop()
-            return _Parsed(rows, "")
+            return rows, ""
         rows.pop()
         reader = csv.reader(iter(lines), delimiter=delimiter)
         deque(islice(reader, len(rows)), maxlen=0)
-        return _Parsed(rows, "".join(lines[reader.line_num :]))
+        return rows, "".join(lines[reader.line_num :])
     except csv.Error:
         return None
 
 
-def _block(parsed: _Parsed, text: str, delimiter: str, limits: ReadLimits, state: _State) -> Block:
+def _block(
+    records: _Rows | Lines, text: str, delimiter: str, limits: ReadLimits, state: _State
+) -> Block:
     first = state.number + 1
-    state.number += len(parsed.rows)
+    state.number += _count(records)
     # No record of a block this short can hold a cell past `max_cell_chars`.
     if state.width is not None and len(text) <= limits.max_cell_chars:
-        block = _table(parsed, first, state.width)
-        if block is not None:
-            return block
+        if isinstance(records, Lines):
+            table = line_table(records, delimiter, first, state.width)
+        else:
+            table = _table(records, first, state.width)
+        if table is not None:
+            return Block(numbers=table[0], cells=table[1])
     return Block(_records(_lines(text), delimiter, first, limits, state))
 
 
-def _table(parsed: _Parsed, first: int, width: int) -> Block | None:
+def _count(records: _Rows | Lines) -> int:
+    return len(records.lines) if isinstance(records, Lines) else len(records)
+
+
+def _table(rows: _Rows, first: int, width: int) -> tuple[Numbers, Cells] | None:
     """The rows as one array if every non-blank one has `width` cells, or more that are all
     empty; None otherwise (the rows need `record_cells` one by one)."""
-    rows = parsed.rows
     lengths = set(map(len, rows))
     if 0 in lengths:  # empty lines: not records, their numbers are not reused
         numbers = np.fromiter(compress(count(first), rows), dtype=np.int64)
@@ -230,14 +199,12 @@ def _table(parsed: _Parsed, first: int, width: int) -> Block | None:
     cells: Cells = np.fromiter(
         chain.from_iterable(rows), dtype=object, count=len(rows) * length
     ).reshape(len(rows), length)
-    if parsed.quoted:
-        cells[cells == _QUOTED_CELL] = np.fromiter(parsed.quoted, dtype=object)
     if length > width:
         if not (cells[:, width:] == "").all():
             return None
         cells = cells[:, :width]
     cells[cells == ""] = None
-    return Block(numbers=numbers, cells=cells)
+    return numbers, cells
 
 
 def _records(
