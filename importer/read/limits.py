@@ -226,13 +226,21 @@ class RowGuard:
         self._limits, self._name, self._csv = limits, name, csv
 
     def check_header(self, cells: list[Any], *, where: str = "") -> None:
-        """Raise ReadError for a header wider than `max_columns`."""
+        """Raise ReadError for a header that is not one: wider than `max_columns`, longer
+        than `max_row_chars`, a quote never closed, a NUL character."""
         if cells and isinstance(cells[0], UnclosedQuote):
             raise ReadError(
                 f"{where}the header opens a quote that is never closed (it runs to the end of "
                 "the file)",
                 path=self._name,
                 hint='close the quote, or write a literal quote as two: ""',
+            )
+        if cells and isinstance(cells[0], NulByte):  # UTF-16 text: the binary check passed it
+            raise ReadError(
+                f"{where}the header line holds a NUL character (no sheet shows one: a damaged "
+                "or binary file?)",
+                path=self._name,
+                hint="remove the NUL characters, or export the sheet again",
             )
         if cells and isinstance(cells[0], RowTooLong):
             raise ReadError(

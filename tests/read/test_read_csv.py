@@ -368,3 +368,12 @@ def test_a_nul_byte_past_the_sampled_head_is_that_rows_error():
     (error,) = last.row_errors[bad]
     assert error.message.startswith("the line holds a NUL byte (binary data, or UTF-16 text?)")
     assert not last.frame.loc[bad].notna().any() and last.frame.loc[bad + 1, "Ref"] == "H-y"
+
+
+def test_a_nul_in_a_utf16_header_refuses_the_file_not_a_column_named_after_an_object():
+    # UTF-16 text passes the binary check (its NULs are the encoding's); a NUL *character* in
+    # the header named a column `<importer.read.limits.NulByte object at 0x…>` (a breaker's find).
+    data = "Title,No\x00tes\r\nA,B\r\n".encode("utf-16")
+    with pytest.raises(ReadError, match="the header line holds a NUL character") as refused:
+        list(rows_from_file(io.BytesIO(data), name="u16.csv", format="csv"))
+    assert "\n" not in str(refused.value) and "object at" not in str(refused.value)
