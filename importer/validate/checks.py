@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from importer.digests import DigestTable
 from importer.rows import SourceRef
@@ -70,8 +71,9 @@ class RowChecks:
         refs, _, bodies, prints = zip(*rows, strict=True) if rows else ((), (), (), ())
         dates = {at: self._dates(bodies[at]) for at in rows_to_check(bodies, self.now)}
         repeats = self._prints.repeats(_heads(bodies, prints), refs)
+        unchecked = _may_hold(bodies, NOT_CHECKED_ID) if self.unchecked else range(0)
         problems: list[Problem] = []
-        for at in range(len(rows)) if self.unchecked else sorted(dates.keys() | repeats.keys()):
+        for at in sorted(dates.keys() | repeats.keys() | set(unchecked)):
             ref, key, body, _ = rows[at]
             found = dates.get(at, [])
             if self.unchecked:
@@ -160,6 +162,18 @@ def _lookalike(first: SourceRef) -> Found:
         f"the same incident as {first}, under another row key",
         "remove one of the two rows if they are the same incident",
     )
+
+
+def _may_hold(bodies: Sequence[dict[str, Any]], wanted: str) -> range:
+    """Every position if one of `bodies` may hold `wanted` as a text leaf, else none: orjson
+    writes a chunk's bodies in one call, and `wanted` (plain ASCII, nothing JSON escapes) is in
+    that text if any text leaf equals it (a str subclass is written as its text). A body orjson
+    cannot write (an odd type, a lone surrogate) leaves every row to `_paths_of`."""
+    try:
+        text = orjson.dumps(bodies)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return range(len(bodies))
+    return range(len(bodies)) if wanted.encode() in text else range(0)
 
 
 def _heads(bodies: Sequence[dict[str, Any]], prints: Sequence[str | None]) -> npt.NDArray[np.int64]:
