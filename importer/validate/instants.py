@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,7 @@ def rows_to_check(bodies: Sequence[dict[str, Any]], now: datetime) -> list[int]:
     if now.utcoffset() is None:  # comparing with it fails: the row's own check says how
         return list(range(len(bodies)))
     occurred, discovered, deadline = (
-        _column([body.get(name) for body in bodies])
-        for name in ("dateOccurred", "dateDiscovered", "deadline")
+        _column(_values(bodies, name)) for name in ("dateOccurred", "dateDiscovered", "deadline")
     )
     limit = _key_of(now.astimezone(UTC))
     unread = (occurred == _UNREAD) | (discovered == _UNREAD) | (deadline == _UNREAD)
@@ -52,6 +52,14 @@ def rows_to_check(bodies: Sequence[dict[str, Any]], now: datetime) -> list[int]:
     )
     found: list[int] = np.flatnonzero(unread | future | before).tolist()
     return found
+
+
+def _values(bodies: Sequence[dict[str, Any]], name: str) -> list[Any]:
+    """`[body.get(name) for body in bodies]`, without a Python step a body when all hold it."""
+    try:
+        return list(map(itemgetter(name), bodies))
+    except (KeyError, TypeError, IndexError):  # `get`'s own errors, if any, come from here
+        return [body.get(name) for body in bodies]
 
 
 def _column(values: list[Any]) -> Keys:
