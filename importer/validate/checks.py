@@ -220,7 +220,10 @@ class _Fingerprints:
         fresh = np.sort(first[~found])  # rows that bring a new one, in order
         added = refs if len(fresh) == len(refs) else [refs[at] for at in fresh.tolist()]
         numbers = np.fromiter(map(_ROW, added), dtype=np.uint64, count=len(added))
-        places = np.fromiter(map(self._place, added), dtype=np.uint64, count=len(added))
+        if len(set(map(_SHEET, added))) == 1:  # a chunk is one sheet's: one place for all
+            places = np.full(len(added), self._place(added[0]), dtype=np.uint64)
+        else:
+            places = np.fromiter(map(self._place, added), dtype=np.uint64, count=len(added))
         self._table.add(digests[fresh], np.column_stack((numbers, places)))
         if len(fresh) == len(refs):
             return {}
