@@ -1,13 +1,14 @@
-"""CSV text → blocks of records: about 64 K characters of whole lines parsed by one C call.
+"""CSV text → blocks of records: about 64 K characters of whole lines parsed at once.
 
 `importer.read.delimited.line_records` pays Python work per line and per record. Here a block
-of text is split into lines by `io.StringIO` and parsed by one `list(csv.reader(...))`, and a
-block whose records all have the header's width becomes one 2-D array of cells: the same
-records, numbered the same, with no Python loop per row. The line-by-line reader takes over for
-the rest of the file at the first block that needs its care per line: a NUL, more than
-`max_row_chars` characters (a line or a record that may be past the limit), a quote still open
-at the end of the file, or a record the csv module refuses. Both readers share the text (and its
-decoder), so every byte is still read once.
+of text whose quotes each open or close a whole cell (or that has none) is split into cells by
+str methods (`importer.read.plain`); any other is split into lines by `io.StringIO` and parsed
+by one `list(csv.reader(...))`. A block whose records all have the header's width becomes one
+2-D array of cells: the same records, numbered the same, with no Python loop per row. The
+line-by-line reader takes over for the rest of the file at the first block that needs its care
+per line: a NUL, more than `max_row_chars` characters (a line or a record that may be past the
+limit), a quote still open at the end of the file, or a record the csv module refuses. Both
+readers share the text (and its decoder), so every byte is still read once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import io
 from collections import deque
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, compress, count, islice, repeat
+from itertools import accumulate, chain, compress, count, islice
 from typing import IO, Any, BinaryIO
 
 import numpy as np
@@ -25,11 +26,13 @@ import numpy.typing as npt
 
 from importer.read.delimited import Record, csv_text, line_records, record_cells
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits
+from importer.read.plain import Lines, line_table, plain_lines, quoted_lines
 
 __all__ = ["Block", "csv_blocks"]
 
 Cells = npt.NDArray[np.object_]
 Numbers = npt.NDArray[np.int64]
+_Rows = list[list[str]]
 
 _READ = 1 << 16  # characters per read: a few hundred rows, well under `max_cell_chars`
 # Parsed after each block: a record of its own only if the block ended between records (no
@@ -110,10 +113,10 @@ def _fast_blocks(
         parsed = _parse(data[:cut], delimiter)
         if parsed is None or (parsed[1] and not more):
             return data  # a csv error, or a quote open at the end: said line by line
-        rows, rest = parsed
+        records, rest = parsed
         carry = rest + data[cut:]
-        if rows:
-            yield _block(rows, data[: cut - len(rest)], delimiter, limits, state)
+        if _count(records):
+            yield _block(records, data[: cut - len(rest)], delimiter, limits, state)
         if not more:
             return None
 
@@ -134,16 +137,18 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)  # the same lines, in a third of the time
 
 
-def _parse(text: str, delimiter: str) -> tuple[list[list[str]], str] | None:
-    """The records of the whole lines `text`, and the text of a last one that a quoted cell
-    runs on past them (it is read again with the next lines); None if csv refuses a record."""
-    if '"' not in text and not any(other in text for other in _OTHER_BREAKS):
-        # Nothing quoted: a record is a line split at the delimiter, an empty line none.
-        plain = text.splitlines()
-        rows = list(map(str.split, plain, repeat(delimiter)))
-        if "" in plain:
-            rows = [row if line else [] for row, line in zip(rows, plain, strict=True)]
-        return rows, ""
+def _parse(text: str, delimiter: str) -> tuple[_Rows | Lines, str] | None:
+    """The records of the whole lines `text` (no NUL), and the text of a last one that a quoted
+    cell runs on past them (it is read again with the next lines); None if csv refuses a record."""
+    if any(other in text for other in _OTHER_BREAKS):
+        return _csv_parse(text, delimiter)
+    if '"' not in text:
+        return plain_lines(text), ""
+    found = quoted_lines(text, delimiter)
+    return (found, "") if found is not None else _csv_parse(text, delimiter)
+
+
+def _csv_parse(text: str, delimiter: str) -> tuple[_Rows, str] | None:
     lines = _lines(text)
     try:
         rows = list(csv.reader(chain(lines, [_END]), delimiter=delimiter))
@@ -159,19 +164,26 @@ def _parse(text: str, delimiter: str) -> tuple[list[list[str]], str] | None:
 
 
 def _block(
-    rows: list[list[str]], text: str, delimiter: str, limits: ReadLimits, state: _State
+    records: _Rows | Lines, text: str, delimiter: str, limits: ReadLimits, state: _State
 ) -> Block:
     first = state.number + 1
-    state.number += len(rows)
+    state.number += _count(records)
     # No record of a block this short can hold a cell past `max_cell_chars`.
     if state.width is not None and len(text) <= limits.max_cell_chars:
-        block = _table(rows, first, state.width)
-        if block is not None:
-            return block
+        if isinstance(records, Lines):
+            table = line_table(records, delimiter, first, state.width)
+        else:
+            table = _table(records, first, state.width)
+        if table is not None:
+            return Block(numbers=table[0], cells=table[1])
     return Block(_records(_lines(text), delimiter, first, limits, state))
 
 
-def _table(rows: list[list[str]], first: int, width: int) -> Block | None:
+def _count(records: _Rows | Lines) -> int:
+    return len(records.lines) if isinstance(records, Lines) else len(records)
+
+
+def _table(rows: _Rows, first: int, width: int) -> tuple[Numbers, Cells] | None:
     """The rows as one array if every non-blank one has `width` cells, or more that are all
     empty; None otherwise (the rows need `record_cells` one by one)."""
     lengths = set(map(len, rows))
@@ -192,7 +204,7 @@ def _table(rows: list[list[str]], first: int, width: int) -> Block | None:
             return None
         cells = cells[:, :width]
     cells[cells == ""] = None
-    return Block(numbers=numbers, cells=cells)
+    return numbers, cells
 
 
 def _records(

@@ -18,6 +18,7 @@ from importer.read.blocks import csv_blocks
 from importer.read.chunks import csv_chunks, first_filled, record_chunks
 from importer.read.delimited import csv_records
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits, RowGuard
+from importer.read.plain import QUOTED, Lines, line_table, quoted_lines
 
 SMALL = ReadLimits(max_columns=8, max_cell_chars=16, max_row_chars=64)
 MID = ReadLimits(max_columns=30, max_cell_chars=300, max_row_chars=2_000)
@@ -145,6 +146,73 @@ def test_files_of_many_reads_agree_across_every_read_boundary(rows, ending, chun
     text = body.getvalue() or ending
     data = ("A,B,C" + ending + text * (2 * blocks._READ // len(text) + 1)).encode()
     assert_same_chunks(data, chunk_size)
+
+
+quoting = st.lists(
+    st.sampled_from(["a", "é", " ", ",", ";", '"', '""', "\n", "\r", "\r\n", "\u2028"]),
+    max_size=60,
+).map("".join)
+
+
+def _resolved(parsed: Any, delimiter: str) -> Any:
+    """Parsed records as rows of cells, each stand-in for a quoted cell replaced by that cell."""
+    if parsed is None:
+        return None
+    records, rest = parsed
+    if not isinstance(records, Lines):
+        return records, rest
+    quoted = iter(records.quoted)
+    rows = [
+        [next(quoted) if cell == QUOTED else cell for cell in line.split(delimiter)] if line else []
+        for line in records.lines
+    ]
+    assert next(quoted, None) is None
+    return rows, rest
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=quoting, delimiter=st.sampled_from([",", ";"]))
+def test_quoted_cells_cut_out_whole_parse_as_the_csv_module_does(text, delimiter):
+    fast = _resolved(blocks._parse(text, delimiter), delimiter)
+    assert fast == _resolved(blocks._csv_parse(text, delimiter), delimiter)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=quoting, width=st.integers(1, 4))
+def test_a_table_of_lines_is_the_table_of_their_rows(text, width):
+    parsed = blocks._parse(text, ",")
+    if parsed is None or not isinstance(parsed[0], Lines):
+        return
+    rows, _ = _resolved(parsed, ",")
+    fast = line_table(parsed[0], ",", 7, width)
+    slow = blocks._table(rows, 7, width)
+    assert (fast and (fast[0].tolist(), fast[1].tolist())) == (
+        slow and (slow[0].tolist(), slow[1].tolist())
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a,"b, c"\n"d\r\ne",f\n',
+        '"",x\r"y"\n',
+        '"a";b\n',
+        'a,"b",c\n"d",e,f\nx,y,"z"\n',
+    ],
+    ids=["comma-and-newline", "empty-and-cr", "semicolon", "other-columns-quoted"],
+)
+def test_cells_quoted_whole_take_the_fast_way(text):
+    delimiter = ";" if ";" in text else ","
+    fast = quoted_lines(text, delimiter)
+    assert fast is not None and fast.quoted
+    parsed = (fast, "")
+    assert _resolved(parsed, delimiter) == _resolved(blocks._csv_parse(text, delimiter), delimiter)
+    rows, _ = _resolved(parsed, delimiter)
+    width = len(rows[0])
+    if all(len(row) == width for row in rows):
+        table = line_table(fast, delimiter, 1, width)
+        assert table is not None
+        assert table[1].tolist() == [[cell or None for cell in row] for row in rows]
 
 
 # --- the seams, one by one ------------------------------------------------------------------
