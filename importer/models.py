@@ -42,6 +42,7 @@ __all__ = [
     "canonical_uuids_of",
     "may_be_invalid",
     "parse_api_datetime",
+    "quick_fields",
 ]
 
 
@@ -317,16 +318,30 @@ _NARROWED: list[tuple[Any, Any]] = [
 _typed_dict: Any = TypedDict  # called with fields built at import, which mypy cannot follow
 
 
-def _quick_check() -> TypeAdapter[list[Any]] | None:
+def quick_fields() -> dict[str, tuple[Any, bool]] | None:
+    """The quick pass's fields: name → (its type, narrowed; whether it is required); None if
+    the model checks something no single field's type says."""
     model = IncidentCreateRequest
     decorators = model.__pydantic_decorators__
     if decorators.model_validators or decorators.field_validators or decorators.validators:
         return None  # checks the narrowed fields would skip: every body takes `body_errors`
-    fields = {}
-    for name, hint in get_type_hints(model, include_extras=True).items():
-        kept = next((fast for slow, fast in _NARROWED if hint == slow), hint)
-        required = model.model_fields[name].is_required()
-        fields[name] = Required[kept] if required else NotRequired[kept]
+    return {
+        name: (
+            next((fast for slow, fast in _NARROWED if hint == slow), hint),
+            model.model_fields[name].is_required(),
+        )
+        for name, hint in get_type_hints(model, include_extras=True).items()
+    }
+
+
+def _quick_check() -> TypeAdapter[list[Any]] | None:
+    quick = quick_fields()
+    if quick is None:
+        return None
+    fields = {
+        name: Required[kept] if required else NotRequired[kept]
+        for name, (kept, required) in quick.items()
+    }
     body = with_config(ConfigDict(extra="forbid"))(_typed_dict("SentBody", fields))
     return TypeAdapter(cast("type[list[Any]]", GenericAlias(list, (body,))))
 

@@ -61,6 +61,9 @@ NEEDS_A_PERSON = {
     RowStatus.STAGE_NOT_REACHED,
 }
 _BY_ROW = operator.attrgetter("source.row")
+_STATUS, _RECONCILED, _STAGE = (operator.attrgetter(a) for a in ("status", "reconciled", "stage"))
+_TERMINATOR = "\r\n"  # csv.excel.lineterminator
+_REMEMBER = 1024
 _STATUS_TEXT = {status: status.value for status in RowStatus}  # `.value` is slow on an enum
 # results.csv and would_send.jsonl take a line a row: a few large writes a chunk, not hundreds.
 _BUFFER = 1 << 20
@@ -104,6 +107,8 @@ class ReportWriter:
         self.reconciled = 0
         self.stages: Counter[str] = Counter()  # stage → rows whose incident is in it
         self._clock = _Rfc3339()
+        self._places: dict[tuple[str, str | None], str] = {}  # → its first two cells
+        self._messages: dict[str, str] = {}  # message → its cell
         self._closed = False
         self._bodies_fp: IO[bytes] | None = None
         # Every workbook sheet read, with its header: failed_rows.xlsx gets them all (see close).
@@ -123,9 +128,21 @@ class ReportWriter:
         if chunk.sheet is not None:
             where = (chunk.file, chunk.sheet)
             self._sheets_read.setdefault(where, [str(c) for c in chunk.frame.columns])
+        ordered = sorted(results, key=_BY_ROW)
+        text = self._chunk_text(ordered)
+        if text is None:  # a cell csv.writer quotes, or an odd value: the line at a time way
+            self._write_lines(chunk, ordered)
+        else:
+            self._results_fp.write(text)
+            self._tally(chunk, ordered)
+        self._results_fp.flush()
+        if self._bodies_fp is not None:  # the chunk's bodies were written before its results
+            self._bodies_fp.flush()
+
+    def _write_lines(self, chunk: SheetChunk, ordered: list[RowResult]) -> None:
         counts, stages, line, lines = self.counts, self.stages, self._result_line, self._results
         failed: ChunkFailures | None = None
-        for result in sorted(results, key=_BY_ROW):
+        for result in ordered:
             counts[result.status] += 1
             self.reconciled += result.reconciled
             if result.stage:
@@ -135,9 +152,61 @@ class ReportWriter:
                 if failed is None:
                     failed = self._failed.of(chunk)
                 failed.write(result, self._scrub(_message(result)))
-        self._results_fp.flush()
-        if self._bodies_fp is not None:  # the chunk's bodies were written before its results
-            self._bodies_fp.flush()
+
+    def _tally(self, chunk: SheetChunk, ordered: list[RowResult]) -> None:
+        """What `_write_lines` does besides writing lines, a column at a time."""
+        self.counts.update(map(_STATUS, ordered))
+        self.reconciled += sum(map(_RECONCILED, ordered))
+        self.stages.update(filter(None, map(_STAGE, ordered)))
+        failed: ChunkFailures | None = None
+        for result in ordered:
+            if result.status in NEEDS_A_PERSON:
+                if failed is None:
+                    failed = self._failed.of(chunk)
+                failed.write(result, self._scrub(_message(result)))
+
+    def _chunk_text(self, ordered: list[RowResult]) -> str | None:
+        """The lines `_write_lines` writes, as one text, when no cell needs csv.writer's quotes
+        (`CsvLines`' own test, on the whole chunk at once); else None."""
+        if not ordered:
+            return None
+        try:
+            lines = [self._line_text(result) for result in ordered]
+        except Exception:  # the line at a time way fails the same way, at its row
+            return None
+        text = "\r\n".join(lines)
+        breaks = len(lines) - 1
+        if (
+            text.count(",") != (len(RESULT_COLUMNS) - 1) * len(lines)
+            or text.count("\r") != breaks
+            or text.count("\n") != breaks
+            or '"' in text
+        ):
+            return None
+        return text + _TERMINATOR
+
+    def _line_text(self, r: RowResult) -> str:
+        """`_result_line(r)` joined by commas, without the list."""
+        source = r.source
+        place = self._places.get((source.file, source.sheet))
+        if place is None:
+            sheet = neutralise(source.sheet) if source.sheet else ""
+            place = self._places[(source.file, source.sheet)] = f"{neutralise(source.file)},{sheet}"
+        return (
+            f"{place},{source.row!s},{neutralise(r.key) if r.key else ''},"
+            f"{_STATUS_TEXT[r.status]},{neutralise(r.incident_id) if r.incident_id else ''},"
+            f"{str(r.http_status) if r.http_status else ''},{r.attempts!s},"
+            f"{self._message_cell(_message(r)) if r.errors or r.note else ''},"
+            f"{neutralise(r.stage) if r.stage else ''},{self._clock.rfc3339(r.decided_at)}"
+        )
+
+    def _message_cell(self, message: str) -> str:
+        cell = self._messages.get(message)
+        if cell is None:
+            if len(self._messages) >= _REMEMBER:
+                self._messages.clear()  # bounded: a run of unique messages must not grow memory
+            cell = self._messages[message] = neutralise(self._scrub(message))
+        return cell
 
     def _result_line(self, r: RowResult) -> list[str]:
         # All text, so that CsvLines can join it (csv writes a number as its str: same line);

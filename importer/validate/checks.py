@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from importer.digests import DigestTable
 from importer.rows import SourceRef
@@ -70,8 +71,9 @@ class RowChecks:
         refs, _, bodies, prints = zip(*rows, strict=True) if rows else ((), (), (), ())
         dates = {at: self._dates(bodies[at]) for at in rows_to_check(bodies, self.now)}
         repeats = self._prints.repeats(_heads(bodies, prints), refs)
+        unchecked = _may_hold(bodies, NOT_CHECKED_ID) if self.unchecked else range(0)
         problems: list[Problem] = []
-        for at in range(len(rows)) if self.unchecked else sorted(dates.keys() | repeats.keys()):
+        for at in sorted(dates.keys() | repeats.keys() | set(unchecked)):
             ref, key, body, _ = rows[at]
             found = dates.get(at, [])
             if self.unchecked:
@@ -162,6 +164,18 @@ def _lookalike(first: SourceRef) -> Found:
     )
 
 
+def _may_hold(bodies: Sequence[dict[str, Any]], wanted: str) -> range:
+    """Every position if one of `bodies` may hold `wanted` as a text leaf, else none: orjson
+    writes a chunk's bodies in one call, and `wanted` (plain ASCII, nothing JSON escapes) is in
+    that text if any text leaf equals it (a str subclass is written as its text). A body orjson
+    cannot write (an odd type, a lone surrogate) leaves every row to `_paths_of`."""
+    try:
+        text = orjson.dumps(bodies)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return range(len(bodies))
+    return range(len(bodies)) if wanted.encode() in text else range(0)
+
+
 def _heads(bodies: Sequence[dict[str, Any]], prints: Sequence[str | None]) -> npt.NDArray[np.int64]:
     """The first 8 bytes of each body's fingerprint as a signed 64-bit number."""
     texts = [
@@ -206,7 +220,10 @@ class _Fingerprints:
         fresh = np.sort(first[~found])  # rows that bring a new one, in order
         added = refs if len(fresh) == len(refs) else [refs[at] for at in fresh.tolist()]
         numbers = np.fromiter(map(_ROW, added), dtype=np.uint64, count=len(added))
-        places = np.fromiter(map(self._place, added), dtype=np.uint64, count=len(added))
+        if len(set(map(_SHEET, added))) == 1:  # a chunk is one sheet's: one place for all
+            places = np.full(len(added), self._place(added[0]), dtype=np.uint64)
+        else:
+            places = np.fromiter(map(self._place, added), dtype=np.uint64, count=len(added))
         self._table.add(digests[fresh], np.column_stack((numbers, places)))
         if len(fresh) == len(refs):
             return {}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from importer.models import body_errors, canonical_uuids_of, may_be_invalid
+from importer.models import body_errors, canonical_uuids_of
 from importer.rows import MappedChunk, RowError, SheetChunk
+from importer.validate.columns import may_be_invalid_by_column
 
 __all__ = ["ColumnLocator", "locate_field_errors", "validate_chunk"]
 
@@ -19,11 +20,12 @@ def validate_chunk(chunk: SheetChunk, mapped: MappedChunk, mapping: ColumnLocato
 
     UUIDs are rewritten to their canonical form first (`canonical_uuids_of`): what is sent is
     that form, and text that is no UUID is a located row error. The whole chunk takes one
-    quick pass (`may_be_invalid`); only the bodies it cannot vouch for take `body_errors`.
+    quick pass (`may_be_invalid`, a column at a time); only the bodies it cannot vouch for
+    take `body_errors`.
     """
     rows, bodies = list(mapped.bodies), list(mapped.bodies.values())
     canonical_uuids_of(bodies)
-    for at in may_be_invalid(bodies):
+    for at in may_be_invalid_by_column(bodies):
         row, body = rows[at], bodies[at]
         problems = body_errors(body)
         if problems:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,7 @@ def rows_to_check(bodies: Sequence[dict[str, Any]], now: datetime) -> list[int]:
     if now.utcoffset() is None:  # comparing with it fails: the row's own check says how
         return list(range(len(bodies)))
     occurred, discovered, deadline = (
-        _keys([text if isinstance(text := body.get(name), str) else "" for body in bodies])
-        for name in ("dateOccurred", "dateDiscovered", "deadline")
+        _column(_values(bodies, name)) for name in ("dateOccurred", "dateDiscovered", "deadline")
     )
     limit = _key_of(now.astimezone(UTC))
     unread = (occurred == _UNREAD) | (discovered == _UNREAD) | (deadline == _UNREAD)
@@ -54,12 +54,41 @@ def rows_to_check(bodies: Sequence[dict[str, Any]], now: datetime) -> list[int]:
     return found
 
 
+def _values(bodies: Sequence[dict[str, Any]], name: str) -> list[Any]:
+    """`[body.get(name) for body in bodies]`, without a Python step a body when all hold it."""
+    try:
+        return list(map(itemgetter(name), bodies))
+    except (KeyError, TypeError, IndexError):  # `get`'s own errors, if any, come from here
+        return [body.get(name) for body in bodies]
+
+
+def _column(values: list[Any]) -> Keys:
+    """`_keys` of a field's values, a value that is no text counting as empty. A column of
+    ASCII texts all 24 or all 20 long (what the mapping writes) skips numpy's text array: its
+    bytes are the codes `_keys` reads, in one buffer."""
+    if values.count(None) == len(values):  # a field the mapping does not fill
+        return np.full(len(values), _ABSENT, dtype=np.int64)
+    widths = set(map(len, values)) if set(map(type, values)) == {str} else set()
+    joined = "".join(values) if widths in ({24}, {20}) else ""
+    # numpy drops a text's trailing NULs: such a column is left to `_keys`, and so is any other
+    if not joined or not joined.isascii() or "\0" in joined:
+        return _keys([text if isinstance(text, str) else "" for text in values])
+    width = widths.pop()
+    codes = np.zeros((len(values), _WIDTH), dtype=np.uint8)
+    codes[:, :width] = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, width)
+    return _read(codes, np.full(len(values), width))
+
+
 def _keys(texts: list[str]) -> Keys:
     """Per text: its sortable integer, `_ABSENT` if it is empty (no date-time to compare),
     `_UNREAD` if it is in another form."""
     held = np.array(texts, dtype=f"<U{_WIDTH}")
     codes = held.view(np.uint32).reshape(len(texts), _WIDTH)
-    lengths = np.char.str_len(held)
+    return _read(codes, np.char.str_len(held))
+
+
+def _read(codes: npt.NDArray[np.integer[Any]], lengths: npt.NDArray[np.integer[Any]]) -> Keys:
+    """`_keys` from each text's character codes (one row each, `_WIDTH` wide) and length."""
     digits = codes[:, _DIGITS].astype(np.int64) - ord("0")
     millis = (lengths == 24) & (codes[:, 19] == ord(".")) & (codes[:, 23] == ord("Z"))
     digits[~millis, 14:] = 0  # `...SSZ`: no fraction

@@ -166,6 +166,43 @@ def test_results_csv_holds_the_lines_the_plain_writer_wrote(tmp_path_factory, re
         assert fp.read() == _csv_writer_text(expected)
 
 
+# Text that csv.writer writes as is: a chunk of it is written as one joined text.
+PLAIN = st.lists(st.sampled_from(list("'\t=+-@ \x00aé€😀")) | st.just("x"), max_size=4).map("".join)
+
+
+@given(
+    st.lists(RESULT, min_size=1, max_size=8),
+    st.lists(PLAIN, min_size=5, max_size=5),
+    st.sampled_from(list(RowStatus)),
+    st.sampled_from(["", "b.csv"]),
+)
+def test_a_chunk_of_plain_cells_is_written_as_the_plain_writer_wrote(
+    tmp_path_factory, results, cells, status, sheet
+):
+    key, incident, note, stage, error = cells
+    plain = [
+        RowResult(
+            SourceRef("=a.csv", sheet or None, n + 2),
+            status,
+            incident_id=incident or None,
+            http_status=[None, 201, 0][n % 3],
+            attempts=n,
+            errors=[RowError(error)] if n % 2 else [],
+            note=note,
+            key=key or None,
+            stage=stage or None,
+            decided_at=1764462821.5974 + n / 3,
+        )
+        for n in range(len(results))
+    ]
+    test_results_csv_holds_the_lines_the_plain_writer_wrote.hypothesis.inner_test(
+        tmp_path_factory, plain
+    )
+    test_results_csv_holds_the_lines_the_plain_writer_wrote.hypothesis.inner_test(
+        tmp_path_factory, [*plain, *results]
+    )
+
+
 def test_would_send_holds_the_text_orjson_gave_and_is_on_disk_once_its_chunk_is(tmp_path):
     bodies = [
         {"name": "Lost laptop", "n": 1, "ok": True, "none": None, "é": "€ 😀 \n \u2028"},

@@ -6,17 +6,19 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from enum import StrEnum
 from typing import Any
 
 import pytest
-from body_strategies import date_values, usual_body
+from body_strategies import ODD_CHARS, bodies, date_texts, date_values, usual_body
 from hypothesis import given
 from hypothesis import strategies as st
 
 from importer.rows import SourceRef
 from importer.validate import RowChecks
-from importer.validate.checks import _Fingerprints
-from importer.validate.instants import rows_to_check
+from importer.validate.checks import _Fingerprints, _may_hold, _paths_of
+from importer.validate.instants import _column, _keys, rows_to_check
+from importer.validate.offline import NOT_CHECKED_ID
 
 COLUMNS = {"dateOccurred": ["Occurred"], "dateDiscovered": ["Found"], "deadline": ["Due"]}
 NEAR = ["2024-05-31T12:43:24.173Z", "2024-05-31T12:43:24Z", "2024-05-31T12:43:24.174Z"]
@@ -146,3 +148,55 @@ def test_a_chunk_at_a_time_warns_as_the_rules_do_row_by_row(found, cuts, now):
     assert [(p.source, p.key, p.kind, p.field, p.message, p.column, p.value) for p in got] == (
         expected
     )
+
+
+# A column all of one width: the shape `instants._column` reads from its bytes.
+same_width_columns = st.integers(1, 8).flatmap(
+    lambda size: st.sampled_from([20, 24]).flatmap(
+        lambda width: st.lists(
+            st.one_of(
+                date_texts().map(lambda text: (text * 2)[:width].ljust(width, "0")),
+                st.text(alphabet="".join(ODD_CHARS), min_size=width, max_size=width),
+            ),
+            min_size=size,
+            max_size=size,
+        )
+    )
+)
+
+
+@given(st.one_of(same_width_columns, st.lists(date_values(), max_size=8)))
+def test_a_column_read_from_its_bytes_gets_the_keys_numpy_text_gives(values):
+    plain = [value if isinstance(value, str) else "" for value in values]
+    assert _column(values).tolist() == _keys(plain).tolist()
+
+
+@given(st.lists(st.one_of(st.builds(usual_body, st.integers(2, 9)), bodies()), max_size=6))
+def test_rows_left_out_of_the_not_checked_pass_hold_no_unchecked_lookup(found):
+    listed = set(_may_hold(found, NOT_CHECKED_ID))
+    for at, body in enumerate(found):
+        if at not in listed:
+            assert _paths_of(body, NOT_CHECKED_ID) == []
+
+
+class _Kind(StrEnum):
+    NOT_CHECKED = NOT_CHECKED_ID
+
+
+@pytest.mark.parametrize(
+    ("leaf", "held"),
+    [
+        (NOT_CHECKED_ID, [0, 1]),
+        (_Kind.NOT_CHECKED, [0, 1]),
+        ([1, {"id": NOT_CHECKED_ID}], [0, 1]),
+        (b"bytes", [0, 1]),
+        (1 << 70, [0, 1]),
+        ("\ud800", [0, 1]),
+        (float("nan"), []),
+        ("11111111-0000-0000-0000-000000000000", []),
+    ],
+    ids=["text", "str enum", "nested", "bytes", "huge int", "surrogate", "nan", "another id"],
+)
+def test_an_unchecked_lookup_or_a_body_orjson_cannot_write_keeps_every_row(leaf, held):
+    found = [usual_body(2), {**usual_body(3), "orgGroupId": leaf}]
+    assert list(_may_hold(found, NOT_CHECKED_ID)) == held
