@@ -36,11 +36,30 @@ class DryRun:
         view = self.view
         known = view.get_many(j.key for j in jobs) if view else {}
         steps = view.stage_steps(j.key for j in jobs) if view else {}
-        results = [self._result(job, known.get(job.key), abort_reason) for job in jobs]
+        if abort_reason is None and not known:
+            results = self._all_new(jobs)
+        else:
+            results = [self._result(job, known.get(job.key), abort_reason) for job in jobs]
         return [
-            preview_stage(job, result, steps.get(job.key))
+            preview_stage(job, result, steps.get(job.key)) if job.stage is not None else result
             for job, result in zip(jobs, results, strict=True)
         ]
+
+    def _all_new(self, jobs: list[Job]) -> list[RowResult]:
+        """`_result` of jobs the ledger knows none of: one decision for all (it depends only
+        on the settings then), without the per-row checks."""
+        if not jobs:
+            return []
+        action = decide(jobs[0], None, self.settings)
+        if action is not Action.CREATE:
+            return [self._result(job, None, None) for job in jobs]
+        note = ADOPTION_NOTE if self.checks_register() else ""
+        write, status = self.report.write_would_send, RowStatus.WOULD_CREATE
+        results = []
+        for job in jobs:
+            write(job.source, job.key, job.body)
+            results.append(RowResult(job.source, status, key=job.key, note=note))
+        return results
 
     def _result(self, job: Job, entry: LedgerEntry | None, abort_reason: str | None) -> RowResult:
         if abort_reason is not None:
