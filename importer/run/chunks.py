@@ -11,6 +11,9 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from importer import __version__
 from importer.errors import (
     AbortedError,
@@ -22,10 +25,11 @@ from importer.errors import (
     StoppedError,
     is_storage_error,
 )
-from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprint
+from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView
+from importer.ledger.entries import body_fingerprints
 from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
-from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
+from importer.rows import MappedChunk, RowError, RowResult, RowStatus, SheetChunk, SourceRef
 from importer.run.adopt import adoption_mode, mapping_identity
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.duplicates import LateCopy, after_the_last_chunk
@@ -224,43 +228,56 @@ class ChunkProcessor:
         """Skipped and invalid rows get their result here; the rest become jobs."""
         mapped = apply_mapping(self.mapping, chunk, self.lookups)
         validate_chunk(chunk, mapped, self.mapping)
-        valid: list[Job] = []
-        for row in chunk.frame.index:
+        name, keys, bodies = self.mapping.name, mapped.keys, mapped.bodies
+        refused, skipped, errors = chunk.row_errors, mapped.skipped, mapped.errors
+        valid: list[int] = []  # most rows: their jobs are made together (`_jobs`)
+        for row in map(int, chunk.frame.index.tolist()):
+            if row in bodies and row not in refused and row not in skipped and row not in errors:
+                valid.append(row)
+                continue
             ref = chunk.ref(row)
-            row_key = f"{self.mapping.name}:{mapped.keys[row]}" if row in mapped.keys else None
-            if row in chunk.row_errors:  # the reader could not read it whole
-                errors = chunk.row_errors[row]
-                results.append(RowResult(ref, RowStatus.INVALID, errors=errors, key=row_key))
-            elif row in mapped.skipped:
-                note = mapped.skipped[row]
-                results.append(RowResult(ref, RowStatus.SKIPPED, note=note, key=row_key))
-            elif row in mapped.errors:
-                errors = mapped.errors[row]
-                results.append(RowResult(ref, RowStatus.INVALID, errors=errors, key=row_key))
-            elif row in mapped.bodies:
-                body = mapped.bodies[row]
-                fingerprint = body_fingerprint(body)
-                key = row_key or f"{self.mapping.name}:sha256:{fingerprint}"
-                valid.append(Job(ref, key, fingerprint, body, mapped.stages.get(row)))
+            row_key = f"{name}:{keys[row]}" if row in keys else None
+            if row in refused:  # the reader could not read it whole
+                results.append(RowResult(ref, RowStatus.INVALID, errors=refused[row], key=row_key))
+            elif row in skipped:
+                results.append(RowResult(ref, RowStatus.SKIPPED, note=skipped[row], key=row_key))
+            elif row in errors:
+                results.append(RowResult(ref, RowStatus.INVALID, errors=errors[row], key=row_key))
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))
-        return self._first_of_each_key(chunk, valid, results)
+        return self._first_of_each_key(chunk, self._jobs(chunk, mapped, valid), results)
+
+    def _jobs(self, chunk: SheetChunk, mapped: MappedChunk, rows: list[int]) -> list[Job]:
+        """The valid rows' jobs, their bodies fingerprinted together."""
+        name, keys, stages = self.mapping.name, mapped.keys, mapped.stages
+        file, sheet = chunk.file, chunk.sheet
+        bodies = [mapped.bodies[row] for row in rows]
+        return [
+            Job(
+                SourceRef(file, sheet, row),
+                f"{name}:{keys[row]}" if row in keys else f"{name}:sha256:{fingerprint}",
+                fingerprint,
+                body,
+                stages.get(row),
+            )
+            for row, body, fingerprint in zip(rows, bodies, body_fingerprints(bodies), strict=True)
+        ]
 
     def _first_of_each_key(
         self, chunk: SheetChunk, valid: list[Job], results: list[RowResult]
     ) -> list[Job]:
         """The jobs whose key this run has not met before; a repeat is a skipped copy or,
         with other values, an invalid row (`_repeated`)."""
-        tags = [_values_tag(j.fingerprint) for j in valid]
-        firsts = self.seen.first_seen([j.key for j in valid], [j.source for j in valid], tags)
-        jobs: list[Job] = []
-        for job, tag, first in zip(valid, tags, firsts, strict=True):
-            if first is None:
-                jobs.append(job)
-                self.problems.valid_row(chunk, job.source, job.key, job.body, job.fingerprint)
-            else:
-                results.append(self._repeated(job.source, first[0], job.key, first[1] == tag))
+        tags = _values_tags([j.fingerprint for j in valid])
+        rows = np.fromiter((j.source.row for j in valid), dtype=np.uint64, count=len(valid))
+        keys = [j.key for j in valid]
+        firsts = self.seen.first_in_sheet(keys, chunk.file, chunk.sheet, rows, tags)
+        jobs = [job for at, job in enumerate(valid) if at not in firsts] if firsts else valid
+        for at, (first, first_tag) in firsts.items():
+            job = valid[at]
+            results.append(self._repeated(job.source, first, job.key, first_tag == int(tags[at])))
+        self.problems.valid_rows(chunk, [(j.source, j.key, j.body, j.fingerprint) for j in jobs])
         return jobs
 
     def _repeated(self, ref: SourceRef, first: SourceRef, key: str, same: bool) -> RowResult:
@@ -382,9 +399,10 @@ def _finished(task: asyncio.Future[RowResult]) -> bool:
     return task.done() and not task.cancelled() and task.exception() is None
 
 
-def _values_tag(fingerprint: str) -> int:
-    """The first 64 bits of a body's SHA-256 fingerprint: enough to tell values apart."""
-    return int(fingerprint[:16], 16)
+def _values_tags(fingerprints: list[str]) -> npt.NDArray[np.uint64]:
+    """The first 64 bits of each body's SHA-256 fingerprint: enough to tell values apart."""
+    heads = bytes.fromhex("".join([f[:16] for f in fingerprints]))
+    return np.frombuffer(heads, dtype=">u8").astype(np.uint64)
 
 
 def _outcome(
