@@ -9,6 +9,7 @@ an error cell (`#DIV/0!`) reads as empty.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,8 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every encry
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # a directory entry name in OLE2
 _SCAN_BLOCK = 1 << 20
 _EXACT_INT = 2**53  # floats at or above this are not exact integers any more
+_CHECKED: dict[tuple[int, ...], ReadLimits] = {}  # archives checked: stat facts → limits
+_CHECKED_KEPT = 64
 
 
 def open_workbook(
@@ -48,7 +51,7 @@ def open_workbook(
         with source.open("rb") as fp:
             _check_is_xlsx(fp, name=name)
             fp.seek(0)
-            check_archive(fp, name=name, limits=limits)
+            _check_archive_once(fp, name=name, limits=limits)
         return CalamineWorkbook.from_path(source)
     start = source.tell()
     _check_is_xlsx(source, name=name)
@@ -56,6 +59,23 @@ def open_workbook(
     check_archive(source, name=name, limits=limits)
     source.seek(start)
     return CalamineWorkbook.from_filelike(source)
+
+
+def _check_archive_once(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
+    """`check_archive`, skipped for a file this process has checked under the same limits and
+    that has not changed since: same device, inode, size, modification and change times (a
+    file written, touched back or replaced changes one of them; `st_ctime_ns` cannot be set).
+    A run opens a workbook twice, for its first sheet's rows and for the other sheets' headers
+    (`sheets.sheet_headers`); the check inflates every entry, about as long as calamine's
+    parse (1.5 s CPU for a 100k-row sheet), and paid it twice."""
+    facts = os.fstat(fp.fileno())
+    seen = (facts.st_dev, facts.st_ino, facts.st_size, facts.st_mtime_ns, facts.st_ctime_ns)
+    if _CHECKED.get(seen) == limits:
+        return
+    check_archive(fp, name=name, limits=limits)
+    _CHECKED[seen] = limits
+    while len(_CHECKED) > _CHECKED_KEPT:
+        del _CHECKED[next(iter(_CHECKED))]
 
 
 def _check_is_xlsx(fp: BinaryIO, *, name: str) -> None:

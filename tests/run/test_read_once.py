@@ -126,6 +126,16 @@ def test_a_one_sheet_workbook_is_parsed_once(tmp_path, simple_mapping, monkeypat
             self._inner.close()
 
     real = workbook_module.open_workbook
+    checked: list[str] = []  # zip entries inflated and checked: once, though opened twice
+    real_check = workbook_module.check_archive
+    monkeypatch.setattr(workbook_module, "_CHECKED", {})
+    monkeypatch.setattr(
+        workbook_module,
+        "check_archive",
+        lambda fp, *, name, limits: (
+            checked.append(name) or real_check(fp, name=name, limits=limits)
+        ),
+    )
     monkeypatch.setattr(
         "importer.read.sheets.open_workbook",
         lambda source, **options: CountingWorkbook(real(source, **options)),
@@ -143,6 +153,7 @@ def test_a_one_sheet_workbook_is_parsed_once(tmp_path, simple_mapping, monkeypat
 
     assert outcome.counts["would create"] == 30
     assert parsed == {"Log": 1}
+    assert checked == [str(tmp_path / "log.xlsx")]
 
 
 def _organizations() -> Path:
