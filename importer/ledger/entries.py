@@ -6,10 +6,10 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from itertools import chain
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from itertools import chain
 from typing import Any
 
 import orjson
