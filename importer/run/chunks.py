@@ -25,8 +25,7 @@ from importer.errors import (
     StoppedError,
     is_storage_error,
 )
-from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView
-from importer.ledger.entries import body_fingerprints
+from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprints
 from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
 from importer.rows import MappedChunk, RowError, RowResult, RowStatus, SheetChunk, SourceRef
