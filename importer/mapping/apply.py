@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 import pandas as pd
@@ -33,6 +34,7 @@ from importer.mapping.values import (
     ChunkColumns,
     source_label,
     source_raw,
+    text_list,
     text_value,
 )
 from importer.models import field_names
@@ -93,7 +95,9 @@ def apply_mapping(mapping: Mapping, chunk: SheetChunk, lookups: Lookups) -> Mapp
 
 
 def _by_row(values: pd.Series, convert: Callable[[Any], str]) -> dict[int, str]:
-    rows = map(int, values.index.tolist())
+    rows = values.index.tolist()  # Python ints already when the index holds integers
+    if values.index.dtype.kind not in "iu":
+        rows = list(map(int, rows))
     return dict(zip(rows, map(convert, values.tolist()), strict=True))
 
 
@@ -117,12 +121,15 @@ def _map_fields(
     steps: list[tuple[str, Callable[[], None]]] = []
     for name in _TEXT_FIELDS:
         spec: ValueSpec | None = getattr(fields, name)
-        if spec is not None:
-            compute = _text_step(spec, cols, sink, name)
-            if name == "incidentTypeName" and mapping.spec.incident_types:
-                types = mapping.spec.incident_types
-                compute = _typed_step(compute, types, sink, source_label(spec))
-            steps.append((name, _setter(scalars, name, compute)))
+        if spec is None:
+            continue
+        compute: Callable[[], pd.Series | list[Any]]
+        if name == "incidentTypeName" and mapping.spec.incident_types:
+            types = mapping.spec.incident_types
+            compute = _typed_step(_text_step(spec, cols, sink, name), types, sink, spec)
+        else:
+            compute = _list_step(spec, cols, sink, name)
+        steps.append((name, _setter(scalars, name, compute)))
     if fields.orgGroupId is not None:
         org = fields.orgGroupId
         steps.append(
@@ -161,13 +168,21 @@ def _text_step(
     return lambda: text_value(spec, cols, sink, name)
 
 
+def _list_step(
+    spec: ValueSpec, cols: ChunkColumns, sink: ErrorSink, name: str
+) -> Callable[[], list[Any]]:
+    return lambda: text_list(spec, cols, sink, name)
+
+
 def _typed_step(
-    step: Callable[[], pd.Series], types: list[str], sink: ErrorSink, column: str | None
+    step: Callable[[], pd.Series], types: list[str], sink: ErrorSink, spec: ValueSpec
 ) -> Callable[[], pd.Series]:
-    return lambda: check_incident_types(types, step(), sink, column)
+    return lambda: check_incident_types(types, step(), sink, source_label(spec))
 
 
-def _setter(target: Scalars, name: str, compute: Callable[[], pd.Series]) -> Callable[[], None]:
+def _setter(
+    target: Scalars, name: str, compute: Callable[[], pd.Series | list[Any]]
+) -> Callable[[], None]:
     def run() -> None:
         target[name] = compute()
 
@@ -201,12 +216,12 @@ def _nester(
 
 def _organization(
     spec: OrgSpec, cols: ChunkColumns, lookups: Lookups, sink: ErrorSink
-) -> pd.Series:
+) -> pd.Series | list[Any]:
     """Map and default first, so a default organization name is looked up like any other."""
     field, column = "orgGroupId", source_label(spec)
-    text = text_value(spec, cols, sink, field)
     if spec.lookup is None:
-        return text
+        return text_list(spec, cols, sink, field)
+    text = text_value(spec, cols, sink, field)
     resolved = resolve_series(text, lookups.org_index.resolve, sink, field, column)
     ids = pd.Series(pd.NA, index=text.index, dtype=STRING)
     if resolved:
@@ -266,29 +281,44 @@ def _date_order(fields: FieldsSpec) -> list[str]:
 def _assemble(
     index: pd.Index, scalars: Scalars, nested: Nested, sink: ErrorSink, result: MappedChunk
 ) -> None:
-    """One Python pass to build the body dicts (API field order), skipping rows with errors.
-    A field is left out of a body when its value is None, [] or {}."""
+    """The body dicts (API field order) of the rows without errors. A field is left out of a
+    body when its value is None, [] or {}."""
     names = sorted([*scalars, *nested], key=lambda n: _API_ORDER.get(n, len(_API_ORDER)))
     rows = index.tolist()
     columns = [
         _plain_list(scalars[name]) if name in scalars else _present(nested[name], rows)
         for name in names
     ]
-    # Every column holds one value per row, so the zips need no strict check (a third of the
-    # loop's time): a row's dict is its values under the field names, less the empty ones.
-    by_row = zip(*columns, strict=False) if columns else [()] * len(rows)
-    problems, bodies = sink.by_row.get, result.bodies
-    for row, values in zip(rows, by_row, strict=False):
-        if problems(row):
-            continue
-        if None in values:
-            bodies[row] = {k: v for k, v in zip(names, values, strict=False) if v is not None}
-        else:
-            bodies[row] = dict(zip(names, values, strict=False))
-    for row in rows:
-        found = sink.by_row.get(row)
+    # A dict per row from the columns' values under the field names, all in C calls (a Python
+    # loop over the rows cost twice as much); the few rows with an empty value are found
+    # column-wise and filtered afterwards, the rows with errors dropped.
+    if columns:
+        by_row = zip(*columns, strict=False)  # one value per row in each: no check needed
+        bodies = dict(zip(rows, map(dict, map(zip, repeat(names), by_row)), strict=False))
+    else:
+        bodies = {row: {} for row in rows}
+    for row in _rows_with_gaps(columns, rows):
+        bodies[row] = {k: v for k, v in bodies[row].items() if v is not None}
+    for row, found in sink.by_row.items():
         if found:
-            result.errors[row] = _sorted(found)
+            bodies.pop(row, None)
+    result.bodies.update(bodies)
+    if sink.by_row:
+        for row in rows:
+            problems = sink.by_row.get(row)
+            if problems:
+                result.errors[row] = _sorted(problems)
+
+
+def _rows_with_gaps(columns: list[list[Any]], rows: list[int]) -> list[int]:
+    """The rows with a None in any column, in row order."""
+    gaps: set[int] = set()
+    for column in columns:
+        if all(column):  # no None (nor "", False, 0): one truth test per value, no comparison
+            continue
+        if None in column:
+            gaps.update(i for i, value in enumerate(column) if value is None)
+    return [rows[i] for i in sorted(gaps)]
 
 
 def _plain_list(series: pd.Series | list[Any]) -> list[Any]:

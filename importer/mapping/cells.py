@@ -27,6 +27,7 @@ __all__ = [
     "cell_text",
     "cell_texts",
     "is_blank_cell",
+    "none_for_na",
     "normalise_numbers",
     "number_text",
     "plain_text",
@@ -34,6 +35,7 @@ __all__ = [
     "spread_errors",
     "to_text",
     "trim_to_na",
+    "trimmed_texts",
 ]
 
 STRING: Literal["string"] = "string"
@@ -119,7 +121,8 @@ def blank_cells(raw: pd.Series) -> pd.Series:
         return blank
     if pd.api.types.infer_dtype(filled, skipna=False) == "string":  # `is_blank_cell` of text
         cells = filled.to_numpy(dtype=object)
-        found = np.fromiter((not v.strip() for v in cells), dtype=bool, count=len(cells))
+        lengths = map(len, map(str.strip, cells))  # C calls only: no Python frame per cell
+        found = np.fromiter(lengths, dtype=np.int64, count=len(cells)) == 0
         blank.loc[filled.index] = found
         return blank
     distinct = Distinct(filled)
@@ -162,6 +165,32 @@ def plain_text(raw: pd.Series, *, trim: bool) -> pd.Series:
     else:
         kept = [None if isinstance(v, str) and not v.strip() else v for v in cells]
     return pd.Series(kept, index=raw.index, dtype=STRING, name=raw.name)
+
+
+def trimmed_texts(raw: pd.Series) -> list[str | None] | None:
+    """What `plain_text(raw, trim=True)` holds, as a list with None for `<NA>`, for a column of
+    text and gaps (a CSV column): one C call per cell, no "string" Series in between. None for
+    any other column (tests/mapping/test_text_lists.py pins the two together)."""
+    if not python_strings(pd.StringDtype()):
+        return None
+    cells = raw.to_numpy(dtype=object)
+    try:  # text in every cell (a CSV column without gaps): nothing to look at first
+        texts: list[str | None] = list(map(str.strip, cells))
+    except TypeError:  # a gap, or a cell that is no text
+        if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
+            return None
+        try:
+            texts = list(map(str.strip, np.where(pd.isna(cells), "", cells)))
+        except TypeError:  # a cell that is neither text nor missing
+            return None
+    return [text or None for text in texts] if "" in texts else texts
+
+
+def none_for_na(text: pd.Series) -> np.ndarray:
+    """The values of a text Series as an object array, None where `<NA>`."""
+    values: np.ndarray = text.to_numpy(dtype=object, copy=True)
+    values[text.isna().to_numpy()] = None
+    return values
 
 
 def python_strings(dtype: Any) -> TypeGuard[pd.StringDtype]:
@@ -256,6 +285,18 @@ class Distinct:
         dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else object
         self.values = pd.Series(uniques, dtype=dtype)
 
+    @classmethod
+    def of_text(cls, raw: pd.Series) -> Distinct:
+        """`Distinct(to_text(raw, blanks=False))`; a column of text and gaps is factorized as it
+        is, and only its distinct values are made "string"."""
+        if pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty"):
+            return cls(to_text(raw, blanks=False))
+        distinct = cls.__new__(cls)  # text hashes safely: no need to look at the kind again
+        distinct.index = raw.index
+        distinct.codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
+        distinct.values = pd.Series(uniques, dtype=STRING)
+        return distinct
+
     def spread(self, result: pd.Series) -> pd.Series:
         """Per-distinct-value Series (index 0..k-1) → one value per row (`<NA>` for empty rows)."""
         if _fills_own_na(result.dtype):  # no round trip through Python objects
@@ -270,6 +311,16 @@ class Distinct:
     def spread_errors(self, local: ErrorSink, sink: ErrorSink) -> None:
         """Errors found on distinct values (keyed by their position) → errors on each row."""
         spread_errors(local, self.codes, self.index, sink)
+
+    def spread_list(self, result: pd.Series, default: Any = None) -> list[Any]:
+        """`spread(result).fillna(default)` as a list of Python values, None for `<NA>` (a
+        body's values), without a Series per row: `result` holds only text and `<NA>`."""
+        per_value = np.empty(len(result) + 1, dtype=object)  # the last one: rows without a value
+        per_value[:-1] = none_for_na(result)
+        if default is not None:
+            per_value[pd.isna(per_value)] = default
+        spread: list[Any] = per_value[self.codes].tolist()
+        return spread
 
 
 def spread_errors(local: ErrorSink, codes: np.ndarray, index: pd.Index, sink: ErrorSink) -> None:

@@ -124,10 +124,9 @@ def _in_first_format(raw: pd.Series, spec: DateSpec, zone: str) -> pd.Series | N
     format (one export writes one format): the first format wins, so nothing else would have
     been tried, no cell is refused and no day/month order decided. None for any other column."""
     layout = fixed_format(spec.formats[0]) if spec.formats else None
-    if layout is None or pd.api.types.infer_dtype(raw, skipna=True) != "string":
+    text = None if layout is None or raw.empty else _stripped(raw.to_numpy(dtype=object))
+    if layout is None or text is None:
         return None
-    cells = raw.to_numpy(dtype=object)
-    text = np.array([v.strip() if isinstance(v, str) else "" for v in cells], dtype=object)
     lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
     stamps = read_cells(text, lengths, layout)
     filled = lengths > 0
@@ -141,6 +140,21 @@ def _in_first_format(raw: pd.Series, spec: DateSpec, zone: str) -> pd.Series | N
     parsed.local = local
     parsed.date_only = pd.Series(filled & date_only, index=raw.index)
     return _to_utc(parsed, spec, zone)
+
+
+def _stripped(cells: np.ndarray) -> np.ndarray | None:
+    """Each text cell stripped, "" for a missing one; None unless every cell is text or missing
+    and one is text."""
+    try:  # text in every cell: one C call per cell, nothing to look at first
+        return np.array(list(map(str.strip, cells)), dtype=object)
+    except TypeError:  # a gap, or a cell that is no text
+        pass
+    if pd.api.types.infer_dtype(cells, skipna=True) != "string":
+        return None
+    try:
+        return np.array(list(map(str.strip, np.where(pd.isna(cells), "", cells))), dtype=object)
+    except TypeError:  # a cell that is neither text nor missing: say so one at a time
+        return np.array([v.strip() if isinstance(v, str) else "" for v in cells], dtype=object)
 
 
 def _parse_distinct(

@@ -38,7 +38,12 @@ def key_text(raw: pd.Series) -> pd.Series:
     # One pass per cell: keys are unique, so nothing is gained by working per distinct value.
     # str.split() and str.strip() share their whitespace: a joined "" is the only blank.
     cells = cell_texts(raw)
-    parts = [(_key_part(v) or None) if isinstance(v, str) else v for v in cells]
+    if pd.api.types.infer_dtype(cells, skipna=False) == "string":  # text in every cell
+        parts: list[str | None] = list(map(" ".join, map(str.split, cells)))  # no call per cell
+        if "" in parts:
+            parts = [part or None for part in parts]
+    else:
+        parts = [(_key_part(v) or None) if isinstance(v, str) else v for v in cells]
     return pd.Series(parts, index=raw.index, dtype=STRING, name=raw.name)
 
 

@@ -21,11 +21,13 @@ from importer.mapping.cells import (
     ErrorSink,
     blank_cells,
     blank_to_na,
+    none_for_na,
     normalise_numbers,
     plain_text,
     spread_errors,
     to_text,
     trim_to_na,
+    trimmed_texts,
 )
 from importer.mapping.patterns import compile_pattern, first_group
 from importer.mapping.spec_blocks import Source, split_placeholder
@@ -43,6 +45,7 @@ __all__ = [
     "source_label",
     "source_raw",
     "template_columns",
+    "text_list",
     "text_value",
 ]
 
@@ -195,6 +198,26 @@ def text_value(spec: ValueSpec, cols: ChunkColumns, sink: ErrorSink, field: str)
     text = apply_map(text, spec, local, field, source_label(spec))
     distinct.spread_errors(local, sink)
     return apply_default(distinct.spread(text), spec)
+
+
+def text_list(spec: ValueSpec, cols: ChunkColumns, sink: ErrorSink, field: str) -> list[Any]:
+    """`text_value` as a body's values (None for `<NA>`), without a "string" Series per row:
+    the same errors (tests/mapping/test_text_lists.py pins the two together)."""
+    raw = source_raw(spec, cols, sink, field)
+    if spec.map is None and _only_trimmed(spec):
+        texts = trimmed_texts(raw) if spec.trim else None
+        if texts is None:
+            text = apply_default(plain_text(raw, trim=spec.trim), spec)
+            return list(none_for_na(text).tolist())
+        if spec.default is None:
+            return texts
+        return [spec.default if text is None else text for text in texts]
+    distinct = Distinct.of_text(raw)
+    local = ErrorSink()
+    text = _transformed(distinct.values, spec, local, field)
+    text = apply_map(text, spec, local, field, source_label(spec))
+    distinct.spread_errors(local, sink)
+    return distinct.spread_list(text, spec.default)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from importer.mapping.cells import Distinct, ErrorSink
 from importer.mapping.date_order import DateContext
 from importer.mapping.dates import _in_first_format, _parse_cells, iso_utc
-from importer.mapping.fixed_dates import fixed_format, iso_text, read_fixed
+from importer.mapping.fixed_dates import _civil, fixed_format, iso_text, read_fixed
 from importer.mapping.spec_dates import DateSpec
 
 _WIDTHS = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
@@ -269,3 +269,14 @@ def test_a_column_read_whole_reads_as_cell_by_cell(
         return
     assert not sink.by_row
     pd.testing.assert_series_equal(whole, expected)
+
+
+def test_calendar_arithmetic_agrees_with_numpy_day_by_day() -> None:
+    days = np.arange(-3_000_000, 3_000_000)  # about 6244 BC to AD 10183, every day
+    year, month, day = _civil(days)
+    stamps = days.astype("datetime64[D]")
+    years = stamps.astype("datetime64[Y]")
+    months = stamps.astype("datetime64[M]")
+    assert (year == years.astype(np.int64) + 1970).all()
+    assert (month == (months - years.astype("datetime64[M]")).astype(np.int64) + 1).all()
+    assert (day == (stamps - months.astype("datetime64[D]")).astype(np.int64) + 1).all()

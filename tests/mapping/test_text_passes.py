@@ -7,7 +7,15 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from importer.mapping.cells import blank_to_na, cell_text, plain_text, to_text, trim_to_na
+from importer.mapping.cells import (
+    blank_cells,
+    blank_to_na,
+    cell_text,
+    is_blank_cell,
+    plain_text,
+    to_text,
+    trim_to_na,
+)
 from importer.mapping.rowfilters import key_text
 
 SPACES = st.sampled_from([" ", "\t", "\n", "\u00a0", "\u3000", "\u2003", "\x1c", "\u200b", ""])
@@ -42,12 +50,21 @@ def test_plain_text_is_to_text_then_trimmed(cells: list[object]) -> None:
     pd.testing.assert_series_equal(plain_text(raw, trim=False), blank_to_na(text))
 
 
-@given(CELLS)
+TEXT_ONLY = st.lists(st.one_of(TEXT, TEXT.map(np.str_)), max_size=12)  # a column read whole
+
+
+@given(st.one_of(CELLS, TEXT_ONLY))
 def test_key_text_is_single_spaced_and_blank_to_na(cells: list[object]) -> None:
     raw = _series(cells)
     text = to_text(raw, blanks=False)
     joined = text.map(lambda v: " ".join(v.split()), na_action="ignore").astype("string")
     pd.testing.assert_series_equal(key_text(raw), _pandas_blank_to_na(joined))
+
+
+@given(st.one_of(CELLS, TEXT_ONLY))
+def test_blank_cells_are_the_cells_is_blank_cell_calls_empty(cells: list[object]) -> None:
+    raw = _series(cells)
+    assert blank_cells(raw).tolist() == [is_blank_cell(cell) for cell in cells]
 
 
 ANY_CELL = st.one_of(TEXT, EMPTY, st.integers(), st.floats(), st.booleans(), st.datetimes())
