@@ -2,6 +2,7 @@
 reconciliation of ambiguous sends against the register's search.
 """
 
+from importer.ledger.entries import body_fingerprints
 from importer.ledger.reconcile import find_created, find_matching, lookalike_key
 from importer.ledger.stages import StageState, StageStep
 from importer.ledger.store import (
@@ -21,6 +22,7 @@ __all__ = [
     "StageState",
     "StageStep",
     "body_fingerprint",
+    "body_fingerprints",
     "default_ledger_path",
     "find_created",
     "find_matching",

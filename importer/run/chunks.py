@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from enum import Enum, auto
 from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from importer import __version__
 from importer.errors import (
@@ -24,20 +25,22 @@ from importer.errors import (
     StoppedError,
     is_storage_error,
 )
-from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprint
+from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprints
 from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
-from importer.rows import RowError, RowResult, RowStatus, SheetChunk, SourceRef
+from importer.rows import MappedChunk, RowError, RowResult, RowStatus, SheetChunk, SourceRef
 from importer.run.adopt import adoption_mode, mapping_identity
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.duplicates import LateCopy, after_the_last_chunk
 from importer.run.lookups import add_users
 from importer.run.oldkeys import held_by_old_keys
+from importer.run.preview import DryRun
 from importer.run.seen import KeysSeen
 from importer.run.settle import SettleWindow
-from importer.run.stages import StageMover, interrupted_move, preview_stage
-from importer.run.validation import Acknowledged, ProblemCollector
-from importer.validate import changed_fields, validate_chunk
+from importer.run.stages import StageMover, interrupted_move
+from importer.run.validation import ProblemCollector
+from importer.run.verdict import Action, Settings, answer_from_ledger, changes, decide
+from importer.validate import validate_chunk
 
 if TYPE_CHECKING:
     from importer.send import RegisterClient
@@ -93,23 +96,6 @@ class ProgressSink(Protocol):
     def finish(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The run options that decide what a row needs."""
-
-    update_changed: bool = False
-    retry_failed: bool = False
-    max_failures: int | None = None
-    reconcile_delay: float = 2.0
-    request_timeout: float = 30.0
-    search_lag: float = 30.0
-    check_register: str = "auto"  # auto | always | never: search before creating new rows
-    concurrency: int = 4
-    users_from_register: bool = True
-    command: list[str] = field(default_factory=list)
-    acknowledged: Acknowledged = field(default_factory=Acknowledged)  # do not fail the run
-
-
 _SEND_FAILURES = (
     RowStatus.REJECTED,
     RowStatus.FAILED,
@@ -117,8 +103,6 @@ _SEND_FAILURES = (
     RowStatus.STAGE_NOT_REACHED,
 )
 _ROW_PROBLEMS = (RowStatus.INVALID, *_SEND_FAILURES)
-_NOT_A_RETRY = "not sent: --retry-failed only re-sends rows that failed before"
-_ADOPTION_NOTE = "a real run searches the register first and adopts an exact match (adoption)"
 _INTERRUPTED = "interrupted while sending: may have been created; the next run checks"
 _NEVER_SENT = "not sent: the run was stopped before this row's turn; the next run sends it"
 
@@ -149,7 +133,7 @@ class ChunkProcessor:
         self.send_failures = 0
         self.abort_reason: str | None = None
         self.copies: list[LateCopy] = []  # second incidents found after the run
-        self._dry_adoption: bool | None = None
+        self.dry_run = DryRun(settings, mapping, report, preview)
         self.refused: str | None = None  # --max-invalid: decide every row, send none
         self.problems = problems or ProblemCollector(mapping, acknowledged=settings.acknowledged)
 
@@ -243,43 +227,56 @@ class ChunkProcessor:
         """Skipped and invalid rows get their result here; the rest become jobs."""
         mapped = apply_mapping(self.mapping, chunk, self.lookups)
         validate_chunk(chunk, mapped, self.mapping)
-        valid: list[Job] = []
-        for row in chunk.frame.index:
+        name, keys, bodies = self.mapping.name, mapped.keys, mapped.bodies
+        refused, skipped, errors = chunk.row_errors, mapped.skipped, mapped.errors
+        valid: list[int] = []  # most rows: their jobs are made together (`_jobs`)
+        for row in map(int, chunk.frame.index.tolist()):
+            if row in bodies and row not in refused and row not in skipped and row not in errors:
+                valid.append(row)
+                continue
             ref = chunk.ref(row)
-            row_key = f"{self.mapping.name}:{mapped.keys[row]}" if row in mapped.keys else None
-            if row in chunk.row_errors:  # the reader could not read it whole
-                errors = chunk.row_errors[row]
-                results.append(RowResult(ref, RowStatus.INVALID, errors=errors, key=row_key))
-            elif row in mapped.skipped:
-                note = mapped.skipped[row]
-                results.append(RowResult(ref, RowStatus.SKIPPED, note=note, key=row_key))
-            elif row in mapped.errors:
-                errors = mapped.errors[row]
-                results.append(RowResult(ref, RowStatus.INVALID, errors=errors, key=row_key))
-            elif row in mapped.bodies:
-                body = mapped.bodies[row]
-                fingerprint = body_fingerprint(body)
-                key = row_key or f"{self.mapping.name}:sha256:{fingerprint}"
-                valid.append(Job(ref, key, fingerprint, body, mapped.stages.get(row)))
+            row_key = f"{name}:{keys[row]}" if row in keys else None
+            if row in refused:  # the reader could not read it whole
+                results.append(RowResult(ref, RowStatus.INVALID, errors=refused[row], key=row_key))
+            elif row in skipped:
+                results.append(RowResult(ref, RowStatus.SKIPPED, note=skipped[row], key=row_key))
+            elif row in errors:
+                results.append(RowResult(ref, RowStatus.INVALID, errors=errors[row], key=row_key))
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))
-        return self._first_of_each_key(chunk, valid, results)
+        return self._first_of_each_key(chunk, self._jobs(chunk, mapped, valid), results)
+
+    def _jobs(self, chunk: SheetChunk, mapped: MappedChunk, rows: list[int]) -> list[Job]:
+        """The valid rows' jobs, their bodies fingerprinted together."""
+        name, keys, stages = self.mapping.name, mapped.keys, mapped.stages
+        file, sheet = chunk.file, chunk.sheet
+        bodies = [mapped.bodies[row] for row in rows]
+        return [
+            Job(
+                SourceRef(file, sheet, row),
+                f"{name}:{keys[row]}" if row in keys else f"{name}:sha256:{fingerprint}",
+                fingerprint,
+                body,
+                stages.get(row),
+            )
+            for row, body, fingerprint in zip(rows, bodies, body_fingerprints(bodies), strict=True)
+        ]
 
     def _first_of_each_key(
         self, chunk: SheetChunk, valid: list[Job], results: list[RowResult]
     ) -> list[Job]:
         """The jobs whose key this run has not met before; a repeat is a skipped copy or,
         with other values, an invalid row (`_repeated`)."""
-        tags = [_values_tag(j.fingerprint) for j in valid]
-        firsts = self.seen.first_seen([j.key for j in valid], [j.source for j in valid], tags)
-        jobs: list[Job] = []
-        for job, tag, first in zip(valid, tags, firsts, strict=True):
-            if first is None:
-                jobs.append(job)
-                self.problems.valid_row(chunk, job.source, job.key, job.body, job.fingerprint)
-            else:
-                results.append(self._repeated(job.source, first[0], job.key, first[1] == tag))
+        tags = _values_tags([j.fingerprint for j in valid])
+        rows = np.fromiter((j.source.row for j in valid), dtype=np.uint64, count=len(valid))
+        keys = [j.key for j in valid]
+        firsts = self.seen.first_in_sheet(keys, chunk.file, chunk.sheet, rows, tags)
+        jobs = [job for at, job in enumerate(valid) if at not in firsts] if firsts else valid
+        for at, (first, first_tag) in firsts.items():
+            job = valid[at]
+            results.append(self._repeated(job.source, first, job.key, first_tag == int(tags[at])))
+        self.problems.valid_rows(chunk, [(j.source, j.key, j.body, j.fingerprint) for j in jobs])
         return jobs
 
     def _repeated(self, ref: SourceRef, first: SourceRef, key: str, same: bool) -> RowResult:
@@ -293,14 +290,7 @@ class ChunkProcessor:
 
     async def _send(self, jobs: list[Job], results: list[RowResult]) -> None:
         if self.abort_reason is not None or self.deliverer is None or self.ledger is None:
-            known = self.preview.get_many(j.key for j in jobs) if self.preview else {}
-            steps = self.preview.stage_steps(j.key for j in jobs) if self.preview else {}
-            done = [
-                preview_stage(
-                    job, self._without_sending(job, known.get(job.key)), steps.get(job.key)
-                )
-                for job in jobs
-            ]
+            done = self.dry_run.results(jobs, self.abort_reason)
             self.progress.advance(done)
             results.extend(done)
             return
@@ -331,36 +321,6 @@ class ChunkProcessor:
         except LedgerError:
             return None
 
-    def _without_sending(self, job: Job, entry: LedgerEntry | None) -> RowResult:
-        if self.abort_reason is not None:
-            error = RowError(f"not sent: the run stopped ({self.abort_reason})")
-            return RowResult(job.source, RowStatus.FAILED, errors=[error], key=job.key)
-        action = decide(job, entry, self.settings)  # a dry run previews a real run's decision
-        if action in (Action.CREATE, Action.RESOLVE_THEN_CREATE, Action.UPDATE):
-            self.report.write_would_send(job.source, job.key, job.body)
-        if action is Action.UPDATE:
-            incident = entry.incident_id if entry else None
-            note = _changes(job, entry)
-            return RowResult(
-                job.source, RowStatus.WOULD_UPDATE, incident_id=incident, note=note, key=job.key
-            )
-        if action is Action.RESOLVE_THEN_CREATE:
-            note = "an earlier send may have created it: a real run searches the register first"
-            return RowResult(job.source, RowStatus.WOULD_CREATE, note=note, key=job.key)
-        if action is Action.CREATE:
-            note = _ADOPTION_NOTE if self._dry_run_checks_register() else ""
-            return RowResult(job.source, RowStatus.WOULD_CREATE, key=job.key, note=note)
-        return _answer_from_ledger(job, entry, action)
-
-    def _dry_run_checks_register(self) -> bool:
-        """Whether the real run would search before creating (adoption mode, run/adopt.py)."""
-        if self._dry_adoption is None:
-            mode = self.settings.check_register
-            identity = mapping_identity(self.mapping.name, self.mapping.key_columns)
-            unchecked = self.preview is None or not self.preview.knows_mapping(identity)
-            self._dry_adoption = mode == "always" or (mode == "auto" and unchecked)
-        return self._dry_adoption
-
     async def _tracked(self, job: Job, entry: LedgerEntry | None) -> RowResult:
         try:
             result = await self._deliver(job, entry)
@@ -389,9 +349,9 @@ class ChunkProcessor:
         if action is Action.UPDATE:
             result = await self.deliverer.deliver(job, entry, update=True)
             if result.status is RowStatus.UPDATED and not result.note:
-                result.note = _changes(job, entry)
+                result.note = changes(job, entry)
             return result
-        return _answer_from_ledger(job, entry, action)
+        return answer_from_ledger(job, entry, action)
 
     def _locate(self, error: RowError) -> RowError:
         if error.field is None or error.column is not None:
@@ -438,9 +398,10 @@ def _finished(task: asyncio.Future[RowResult]) -> bool:
     return task.done() and not task.cancelled() and task.exception() is None
 
 
-def _values_tag(fingerprint: str) -> int:
-    """The first 64 bits of a body's SHA-256 fingerprint: enough to tell values apart."""
-    return int(fingerprint[:16], 16)
+def _values_tags(fingerprints: list[str]) -> npt.NDArray[np.uint64]:
+    """The first 64 bits of each body's SHA-256 fingerprint: enough to tell values apart."""
+    heads = bytes.fromhex("".join([f[:16] for f in fingerprints]))
+    return np.frombuffer(heads, dtype=">u8").astype(np.uint64)
 
 
 def _outcome(
@@ -475,56 +436,3 @@ def _outcome(
     if states is not None and (entry is None or not is_unresolved(entry)):
         return RowResult(job.source, RowStatus.FAILED, errors=[RowError(_NEVER_SENT)], key=job.key)
     return RowResult(job.source, RowStatus.UNKNOWN, errors=[RowError(_INTERRUPTED)], key=job.key)
-
-
-class Action(Enum):
-    """What a valid row needs, judged from its ledger entry."""
-
-    CREATE = auto()
-    RESOLVE_THEN_CREATE = auto()  # an earlier send is unresolved: search, then create if absent
-    UPDATE = auto()
-    ALREADY_IMPORTED = auto()
-    CHANGED = auto()
-    REJECTED_BEFORE = auto()
-    NOT_A_RETRY = auto()
-
-
-def decide(job: Job, entry: LedgerEntry | None, settings: Settings) -> Action:
-    """The one place that reads the ledger's verdict on a row; pure, so dry runs share it."""
-    if entry is not None and is_unresolved(entry):
-        return Action.RESOLVE_THEN_CREATE
-    if entry is not None and entry.state is EntryState.CREATED:
-        if entry.fingerprint == job.fingerprint:
-            return Action.ALREADY_IMPORTED
-        return Action.UPDATE if settings.update_changed else Action.CHANGED
-    if entry is None:
-        return Action.NOT_A_RETRY if settings.retry_failed else Action.CREATE
-    same_values = entry.fingerprint == job.fingerprint
-    if entry.state is EntryState.REJECTED and same_values and not settings.retry_failed:
-        return Action.REJECTED_BEFORE
-    return Action.CREATE
-
-
-def _changes(job: Job, entry: LedgerEntry | None) -> str:
-    """`changed: name: 'Old' → 'New' | deadline: (empty) → '...'`: what a re-export changed."""
-    changes = changed_fields(entry.body, job.body) if entry is not None else []
-    return "changed: " + (" | ".join(changes) or "the row's values")
-
-
-def _answer_from_ledger(job: Job, entry: LedgerEntry | None, action: Action) -> RowResult:
-    """The result of a row the register need not see."""
-    incident = entry.incident_id if entry else None
-    if action is Action.ALREADY_IMPORTED:
-        return RowResult(job.source, RowStatus.ALREADY_IMPORTED, incident_id=incident, key=job.key)
-    if action is Action.CHANGED:
-        note = f"{_changes(job, entry)}; use --update-changed to update it"
-        status = RowStatus.CHANGED
-        return RowResult(job.source, status, incident_id=incident, note=note, key=job.key)
-    if action is Action.NOT_A_RETRY:
-        return RowResult(job.source, RowStatus.SKIPPED, key=job.key, note=_NOT_A_RETRY)
-    assert entry is not None and action is Action.REJECTED_BEFORE
-    message = f"rejected in an earlier run with these same values: {entry.error}"
-    hint = "fix the row, or use --retry-failed to send it again"
-    return RowResult(
-        job.source, RowStatus.REJECTED, errors=[RowError(message)], note=hint, key=job.key
-    )

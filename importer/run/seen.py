@@ -1,7 +1,8 @@
 """The row keys seen so far in a run, held in flat memory, to judge a key's second row.
 
-A key is held as an 8-byte BLAKE2b digest next to an 8-byte tag of its first row's values (the
-caller's: the body fingerprint's first 64 bits) and an 8-byte number saying where that row
+A key is held as an 8-byte SipHash digest (pandas' `hash_array`, a whole chunk's keys at
+once) next to an 8-byte tag of its first row's values (the caller's: the body fingerprint's
+first 64 bits) and an 8-byte number saying where that row
 was: the row's number plus the offset of its file and sheet (sheets come one after another, so
 each gets the numbers after the previous sheet's last row). They live in a `DigestTable`
 (importer/digests.py): sorted NumPy runs in memory up to 131,072 keys, then spilled to a
@@ -15,10 +16,11 @@ then the later row is refused as a repeat: a refused row, never a wrong send.
 from __future__ import annotations
 
 import bisect
-import hashlib
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
 from importer.digests import DigestTable
 from importer.rows import SourceRef
@@ -26,8 +28,14 @@ from importer.rows import SourceRef
 __all__ = ["KeysSeen"]
 
 
-def _digest(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+U64 = npt.NDArray[np.uint64]
+
+
+def _digests(keys: Sequence[str]) -> U64:
+    """64-bit SipHash-2-4 of each key's UTF-8 bytes, in C (~10× quicker than BLAKE2b a key);
+    a lone surrogate raises UnicodeEncodeError, as encoding the key always did."""
+    digests: U64 = pd.util.hash_array(np.array(keys, dtype=object), categorize=False)
+    return digests
 
 
 class KeysSeen:
@@ -64,9 +72,37 @@ class KeysSeen:
         n = len(keys)
         if n == 0:
             return []
-        digests = np.fromiter(map(_digest, keys), dtype=np.uint64, count=n)
         packed = np.fromiter(map(self._number, places), dtype=np.uint64, count=n)
         tagged = np.fromiter(tags, dtype=np.uint64, count=n)
+        found, first, first_tag = self._first(_digests(keys), packed, tagged)
+        return [
+            (self._unpack(int(p)), int(t)) if f else None
+            for f, p, t in zip(found.tolist(), first.tolist(), first_tag.tolist(), strict=True)
+        ]
+
+    def first_in_sheet(
+        self, keys: Sequence[str], file: str, sheet: str | None, rows: U64, tags: U64
+    ) -> dict[int, tuple[SourceRef, int]]:
+        """`first_seen` for rows of one file and sheet (a chunk's), numbered whole: only the
+        keys met before appear, by their position in `keys`."""
+        if not len(keys):
+            return {}
+        if not self._sources or self._sources[-1] != (file, sheet):
+            self._sources.append((file, sheet))
+            self._bases.append(self._next_base)
+        packed = rows.astype(np.uint64) + np.uint64(self._bases[-1])
+        self._next_base = max(self._next_base, int(packed.max()) + 1)
+        found, first, first_tag = self._first(_digests(keys), packed, tags)
+        return {
+            int(at): (self._unpack(int(first[at])), int(first_tag[at]))
+            for at in np.flatnonzero(found)
+        }
+
+    def _first(
+        self, digests: U64, packed: U64, tagged: U64
+    ) -> tuple[npt.NDArray[np.bool_], U64, U64]:
+        """(seen before, its place, its tag) for each digest; the new ones are remembered."""
+        n = len(digests)
         found, payload = self._table.lookup(digests)
         first, first_tag = payload[:, 0], payload[:, 1]
         _, first_index, inverse = np.unique(digests, return_index=True, return_inverse=True)
@@ -77,10 +113,7 @@ class KeysSeen:
         found |= repeat
         new = ~found
         self._table.add(digests[new], np.column_stack((packed[new], tagged[new])))
-        return [
-            (self._unpack(int(p)), int(t)) if f else None
-            for f, p, t in zip(found.tolist(), first.tolist(), first_tag.tolist(), strict=True)
-        ]
+        return found, first, first_tag
 
     def _number(self, place: SourceRef) -> int:
         where = (place.file, place.sheet)

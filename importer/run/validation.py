@@ -156,12 +156,18 @@ class ProblemCollector:
     ) -> None:
         """A row that passed validation (it goes on to the ledger and the register): its
         warnings are found with the rest of its chunk's, by `chunk_done` or the next chunk."""
+        self.valid_rows(chunk, [(ref, key, body, fingerprint)])
+
+    def valid_rows(self, chunk: SheetChunk, rows: list[ValidRow]) -> None:
+        """`valid_row` for each of a chunk's `(ref, key, body, fingerprint)`, in row order."""
+        if not rows:
+            return
         if chunk.frame is not self._frame:
             self._check_valid_rows()
             self._frame = chunk.frame
-        self._valid.append((ref, key, body, fingerprint))
+        self._valid.extend(rows)
         if self.report is not None:
-            self._bodies[ref.row] = body
+            self._bodies.update((ref.row, body) for ref, _, body, _ in rows)
 
     def _check_valid_rows(self) -> None:
         frame, rows = self._frame, self._valid

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from importer.ledger.entries import body_fingerprint, canonical_json
+from importer.ledger.entries import body_fingerprint, body_fingerprints, canonical_json
 
 _scalars = st.none() | st.booleans() | st.integers() | st.text() | st.floats()
 _values = st.recursive(
@@ -85,3 +85,31 @@ def test_a_flat_body_fingerprints_as_its_json_module_text(body):
             body_fingerprint(body)
         return
     assert body_fingerprint(body) == hashlib.sha256(text).hexdigest()
+
+
+_bodies = st.dictionaries(st.text(), _flat_values, max_size=9) | st.dictionaries(
+    st.text(), _values, max_size=6
+)
+_any_text = st.text(st.characters(exclude_categories=()))  # lone surrogates too
+_flat_text = st.dictionaries(_any_text, _any_text, max_size=9)  # the chunk-wide quick path
+
+
+@given(st.lists(_flat_text | _bodies, max_size=6) | st.lists(_flat_text, max_size=6))
+def test_a_chunk_of_bodies_fingerprints_as_each_body_alone(bodies):
+    def each(body: dict[str, object]) -> str | type[Exception]:
+        try:
+            return body_fingerprint(body)
+        except UnicodeEncodeError as exc:
+            return type(exc)
+
+    expected = [each(body) for body in bodies]
+    if UnicodeEncodeError in expected:  # a lone surrogate fails the chunk as it fails its row
+        with pytest.raises(UnicodeEncodeError):
+            body_fingerprints(bodies)
+        return
+    assert body_fingerprints(bodies) == expected
+
+
+def test_a_chunk_with_a_lone_surrogate_fails_as_its_row_does():
+    with pytest.raises(UnicodeEncodeError):
+        body_fingerprints([{"name": "ok"}, {"name": "\ud800"}])

@@ -91,3 +91,28 @@ def test_the_first_rows_tag_comes_back_with_its_place():
         None,
         (SourceRef("b.csv", None, 3), 8),
     ]
+
+
+_sheets = st.lists(st.tuples(st.sampled_from(["a.csv", "b.xlsx"]), st.sampled_from([None, "S"])))
+
+
+@given(batches=st.lists(_keys, max_size=8), sheets=_sheets, run_size=st.sampled_from([None, 3]))
+def test_a_sheets_rows_numbered_whole_answer_as_places_one_by_one(batches, sheets, run_size):
+    """`first_in_sheet` (a chunk's keys at once) gives what `first_seen` gives the same rows."""
+    import numpy as np
+
+    by_place, whole = KeysSeen(run_size=run_size), KeysSeen(run_size=run_size)
+    row = 2
+    for number, keys in enumerate(batches):
+        file, sheet = sheets[number % len(sheets)] if sheets else ("a.csv", None)
+        rows = list(range(row, row + len(keys)))
+        row = row + len(keys) if number % 3 else 2  # a later sheet starts again at row 2
+        tags = [hash((key, number % 2)) % 2**64 for key in keys]
+        places = [SourceRef(file, sheet, r) for r in rows]
+
+        expected = by_place.first_seen(keys, places, tags)
+        found = whole.first_in_sheet(
+            keys, file, sheet, np.array(rows, dtype=np.uint64), np.array(tags, dtype=np.uint64)
+        )
+
+        assert [found.get(at) for at in range(len(keys))] == expected
