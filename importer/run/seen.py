@@ -10,12 +10,15 @@ private temporary file mapped only while searched, so a million keys do not grow
 (they took ~250 bytes a key as dicts, 20 in memory-only arrays).
 
 Two different keys share a digest with probability about n²/2⁶⁵ (3·10⁻⁸ for a million rows);
-then the later row is refused as a repeat: a refused row, never a wrong send.
+then the later row is refused as a repeat: a refused row, never a wrong send. The SipHash key
+is drawn at random for each run (pandas' default key is public), so nobody can craft a sheet
+whose keys collide: finding a collision for an unknown key takes ~2³² keys in one run.
 """
 
 from __future__ import annotations
 
 import bisect
+import secrets
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,10 +34,13 @@ __all__ = ["KeysSeen"]
 U64 = npt.NDArray[np.uint64]
 
 
-def _digests(keys: Sequence[str]) -> U64:
-    """64-bit SipHash-2-4 of each key's UTF-8 bytes, in C (~10× quicker than BLAKE2b a key);
-    a lone surrogate raises UnicodeEncodeError, as encoding the key always did."""
-    digests: U64 = pd.util.hash_array(np.array(keys, dtype=object), categorize=False)
+def _digests(keys: Sequence[str], hash_key: str) -> U64:
+    """64-bit SipHash-2-4 of each key's UTF-8 bytes under `hash_key` (16 ASCII characters), in
+    C (~10× quicker than BLAKE2b a key); a lone surrogate raises UnicodeEncodeError, as encoding
+    the key always did."""
+    digests: U64 = pd.util.hash_array(
+        np.array(keys, dtype=object), hash_key=hash_key, categorize=False
+    )
     return digests
 
 
@@ -52,6 +58,7 @@ class KeysSeen:
         self._sources: list[tuple[str, str | None]] = []  # in the order they came (may repeat)
         self._bases: list[int] = []  # the place number of each source's row 0
         self._next_base = 0
+        self._hash_key = secrets.token_hex(8)  # this run's SipHash key: 16 characters
 
     @property
     def count(self) -> int:
@@ -74,7 +81,7 @@ class KeysSeen:
             return []
         packed = np.fromiter(map(self._number, places), dtype=np.uint64, count=n)
         tagged = np.fromiter(tags, dtype=np.uint64, count=n)
-        found, first, first_tag = self._first(_digests(keys), packed, tagged)
+        found, first, first_tag = self._first(_digests(keys, self._hash_key), packed, tagged)
         return [
             (self._unpack(int(p)), int(t)) if f else None
             for f, p, t in zip(found.tolist(), first.tolist(), first_tag.tolist(), strict=True)
@@ -92,7 +99,7 @@ class KeysSeen:
             self._bases.append(self._next_base)
         packed = rows.astype(np.uint64) + np.uint64(self._bases[-1])
         self._next_base = max(self._next_base, int(packed.max()) + 1)
-        found, first, first_tag = self._first(_digests(keys), packed, tags)
+        found, first, first_tag = self._first(_digests(keys, self._hash_key), packed, tags)
         return {
             int(at): (self._unpack(int(first[at])), int(first_tag[at]))
             for at in np.flatnonzero(found)

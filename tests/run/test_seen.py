@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -116,3 +118,17 @@ def test_a_sheets_rows_numbered_whole_answer_as_places_one_by_one(batches, sheet
         )
 
         assert [found.get(at) for at in range(len(keys))] == expected
+
+
+def test_each_run_digests_keys_under_its_own_random_siphash_key() -> None:
+    # pandas' default SipHash key is public: with it a sheet could be crafted whose keys
+    # collide (the later row refused as a repeat). Each run draws its own.
+    from importer.run.seen import _digests
+
+    keys = [f"legacy:{n}" for n in range(50)]
+    first, second = KeysSeen(), KeysSeen()
+    assert first._hash_key != second._hash_key and len(first._hash_key) == 16
+    mine = _digests(keys, first._hash_key)
+    assert (mine == _digests(keys, first._hash_key)).all()
+    assert not (mine == _digests(keys, second._hash_key)).any()
+    assert not (mine == pd.util.hash_array(np.array(keys, dtype=object), categorize=False)).any()
