@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -48,6 +50,7 @@ def mapping_from_text(text: str, path: Path) -> Mapping:
         raise MappingError(
             f"not valid YAML: {problem.message}", path=str(path), line=problem.line
         ) from None
+    _refuse_lone_surrogates(root, path)
     if not isinstance(data, dict):
         raise MappingError(
             "a mapping file is a YAML mapping with 'version: 1' and 'fields:'",
@@ -59,6 +62,34 @@ def mapping_from_text(text: str, path: Path) -> Mapping:
     except ValidationError as exc:
         raise _explain(exc, root, path) from None
     return _compile(spec, root, path)
+
+
+def _refuse_lone_surrogates(root: Any, path: Path) -> None:
+    """Raise MappingError at the first text holding a lone surrogate (YAML's `"\\ud800"`
+    escape makes one): no UTF-8 request body, report or ledger can carry it, and it surfaced
+    as an internal error mid-run."""
+    nodes, walked = [root] if root is not None else [], set()
+    while nodes:
+        node = nodes.pop()
+        if id(node) in walked:  # an alias: its node was walked where its anchor is
+            continue
+        walked.add(id(node))
+        found = _SURROGATE.search(node.value) if isinstance(node, yaml.ScalarNode) else None
+        if found is not None:
+            raise MappingError(
+                f"the text {node.value!a} holds a lone surrogate "
+                f"({found.group()!a}), which is not a character",
+                path=str(path),
+                line=node.start_mark.line + 1,
+                hint="write the character itself, or a surrogate pair's character as \\U0001F600",
+            )
+        if isinstance(node, yaml.MappingNode):
+            nodes.extend(part for pair in reversed(node.value) for part in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            nodes.extend(reversed(node.value))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _explain(exc: ValidationError, root: Any, path: Path) -> MappingError:

@@ -298,3 +298,43 @@ def test_deeply_nested_yaml_is_a_mapping_error_not_a_crash(tmp_path: Path, depth
     path.write_text(f"version: 1\nname: deep\nkey: [Ref]\nfields:\n  name: {nested}\n")
     with pytest.raises(MappingError, match=r"nested more than 64 levels deep"):
         load_mapping(path)
+
+
+@pytest.mark.parametrize(
+    "value", ['"a\\ud800b"', '"\\udfff"', '["ok", "x\\udc80"]', '{"k": "\\ud83d"}']
+)
+def test_a_lone_surrogate_anywhere_is_refused_at_its_line(tmp_path: Path, value: str) -> None:
+    # YAML's \u escape makes one; mid-run it was an internal error (UnicodeEncodeError).
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "version: 1\nname: t\nfields:\n  name: {column: Title}\n"
+        f"  description:\n    constant: {value}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(MappingError, match="lone surrogate") as refused:
+        load_mapping(path)
+    assert refused.value.line == 6
+    assert "\n" not in str(refused.value)
+
+
+def test_aliases_and_a_character_past_the_bmp_load_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "version: 1\nname: t\nfields:\n  name: {column: Title}\n"
+        '  description: &d {constant: "smile \\U0001F600"}\n  rootCause: *d\n',
+        encoding="utf-8",
+    )
+    assert load_mapping(path).name == "t"
+
+
+def test_a_surrogate_pair_escape_is_refused_too(tmp_path: Path) -> None:
+    # PyYAML keeps "\ud83d\ude00" as two lone surrogates (it does not join a pair).
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "version: 1\nname: t\nfields:\n  name: {column: Title}\n"
+        '  description: {constant: "\\ud83d\\ude00"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(MappingError, match="lone surrogate") as refused:
+        load_mapping(path)
+    assert "\\U0001F600" in (refused.value.hint or "")
