@@ -113,6 +113,25 @@ class RunOutcome:
     summary: dict[str, Any]
 
 
+def _check_path_names(options: RunOptions) -> None:
+    """Raise ConfigError for a path whose name is not UTF-8 (a cp1252 name unzipped on Linux:
+    Python holds its bytes as lone surrogates, which no report, ledger or log line can
+    carry: the run failed mid-way with an internal error). The message shows the bytes."""
+    named = [*options.files, options.mapping_path, options.report_dir]
+    named += [options.ledger_path] if options.ledger_path is not None else []
+    for path in [*named, *options.lookup_files.values()]:
+        text = str(path)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise ConfigError(
+                f"{shown}: the path is not valid UTF-8 text (its name was written in another "
+                "encoding), so reports could not name it",
+                hint="rename it, e.g. `convmv -f cp1252 -t utf-8 --notest FILE`",
+            ) from None
+
+
 async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
     """Run one import; raises ImporterError for what stops it (after writing the summary),
     `StoppedError` for SIGTERM/SIGHUP (see `importer.run.signals`)."""
@@ -127,6 +146,7 @@ async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
 
 
 async def _run_import(options: RunOptions, progress: ProgressSink, stop: StopSignals) -> RunOutcome:
+    _check_path_names(options)
     mapping = load_mapping(options.mapping_path)
     for path in options.files:
         check_input(path)
