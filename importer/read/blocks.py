@@ -24,7 +24,13 @@ from typing import IO, Any, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from importer.read.delimited import Record, csv_text, line_records, record_cells
+from importer.read.delimited import (
+    Record,
+    csv_text,
+    is_blank_record,
+    line_records,
+    record_cells,
+)
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits
 from importer.read.plain import Lines, line_table, plain_lines, quoted_lines
 
@@ -219,7 +225,7 @@ def _records(
         chars, before = ends[reader.line_num - 1] - before, ends[reader.line_num - 1]
         cells: list[Any] = record_cells(record, chars, state.width, limits.max_cell_chars)
         if record:
-            if state.width is None and cells:
+            if state.width is None and not is_blank_record(cells):
                 state.width = len(cells)
             records.append((number, cells))
     return records

@@ -18,6 +18,7 @@ import pandas as pd
 from importer.errors import ReadError
 from importer.read.blocks import Block, Cells, Numbers, csv_blocks
 from importer.read.columns import Columns, cell_table, refuse_narrow, refuse_wide
+from importer.read.delimited import is_blank_record
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits, RowGuard
 from importer.read.restore import is_failed_rows_header, restored, restored_header
 from importer.rows import RowError, SheetChunk
@@ -79,7 +80,7 @@ def _header(blocks: Iterator[Block]) -> tuple[_Record | None, Iterator[_Record]]
 def first_filled(records: Iterator[_Record]) -> _Record | None:
     """The header: the first record with a non-blank cell (blank rows above it are not data)."""
     for record in records:
-        if not all(cell is None or (type(cell) is str and cell.isspace()) for cell in record[1]):
+        if not is_blank_record(record[1]):
             return record
     return None
 

@@ -267,11 +267,18 @@ def line_records(
                 continue
             cells = record_cells(record, feed.chars, width, limits.max_cell_chars)
             if record:  # a row of only delimiters is a blank row, reported as skipped
-                if width is None and cells:
-                    width = len(cells)  # the header: the first record with a cell
+                if width is None and not is_blank_record(cells):
+                    width = len(cells)  # the header: the first record with a non-blank cell
                 yield number, cells
     except csv.Error as exc:
         raise ReadError(f"row {number + 1}: not valid CSV ({exc})", path=name) from exc
+
+
+def is_blank_record(cells: list[Any]) -> bool:
+    """Whether a record holds no cell but empty or whitespace-only ones: blank rows above the
+    header are not it (`chunks.first_filled`), so they must not set the width trailing empty
+    cells are trimmed to (a ` ` row above `A,B,C` made `1,2,,` two cells, refused as narrow)."""
+    return all(cell is None or (type(cell) is str and cell.isspace()) for cell in cells)
 
 
 def record_cells(record: list[str], chars: int, width: int | None, longest: int) -> list[Any]:

@@ -377,3 +377,16 @@ def test_a_nul_in_a_utf16_header_refuses_the_file_not_a_column_named_after_an_ob
     with pytest.raises(ReadError, match="the header line holds a NUL character") as refused:
         list(rows_from_file(io.BytesIO(data), name="u16.csv", format="csv"))
     assert "\n" not in str(refused.value) and "object at" not in str(refused.value)
+
+
+@pytest.mark.parametrize("above", [b"", b"\n", b" \n", b"\t, ,\n", b" \n\n \n"])
+def test_blank_rows_above_the_header_do_not_change_how_rows_are_trimmed(above: bytes):
+    # A whitespace-only row above the header set the trimming width to 1: `1,2,,` under
+    # `A,B,C` became two cells and was refused as narrow, without that row accepted.
+    data = above + b"A,B,C\n1,2,,\n3,4,5,\n"
+    (chunk,) = list(rows_from_file(io.BytesIO(data), name="t.csv", format="csv"))
+    assert chunk.row_errors == {}
+    assert chunk.frame.to_dict("records") == [
+        {"A": "1", "B": "2", "C": None},
+        {"A": "3", "B": "4", "C": "5"},
+    ]
