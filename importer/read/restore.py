@@ -25,9 +25,10 @@ def is_failed_rows_header(cells: list[Any]) -> bool:
 
 
 def restored(records: Iterator[_Record]) -> Iterator[_Record]:
-    """`records` with every text cell restored (see `importer.formulas`)."""
+    """`records` with every text cell restored (see `importer.formulas`), each record's list
+    of the same type: a `Suspect` (a NUL, an over-long cell) must stay one for the row guard."""
     for number, cells in records:
-        yield number, [restore(c) if type(c) is str else c for c in cells]
+        yield number, type(cells)(restore(c) if type(c) is str else c for c in cells)
 
 
 def restored_header(header: _Record) -> _Record:

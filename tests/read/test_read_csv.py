@@ -8,12 +8,14 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from importer.errors import ReadError
 from importer.read.delimited import DELIMITERS, looks_central_european
+from importer.read.limits import DEFAULT_LIMITS
 from importer.read.sheets import detect_encoding, read_rows, rows_from_file, sniff_delimiter
 from importer.rows import SheetChunk
 
@@ -390,3 +392,19 @@ def test_blank_rows_above_the_header_do_not_change_how_rows_are_trimmed(above: b
         {"A": "1", "B": "2", "C": None},
         {"A": "3", "B": "4", "C": "5"},
     ]
+
+
+def test_a_reimported_failed_rows_file_keeps_the_row_guard():
+    # Restoring the report's formula escaping made every record a plain list: a NUL line kept
+    # a NulByte object as a cell and an over-long cell skipped max_cell_chars.
+    head = b"Ref,Title,import_error\n" + b"".join(b"H-%d,'=T,x\n" % n for n in range(200_000))
+    long_cell = b"L" * (DEFAULT_LIMITS.max_cell_chars + 1)
+    data = head + b"H-nul,T\x00x,e\nH-long," + long_cell + b",e\nH-ok,'=1+1,e\n"
+    chunks = list(rows_from_file(io.BytesIO(data), name="failed_rows.csv", format="csv"))
+    frame = pd.concat([c.frame for c in chunks])
+    errors = {n: e for c in chunks for n, e in c.row_errors.items()}
+    first = len(head.splitlines()) + 1
+    assert errors[first][0].message.startswith("the line holds a NUL byte")
+    assert "characters" in errors[first + 1][0].message
+    assert not any(type(v).__name__ == "NulByte" for v in frame.to_numpy().ravel())
+    assert frame.loc[first + 2, "Title"] == "=1+1" and frame.loc[2, "Title"] == "=T"
