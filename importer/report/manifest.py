@@ -75,7 +75,13 @@ def write_manifest(
     `input_sha256` gives digests already taken while the run read an input, so it is not read
     a second time; an input missing from it is hashed here.
     """
-    known_sha256 = input_sha256 or {}
+    digests = dict(input_sha256 or {})  # each file hashed once: results.csv is named twice
+
+    def record(path: Path) -> dict[str, Any]:
+        found = _file_record(path, digests.get(path))
+        digests[path] = found["sha256"]
+        return found
+
     known = secret_values(secrets)
     manifest = {
         "manifest_version": MANIFEST_VERSION,
@@ -85,14 +91,14 @@ def write_manifest(
         "started_at": _utc(started_at),
         "ended_at": _utc(ended_at),
         "duration_seconds": round((ended_at - started_at).total_seconds(), 3),
-        "inputs": [_file_record(p, known_sha256.get(p)) for p in inputs],
-        "mapping": _file_record(mapping),
+        "inputs": [record(p) for p in inputs],
+        "mapping": record(mapping),
         "counts": dict(counts),
-        "results_file": _file_record(results_file),
+        "results_file": record(results_file),
         "exit_code": exit_code,
         "register": scrub_value(register, known) if register else None,
         "ledger": {"path": str(ledger.resolve())} if ledger is not None else None,
-        "files_written": [_file_record(p) for p in written if p.is_file()],
+        "files_written": [record(p) for p in written if p.is_file()],
         "extra": scrub_value(extra, known),
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
