@@ -7,16 +7,21 @@ created 0600 and every folder 0700, like the ledger. A run's folder is created w
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 from importer.errors import ConfigError
 
 __all__ = [
     "FILE_MODE",
     "FOLDER_MODE",
+    "Digest",
     "create_report_dir",
     "open_private",
     "open_private_binary",
@@ -28,24 +33,59 @@ FOLDER_MODE = 0o700
 _MAX_TRIES = 1000
 
 
-def open_private(path: Path, *, newline: str | None = None, buffering: int = -1) -> IO[str]:
-    """Open `path` for writing UTF-8 text, created (or truncated) with mode 0600."""
+def open_private(
+    path: Path, *, newline: str | None = None, buffering: int = -1, digest: Digest | None = None
+) -> IO[str]:
+    """Open `path` for writing UTF-8 text, created (or truncated) with mode 0600; `digest`
+    (a hashlib object) is fed every byte as it reaches the file."""
     fd = _create_private(path)
     try:
-        return open(fd, "w", buffering, encoding="utf-8", newline=newline)
+        if digest is None:
+            return open(fd, "w", buffering, encoding="utf-8", newline=newline)
+        return io.TextIOWrapper(_hashed(fd, digest, buffering), encoding="utf-8", newline=newline)
     except BaseException:
         os.close(fd)
         raise
 
 
-def open_private_binary(path: Path, *, buffering: int = -1) -> IO[bytes]:
+def open_private_binary(
+    path: Path, *, buffering: int = -1, digest: Digest | None = None
+) -> IO[bytes]:
     """`open_private` for bytes (JSON lines that orjson already encoded as UTF-8)."""
     fd = _create_private(path)
     try:
-        return open(fd, "wb", buffering)
+        return open(fd, "wb", buffering) if digest is None else _hashed(fd, digest, buffering)
     except BaseException:
         os.close(fd)
         raise
+
+
+class Digest(Protocol):
+    """What `hashlib.sha256()` gives: fed bytes, asked for its hex digest."""
+
+    def update(self, data: memoryview, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
+
+
+class _HashedFile(io.FileIO):
+    """A file opened for writing that feeds each byte it writes to `digest` (the manifest's
+    SHA-256 without reading the file back: 2.2 s of a million-row dry run)."""
+
+    def __init__(self, fd: int, digest: Digest) -> None:
+        super().__init__(fd, "w")
+        self.digest = digest
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        written = super().write(data)
+        if written:  # a short write: the buffer above sends the rest again, hashed then
+            self.digest.update(memoryview(data).cast("B")[:written])
+        return written
+
+
+def _hashed(fd: int, digest: Digest, buffering: int) -> io.BufferedWriter:
+    size = buffering if buffering > 1 else io.DEFAULT_BUFFER_SIZE
+    return io.BufferedWriter(_HashedFile(fd, digest), size)
 
 
 def _create_private(path: Path) -> int:

@@ -65,17 +65,18 @@ def write_manifest(
     register: dict[str, str] | None = None,
     ledger: Path | None = None,
     written: Sequence[Path] = (),
-    input_sha256: Mapping[Path, str] | None = None,
+    known_sha256: Mapping[Path, str] | None = None,
 ) -> None:
     """Write the run's manifest as JSON, atomically; `argv` defaults to `sys.argv` (redacted).
 
     `register` says where the incidents went (`host`, `base_url`, `client_id`: never the
     secret), `ledger` which ledger file remembers them, and `written` the files the run wrote,
     each recorded with its SHA-256 and size (closed files: hash them after the last write).
-    `input_sha256` gives digests already taken while the run read an input, so it is not read
-    a second time; an input missing from it is hashed here.
+    `known_sha256` gives digests already taken: an input's while the run read it, a report
+    file's while it was written (`ReportWriter.written_sha256`), so neither is read again; a
+    file missing from it is hashed here.
     """
-    digests = dict(input_sha256 or {})  # each file hashed once: results.csv is named twice
+    digests = dict(known_sha256 or {})  # each file hashed once: results.csv is named twice
 
     def record(path: Path) -> dict[str, Any]:
         found = _file_record(path, digests.get(path))

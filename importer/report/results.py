@@ -15,6 +15,7 @@ the last finished chunk, and memory stays flat whatever the file size.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import operator
 from collections import Counter
@@ -31,6 +32,7 @@ from importer.report.csv_lines import CsvLines
 from importer.report.failed_rows import ChunkFailures, FailedRows
 from importer.report.files import (
     FOLDER_MODE,
+    Digest,
     create_report_dir,
     open_private,
     open_private_binary,
@@ -100,7 +102,14 @@ class ReportWriter:
         self._scrub = Scrubber(secrets)
         folder.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
         self.counts: Counter[RowStatus] = Counter()
-        self._results_fp = open_private(folder / "results.csv", newline="", buffering=_BUFFER)
+        # Hashed as written: the manifest's SHA-256 without reading the files back.
+        self._digests: dict[Path, Digest] = {self.results_path: hashlib.sha256()}
+        self._results_fp = open_private(
+            self.results_path,
+            newline="",
+            buffering=_BUFFER,
+            digest=self._digests[self.results_path],
+        )
         self._results = CsvLines(self._results_fp)
         self._results.writerow(RESULT_COLUMNS)
         self._failed = FailedRows(folder, serial_headers)
@@ -230,7 +239,10 @@ class ReportWriter:
         """Dry runs: record the exact body a row would be sent with, one JSON object a line."""
         if self._bodies_fp is None:
             path = self.folder / "would_send.jsonl"
-            self._bodies_fp = open_private_binary(path, buffering=_BUFFER)
+            self._digests[path] = hashlib.sha256()
+            self._bodies_fp = open_private_binary(
+                path, buffering=_BUFFER, digest=self._digests[path]
+            )
         line = {
             "file": source.file,
             "sheet": source.sheet,
@@ -239,6 +251,13 @@ class ReportWriter:
             "body": body,
         }
         self._bodies_fp.write(orjson.dumps(line, option=_JSON_LINE))
+
+    def written_sha256(self) -> dict[Path, str]:
+        """SHA-256 hex digests of results.csv and would_send.jsonl, taken as they were
+        written; empty until `close()` (an open file's digest is not yet the file's)."""
+        if not self._closed:
+            return {}
+        return {path: digest.hexdigest() for path, digest in self._digests.items()}
 
     def write_summary(self, summary: dict[str, Any]) -> Path:
         path = self.folder / "summary.json"

@@ -283,7 +283,7 @@ def _finish(
         argv=options.command,
         secrets=_secrets(options),
         written=_written_files(options.report_dir),
-        input_sha256=input_sha256,
+        known_sha256={**(input_sha256 or {}), **report.written_sha256()},
         **_where_it_went(options, ledger),
     )
     return RunOutcome(options.report_dir, summary["counts"], exit_code, summary)

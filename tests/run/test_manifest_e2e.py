@@ -42,15 +42,33 @@ def test_a_real_run_names_the_register_the_ledger_and_hashes_every_file_it_wrote
     assert register.client_secret not in text
 
 
-def test_a_dry_run_hashes_its_would_send_file(tmp_path, simple_mapping, register, cli):
-    sheet = write_sheet(tmp_path / "log.csv", [incident_row(1)])
+def test_a_dry_run_hashes_its_would_send_file(tmp_path, simple_mapping, register, cli, monkeypatch):
+    import importer.report.manifest as manifest_module
+
+    # Long rows and many: the writers' buffers flush several times before the end.
+    rows = [incident_row(n, Details="é" * (n % 300)) for n in range(3000)]
+    sheet = write_sheet(tmp_path / "log.csv", rows)
+    read_back: list[str] = []
+    real = manifest_module.file_sha256
+
+    def counting(path: Path, **kwargs: int) -> str:
+        read_back.append(path.name)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(manifest_module, "file_sha256", counting)
 
     result = cli(run_args(sheet, simple_mapping, tmp_path, "--dry-run"), register)
-    _folder, manifest = _manifest(tmp_path)
+    folder, manifest = _manifest(tmp_path)
 
     assert result.exit_code == 0
-    names = {Path(f["path"]).name for f in manifest["files_written"]}
-    assert names == {"results.csv", "would_send.jsonl", "summary.json"}
+    written = {Path(f["path"]).name: f for f in manifest["files_written"]}
+    assert set(written) == {"results.csv", "would_send.jsonl", "summary.json"}
+    for name, record in [*written.items(), ("results.csv", manifest["results_file"])]:
+        data = (folder / name).read_bytes()
+        assert record["sha256"] == hashlib.sha256(data).hexdigest(), name
+        assert record["size"] == len(data)
+    # The two files that grow with the rows were hashed as written, not read back.
+    assert "results.csv" not in read_back and "would_send.jsonl" not in read_back
     assert manifest["register"]["client_id"] == register.client_id
 
 
