@@ -31,7 +31,7 @@ from importer.read.delimited import (
     line_records,
     record_cells,
 )
-from importer.read.limits import DEFAULT_LIMITS, ReadLimits
+from importer.read.limits import DEFAULT_LIMITS, ReadLimits, has_lone_surrogate
 from importer.read.plain import Lines, line_table, plain_lines, quoted_lines
 
 __all__ = ["Block", "csv_blocks"]
@@ -113,8 +113,8 @@ def _fast_blocks(
         data = carry + more
         if not data:
             return None
-        if len(data) > limits.max_row_chars or "\x00" in data:
-            return data
+        if len(data) > limits.max_row_chars or "\x00" in data or has_lone_surrogate(data):
+            return data  # said line by line: a row too long, a NUL, a lone surrogate
         cut = _whole_lines(data) if more else len(data)
         parsed = _parse(data[:cut], delimiter)
         if parsed is None or (parsed[1] and not more):

@@ -25,6 +25,7 @@ from importer.errors import ReadError
 from importer.read.limits import (
     DEFAULT_LIMITS,
     LineFeed,
+    LoneSurrogate,
     NulByte,
     ReadLimits,
     RowTooLong,
@@ -259,8 +260,9 @@ def line_records(
                 yield number, Suspect([UnclosedQuote(reader.line_num - line - 1)])
                 break
             line = reader.line_num
-            if feed.took_nul():  # past the sample (a NUL in it refuses the file)
-                yield number, Suspect([NulByte()])
+            nul, surrogate = feed.took_nul(), feed.took_surrogate()
+            if nul or surrogate:  # past the sample (a NUL in it refuses the file)
+                yield number, Suspect([NulByte() if nul else LoneSurrogate()])
                 continue
             if cut is not None:
                 yield number, Suspect([RowTooLong(cut)])

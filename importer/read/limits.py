@@ -40,6 +40,7 @@ from importer.rows import RowError
 __all__ = [
     "DEFAULT_LIMITS",
     "LineFeed",
+    "LoneSurrogate",
     "NulByte",
     "ReadLimits",
     "RowGuard",
@@ -48,6 +49,7 @@ __all__ = [
     "TextLines",
     "UnclosedQuote",
     "check_archive",
+    "has_lone_surrogate",
     "parse_limits",
 ]
 
@@ -144,8 +146,22 @@ class NulByte:
     __slots__ = ()
 
 
+class LoneSurrogate:
+    """Stands for the cells of a CSV record whose text holds a lone surrogate (U+D800–U+DFFF
+    alone): no character, but what codecs such as utf-7 or unicode_escape decode from some
+    bytes. No UTF-8 report, ledger or request can hold it."""
+
+    __slots__ = ()
+
+
 _is_text = functools.partial(type.__instancecheck__, str)
-_STAND_INS = (NulByte, UnclosedQuote, RowTooLong)
+_STAND_INS = (NulByte, LoneSurrogate, UnclosedQuote, RowTooLong)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether `text` holds a lone surrogate (ASCII text, the common case, is told in C)."""
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 class Suspect(list[Any]):
@@ -174,7 +190,7 @@ class LineFeed:
         self.cut: int | None = None
         # Set when the reader asked past the last line: only a record inside a quote does that.
         self.eof = False
-        self._nul = False
+        self._nul = self._surrogate = False
 
     def __iter__(self) -> Iterator[str]:
         # The hot loop of CSV reading: locals only, one length test per line.
@@ -188,6 +204,8 @@ class LineFeed:
             self._pending += chars
             if "\x00" in line:
                 self._nul = True
+            if not line.isascii() and _SURROGATE.search(line):
+                self._surrogate = True
             if self._pending > limit:
                 raise ReadError(
                     f"a record runs on past {self._max:,} characters (an unclosed quote?)",
@@ -209,6 +227,11 @@ class LineFeed:
         """Whether the record just finished held a NUL byte (call after `record_done()`)."""
         nul, self._nul = self._nul, False
         return nul
+
+    def took_surrogate(self) -> bool:
+        """Whether the record just finished held a lone surrogate (call after `record_done()`)."""
+        surrogate, self._surrogate = self._surrogate, False
+        return surrogate
 
     def record_done(self) -> int | None:
         """Start counting the next record; the length of a cut line in this one, if any."""
@@ -241,6 +264,13 @@ class RowGuard:
                 "or binary file?)",
                 path=self._name,
                 hint="remove the NUL characters, or export the sheet again",
+            )
+        if cells and isinstance(cells[0], LoneSurrogate):
+            raise ReadError(
+                f"{where}the header line holds a lone surrogate, which is no character (a "
+                "codec such as utf-7 or unicode_escape decodes one from some bytes)",
+                path=self._name,
+                hint="check --encoding (or the mapping's `encoding`)",
             )
         if cells and isinstance(cells[0], RowTooLong):
             raise ReadError(
@@ -277,6 +307,14 @@ class RowGuard:
             return [
                 RowError(
                     "the line holds a NUL byte (binary data, or UTF-16 text?); it was not read"
+                )
+            ]
+        if len(cells) == 1 and isinstance(cells[0], LoneSurrogate):
+            cells.pop()
+            return [
+                RowError(
+                    "the line holds a lone surrogate, which is no character (is the encoding "
+                    "right?); it was not read"
                 )
             ]
         if len(cells) == 1 and isinstance(cells[0], UnclosedQuote):

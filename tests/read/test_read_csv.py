@@ -408,3 +408,37 @@ def test_a_reimported_failed_rows_file_keeps_the_row_guard():
     assert "characters" in errors[first + 1][0].message
     assert not any(type(v).__name__ == "NulByte" for v in frame.to_numpy().ravel())
     assert frame.loc[first + 2, "Title"] == "=1+1" and frame.loc[2, "Title"] == "=T"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bad"), [("unicode_escape", b"a\\ud800"), ("utf-7", b"+2AA-x")]
+)
+@pytest.mark.parametrize("rows_before", [1, 30_000])  # in the first block, or far past it
+def test_a_lone_surrogate_a_codec_decodes_refuses_its_row_not_the_run(
+    encoding: str, bad: bytes, rows_before: int
+):
+    # `--encoding unicode_escape` or `utf-7` decode some bytes to a lone surrogate, which no
+    # UTF-8 report can hold: the run stopped with an internal UnicodeEncodeError (a breaker's
+    # find). Now that row is refused like a NUL line, and the rest is read.
+    head = b"Ref,Title\n" + b"".join(b"R-%d,T%d\n" % (n, n) for n in range(rows_before))
+    data = head + b"X-1," + bad + b"\nX-2,fine\n"
+    chunks = list(rows_from_file(io.BytesIO(data), name="s.csv", format="csv", encoding=encoding))
+    errors = {n: e for c in chunks for n, e in c.row_errors.items()}
+    bad_row = rows_before + 2
+    assert [e.message for e in errors[bad_row]] == [
+        "the line holds a lone surrogate, which is no character (is the encoding right?); "
+        "it was not read"
+    ]
+    frame = pd.concat([c.frame for c in chunks])
+    assert frame.loc[bad_row + 1, "Title"] == "fine" and len(errors) == 1
+    for value in frame.to_numpy().ravel():
+        assert value is None or (isinstance(value, str) and value.encode("utf-8"))
+
+
+def test_a_lone_surrogate_in_the_header_refuses_the_file_in_one_line():
+    data = b"Ref,Ti\\udc80tle\nR-1,x\n"
+    with pytest.raises(ReadError, match="the header line holds a lone surrogate") as refused:
+        list(
+            rows_from_file(io.BytesIO(data), name="h.csv", format="csv", encoding="unicode_escape")
+        )
+    str(refused.value).encode("utf-8")
