@@ -18,7 +18,8 @@ from typing import Any, BinaryIO
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from importer.errors import ReadError
-from importer.read.limits import DEFAULT_LIMITS, ReadLimits, check_archive
+from importer.read.archive import check_archive
+from importer.read.limits import DEFAULT_LIMITS, ReadLimits
 from importer.rows import RowError
 
 __all__ = [

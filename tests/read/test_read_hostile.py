@@ -199,7 +199,7 @@ def test_a_workbook_needing_a_newer_zip_version_is_a_read_error(tmp_path):
 
 def test_every_slow_sign_holds_one_of_the_parts_scanned_first():
     # A block without any of the parts skips the sign-by-sign scan: a new sign needs its part.
-    from importer.read.limits import _SIGN_PARTS, _SLOW_SIGNS
+    from importer.read.archive import _SIGN_PARTS, _SLOW_SIGNS
 
     assert all(any(part in sign for part in _SIGN_PARTS) for sign in _SLOW_SIGNS)
 
@@ -211,7 +211,7 @@ TAG_SOUP += [b"A", b"zz", b"1", b"99"]
 @settings(max_examples=500)
 @given(text=st.lists(st.sampled_from(TAG_SOUP), max_size=40).map(b"".join))
 def test_the_valued_cell_pattern_finds_what_its_lazy_form_finds(text):
-    from importer.read.limits import _VALUED_CELL
+    from importer.read.archive import _VALUED_CELL
 
     lazy = re.compile(rb'<c [^>]*?(?<=\s)r="([A-Za-z]{1,4})([0-9]{1,9})"[^>]*?(?<!/)>')
     assert _VALUED_CELL.findall(text) == lazy.findall(text)
