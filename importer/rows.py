@@ -140,6 +140,9 @@ class SheetChunk:
     # workbook on the 1904 date system (its serials count from 1904-01-01): docs/cells.md.
     hidden: bool = False
     date1904: bool = False
+    # Workbooks: the number of the sheet's last row, from its dimension (what calamine
+    # allocated), so a progress bar has a total without counting rows; None for CSV.
+    last_row: int | None = None
 
     def ref(self, row: int) -> SourceRef:
         return SourceRef(self.file, self.sheet, int(row))

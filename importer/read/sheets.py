@@ -337,6 +337,7 @@ def _workbook_chunks(
             # A hidden sheet is read only when named (`sheets`); else its rows are reported.
             chunk.hidden = sheets is None and is_hidden(workbook, sheet)
             chunk.date1904 = parts.date1904
+            chunk.last_row = facts.last_row
             yield chunk
     if not any_header:
         raise ReadError("every sheet of the workbook is empty: no header row", path=name)

@@ -142,6 +142,7 @@ class SheetFacts:
     empty_formulas: dict[int, list[str]] = field(default_factory=dict)
     refused: dict[int, list[RowError]] = field(default_factory=dict)
     formulas_beyond: int | None = None  # rows after it were not checked for formulas: refused
+    last_row: int | None = None  # the sheet's last row number (its dimension), once read
 
 
 def is_hidden(workbook: CalamineWorkbook, sheet: str) -> bool:
@@ -163,6 +164,8 @@ def sheet_records(
     if start is None:  # no cell at all
         return 0, iter(())
     records = _records(data)
+    if facts is not None and data.end is not None:
+        facts.last_row = data.end[0] + 1  # 0-based in calamine
     if facts is not None and (facts.empty_formulas or data.merged_cell_ranges):
         records = _with_merges_and_formulas(records, data, start[1], facts)
     return start[1], records

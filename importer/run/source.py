@@ -79,6 +79,7 @@ class RunInput:
         self._sources: list[_Source] = []
         self._files = list(files)
         self._rows = 0
+        self._sheet_rows_left: int | None = None  # workbooks: after the last chunk handed out
 
     def __enter__(self) -> RunInput:
         try:
@@ -109,25 +110,36 @@ class RunInput:
             assert source.chunks is not None
             if source.first is not None:
                 first, source.first = source.first, None
-                self._rows += len(first.frame)
+                self._count(first)
                 yield first
             for chunk in source.chunks:
                 self._check_header(source, chunk)
-                self._rows += len(chunk.frame)
+                self._count(chunk)
                 yield chunk
             _close(source.chunks)
             if source.raw is not None:
                 source.raw.close()  # one file open at a time
 
     def estimated_rows(self) -> int | None:
-        """Rows read so far scaled by the share of input bytes read; None for workbooks."""
-        if not self._sources or not all(s.csv for s in self._sources):
+        """Rows read so far scaled by the share of input bytes read (CSV); for a run with a
+        workbook, rows read so far plus the rows left in the sheet being read, by its
+        dimension (sheets not opened yet are not known: the total grows as they open)."""
+        if not self._sources:
             return None
+        if not all(s.csv for s in self._sources):
+            if self._sheet_rows_left is None:
+                return None
+            return self._rows + self._sheet_rows_left
         total = sum(s.size for s in self._sources)
         done = sum(_position(s) for s in self._sources)
         if done <= 0 or total <= 0:
             return None
         return max(self._rows, round(self._rows * total / done))
+
+    def _count(self, chunk: SheetChunk) -> None:
+        self._rows += len(chunk.frame)
+        if chunk.last_row is not None and len(chunk.frame):
+            self._sheet_rows_left = max(0, chunk.last_row - int(chunk.frame.index[-1]))
 
     def sha256s(self) -> dict[Path, str]:
         """SHA-256 hex of each CSV input read to its end, taken from the bytes the run read."""

@@ -51,18 +51,33 @@ def test_the_estimated_total_ends_at_the_row_count_and_never_below_rows_read(
         assert source.sha256s().keys() == {sheet}
 
 
-def test_workbooks_have_no_byte_estimate(tmp_path, simple_mapping):
+def test_a_workbooks_estimate_comes_from_the_sheet_being_read(tmp_path, simple_mapping):
+    # No bytes to scale by: the sheet's dimension (its last row) gives the rows still to come.
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
-    book.active.append(COLUMNS)
-    book.active.append(list(incident_row(1).values()))
+    first = book.active
+    first.title = "2023"
+    first.append(COLUMNS)
+    for n in range(25):
+        first.append(list(incident_row(n).values()))
+    second = book.create_sheet("2024")
+    second.append(COLUMNS)
+    for n in range(25, 32):
+        second.append(list(incident_row(n).values()))
     book.save(tmp_path / "log.xlsx")
+    estimates = []
     with RunInput(
         [tmp_path / "log.xlsx"], load_mapping(simple_mapping), sheets=None, chunk_size=10
     ) as source:
-        assert sum(len(c.frame) for c in source.chunks()) == 1
-        assert source.estimated_rows() is None
+        assert source.estimated_rows() is None  # nothing handed out yet
+        seen = 0
+        for chunk in source.chunks():
+            seen += len(chunk.frame)
+            estimates.append(source.estimated_rows())
+            assert estimates[-1] is not None and estimates[-1] >= seen
         assert source.sha256s() == {}
+    # The first sheet's 25 rows are known from its first chunk; the second's once it opens.
+    assert estimates == [25, 25, 25, 32]
 
 
 def test_a_missing_column_in_the_first_file_is_a_config_error_on_entering(tmp_path):
