@@ -92,10 +92,12 @@ def test_a_stop_signal_before_any_row_is_one_line_and_leaves_no_empty_folder(
     tmp_path, simple_mapping
 ):
     # The register answers slowly: once the importer has its token (so it is inside the run),
-    # SIGTERM lands while it still looks up organizations, before any row is read.
+    # SIGTERM lands while it still looks up organizations, before any row is read. The lookup
+    # hangs 8 s under a 60 s timeout: with 3 s and `--timeout 3` a loaded machine (CI beside
+    # a suite) saw the lookup time out and the run end before the signal came.
     sheet = write_sheet(tmp_path / "log.csv", [incident_row(n) for n in range(3)])
-    args = run_args(sheet, simple_mapping, tmp_path)
-    with running_sandbox(SandboxConfig(faults=Faults(latency_ms=3000))) as register:
+    args = run_args(sheet, simple_mapping, tmp_path, "--timeout", "60")
+    with running_sandbox(SandboxConfig(faults=Faults(latency_ms=8_000))) as register:
         process = _spawn(args, register)
         deadline = time.monotonic() + 60
         while register.counts()["tokens_issued"] < 1:
