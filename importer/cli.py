@@ -556,10 +556,40 @@ _UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 _ClickException: type[Exception] = _UsageError.__mro__[1]
 
 
+def _refuse_undecodable_arguments(arguments: list[str]) -> None:
+    """Exit 2 with one line for an argument that is not UTF-8 text: a file name written in
+    another encoding, or bytes typed into an option. Python holds its bytes as lone
+    surrogates, which no report, log line or message can carry (each such option ended in an
+    internal error, some after creating the report folder); nothing is read or written yet."""
+    for position, argument in enumerate(arguments, start=1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = argument.encode("utf-8", "surrogateescape") if _only_escapes(argument) else None
+            shown = (
+                raw.decode("utf-8", "backslashreplace")
+                if raw is not None
+                else argument.encode("utf-8", "backslashreplace").decode("ascii")
+            )
+            typer.echo(f"Error: argument {position} ({shown}) is not valid UTF-8 text", err=True)
+            typer.echo(
+                "Hint: rename a file whose name is in another encoding (e.g. `convmv -f "
+                "cp1252 -t utf-8 --notest FILE`), or retype the option",
+                err=True,
+            )
+            sys.exit(2)
+
+
+def _only_escapes(text: str) -> bool:
+    """Whether every surrogate in `text` stands for an undecodable byte (U+DC80–U+DCFF)."""
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+
+
 def main() -> None:
     """The `incident-import` entry point: usage errors in one line too, exit code 2."""
     global _OWN_PROCESS
     _OWN_PROCESS = True
+    _refuse_undecodable_arguments(sys.argv[1:])
     try:
         code = app(prog_name="incident-import", standalone_mode=False)
     except _ClickException as exc:

@@ -52,7 +52,16 @@ class YamlProblem(Exception):
 
 def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     """Return (data, root node); raise YamlProblem with a line number."""
-    loader = _Yaml12Loader(text)
+    try:
+        loader = _Yaml12Loader(text)  # its reader refuses control characters here, at once
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        shown = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise YamlProblem(
+            f"the character {shown} is not allowed in YAML (a control character: "
+            "delete it, or write it as an escape inside double quotes)",
+            line,
+        ) from None
     try:
         root = loader.get_single_node()
         data = _construct(loader, root, [MAX_NODES]) if root is not None else None

@@ -32,6 +32,7 @@ from importer.read.limits import (
     Suspect,
     TextLines,
     UnclosedQuote,
+    has_lone_surrogate,
 )
 
 __all__ = [
@@ -230,6 +231,13 @@ def csv_text(
     head = _text_sample(sample, encoding)
     sep_line = _SEP_LINE.match(head.lstrip("\ufeff"))
     delimiter = sep_line.group(1) if sep_line else sniff_delimiter(head)
+    if delimiter in '\x00"' or has_lone_surrogate(delimiter):
+        raise ReadError(
+            f"the first line `sep={ascii(delimiter)[1:-1]}` names a separator no sheet can use "
+            "(a NUL, a quote or a lone surrogate)",
+            path=name,
+            hint="fix or delete the `sep=` line (Excel writes e.g. `sep=;`), or check --encoding",
+        )
     stream = _rewound(fp, sample)
     text = io.TextIOWrapper(stream, encoding=encoding, errors=_FALLBACK, newline="")
     if sep_line:
@@ -310,14 +318,23 @@ def _given(encoding: str, sample: bytes) -> str:
 
 
 def _checked_codec(encoding: str, name: str) -> str:
+    """The codec's own name; ReadError for a name Python does not know, and for a codec that
+    is not a text encoding a file can be written in: bytes-to-bytes or text-to-text
+    transforms (base64, zlib, hex, rot13...) and the domain-name codecs (idna, punycode),
+    which refuse the reader's error handler. Each of those ended in an internal error."""
     try:
-        return codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError:
+        raise ReadError(f"unknown encoding {encoding!r}", path=name, hint=_CODEC_HINT) from None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FILE_CODECS:
         raise ReadError(
-            f"unknown encoding {encoding!r}",
-            path=name,
-            hint="use a Python codec name: utf-8, cp1252, cp1250, latin-1, utf-16 ...",
-        ) from None
+            f"{encoding!r} is not a text encoding a file is written in", path=name, hint=_CODEC_HINT
+        )
+    return info.name
+
+
+_CODEC_HINT = "use a Python codec name: utf-8, cp1252, cp1250, latin-1, utf-16 ..."
+_NOT_FILE_CODECS = frozenset({"idna", "punycode"})
 
 
 def _check_is_text(sample: bytes, encoding: str, *, name: str) -> None:

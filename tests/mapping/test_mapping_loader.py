@@ -338,3 +338,19 @@ def test_a_surrogate_pair_escape_is_refused_too(tmp_path: Path) -> None:
     with pytest.raises(MappingError, match="lone surrogate") as refused:
         load_mapping(path)
     assert "\\U0001F600" in (refused.value.hint or "")
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x7f", "\x80", "\ufffe"])
+def test_a_control_character_in_a_mapping_is_refused_at_its_line(
+    tmp_path: Path, character: str
+) -> None:
+    # PyYAML's reader refuses these while the loader is built, outside the error handling:
+    # an internal ReaderError (a breaker's find).
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        f"version: 1\nname: t\nfields:\n  name: {{column: Title}}\n# {character}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(MappingError, match="is not allowed in YAML") as refused:
+        load_mapping(path)
+    assert refused.value.line == 5 and "\n" not in str(refused.value)

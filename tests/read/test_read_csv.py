@@ -442,3 +442,33 @@ def test_a_lone_surrogate_in_the_header_refuses_the_file_in_one_line():
             rows_from_file(io.BytesIO(data), name="h.csv", format="csv", encoding="unicode_escape")
         )
     str(refused.value).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "encoding", ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri", "idna", "punycode"]
+)
+def test_a_codec_that_is_no_file_encoding_is_refused_in_one_line(encoding: str):
+    # Transforms (bytes to bytes, text to text) and the domain-name codecs ended in an internal
+    # TypeError/AssertionError, or named the reader's private error handler (a breaker's find).
+    with pytest.raises(ReadError, match="is not a text encoding a file is written in") as refused:
+        list(
+            rows_from_file(
+                io.BytesIO(b"ID,T\n1,x\n"), name="c.csv", format="csv", encoding=encoding
+            )
+        )
+    assert "\n" not in str(refused.value) and "importer." not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (b"sep=\\ud800\nID,T\n1,x\n", "unicode_escape"),
+        ("sep=\x00\nID,T\n1,x\n".encode("utf-16"), None),
+        (b'sep="\nID,T\n1,x\n', None),
+    ],
+)
+def test_a_sep_line_naming_no_usable_separator_refuses_the_file(data: bytes, encoding):
+    # It was taken as the delimiter, and the header then "lacked" every mapped column.
+    with pytest.raises(ReadError, match="names a separator no sheet can use") as refused:
+        list(rows_from_file(io.BytesIO(data), name="s.csv", format="csv", encoding=encoding))
+    str(refused.value).encode("utf-8")
