@@ -136,6 +136,32 @@ def has_lone_surrogate(text: str) -> bool:
     return not text.isascii() and _SURROGATE.search(text) is not None
 
 
+# A header that is one of these stand-ins refuses the file: (message, hint).
+_HEADER_REFUSALS: dict[type, tuple[str, str]] = {
+    UnclosedQuote: (
+        "the header opens a quote that is never closed (it runs to the end of the file)",
+        'close the quote, or write a literal quote as two: ""',
+    ),
+    NulByte: (  # UTF-16 text: the binary check of the first MiB passed it
+        "the header line holds a NUL character (no sheet shows one: a damaged or binary file?)",
+        "remove the NUL characters, or export the sheet again",
+    ),
+    LoneSurrogate: (
+        "the header line holds a lone surrogate, which is no character (a codec such as utf-7 "
+        "or unicode_escape decodes one from some bytes)",
+        "check --encoding (or the mapping's `encoding`)",
+    ),
+}
+# A row that is one of these stand-ins is that row's error; its cells were never read.
+_ROW_REFUSALS: dict[type, str] = {
+    NulByte: "the line holds a NUL byte (binary data, or UTF-16 text?); it was not read",
+    LoneSurrogate: (
+        "the line holds a lone surrogate, which is no character (is the encoding right?); "
+        "it was not read"
+    ),
+}
+
+
 class Suspect(list[Any]):
     """The cells of a CSV record long enough to hold a cell past `max_cell_chars`: only these
     are measured cell by cell (a plain `list` from the CSV reader cannot hold one)."""
@@ -223,27 +249,10 @@ class RowGuard:
     def check_header(self, cells: list[Any], *, where: str = "") -> None:
         """Raise ReadError for a header that is not one: wider than `max_columns`, longer
         than `max_row_chars`, a quote never closed, a NUL character."""
-        if cells and isinstance(cells[0], UnclosedQuote):
-            raise ReadError(
-                f"{where}the header opens a quote that is never closed (it runs to the end of "
-                "the file)",
-                path=self._name,
-                hint='close the quote, or write a literal quote as two: ""',
-            )
-        if cells and isinstance(cells[0], NulByte):  # UTF-16 text: the binary check passed it
-            raise ReadError(
-                f"{where}the header line holds a NUL character (no sheet shows one: a damaged "
-                "or binary file?)",
-                path=self._name,
-                hint="remove the NUL characters, or export the sheet again",
-            )
-        if cells and isinstance(cells[0], LoneSurrogate):
-            raise ReadError(
-                f"{where}the header line holds a lone surrogate, which is no character (a "
-                "codec such as utf-7 or unicode_escape decodes one from some bytes)",
-                path=self._name,
-                hint="check --encoding (or the mapping's `encoding`)",
-            )
+        refusal = _HEADER_REFUSALS.get(type(cells[0])) if cells else None
+        if refusal is not None:
+            message, hint = refusal
+            raise ReadError(f"{where}{message}", path=self._name, hint=hint)
         if cells and isinstance(cells[0], RowTooLong):
             raise ReadError(
                 f"{where}the header line has {cells[0].chars:,} characters, more than "
@@ -274,21 +283,8 @@ class RowGuard:
         """Problems of one row; cells past a limit are blanked or dropped in place."""
         if self._csv and type(cells) is list and len(cells) <= self._limits.max_columns:
             return []  # csv_records marks every row that could be too long as Suspect
-        if len(cells) == 1 and isinstance(cells[0], NulByte):
-            cells.pop()
-            return [
-                RowError(
-                    "the line holds a NUL byte (binary data, or UTF-16 text?); it was not read"
-                )
-            ]
-        if len(cells) == 1 and isinstance(cells[0], LoneSurrogate):
-            cells.pop()
-            return [
-                RowError(
-                    "the line holds a lone surrogate, which is no character (is the encoding "
-                    "right?); it was not read"
-                )
-            ]
+        if len(cells) == 1 and type(cells[0]) in _ROW_REFUSALS:
+            return [RowError(_ROW_REFUSALS[type(cells.pop())])]
         if len(cells) == 1 and isinstance(cells[0], UnclosedQuote):
             lines = cells.pop().lines
             return [
