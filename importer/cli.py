@@ -561,16 +561,11 @@ def _refuse_undecodable_arguments(arguments: list[str]) -> None:
     another encoding, or bytes typed into an option. Python holds its bytes as lone
     surrogates, which no report, log line or message can carry (each such option ended in an
     internal error, some after creating the report folder); nothing is read or written yet."""
+    from importer.errors import shown_text
+
     for position, argument in enumerate(arguments, start=1):
-        try:
-            argument.encode("utf-8")
-        except UnicodeEncodeError:
-            raw = argument.encode("utf-8", "surrogateescape") if _only_escapes(argument) else None
-            shown = (
-                raw.decode("utf-8", "backslashreplace")
-                if raw is not None
-                else argument.encode("utf-8", "backslashreplace").decode("ascii")
-            )
+        shown = shown_text(argument)
+        if shown is not None:
             typer.echo(f"Error: argument {position} ({shown}) is not valid UTF-8 text", err=True)
             typer.echo(
                 "Hint: rename a file whose name is in another encoding (e.g. `convmv -f "
@@ -578,11 +573,6 @@ def _refuse_undecodable_arguments(arguments: list[str]) -> None:
                 err=True,
             )
             sys.exit(2)
-
-
-def _only_escapes(text: str) -> bool:
-    """Whether every surrogate in `text` stands for an undecodable byte (U+DC80–U+DCFF)."""
-    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
 
 
 def main() -> None:

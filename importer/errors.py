@@ -41,6 +41,7 @@ __all__ = [
     "RowRejectedError",
     "SendError",
     "StoppedError",
+    "shown_text",
 ]
 
 
@@ -151,3 +152,21 @@ class StoppedError(ImporterError):
     def __init__(self, signal_name: str, signal_number: int) -> None:
         super().__init__(f"stopped by {signal_name}", hint="run the same command again to resume")
         self.signal_number = signal_number
+
+
+def shown_text(text: str) -> str | None:
+    """`text` as a message can show it when it is not UTF-8 text, else None: the bytes of a
+    name Python decoded with `surrogateescape` as `\\xe9`, any other lone surrogate escaped.
+
+    >>> shown_text("caf\\udce9.csv"), shown_text("café.csv")
+    ('caf\\\\xe9.csv', None)
+    """
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no undecodable byte stands for
+        return text.encode("utf-8", "backslashreplace").decode("ascii")

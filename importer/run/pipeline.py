@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from importer import __version__
-from importer.errors import ConfigError, ImporterError, LedgerError
+from importer.errors import ConfigError, ImporterError, LedgerError, shown_text
 from importer.ledger import Ledger, LedgerView, default_ledger_path
 from importer.mapping import Lookups, Mapping, load_mapping
 from importer.read import DEFAULT_LIMITS, ReadLimits, check_input, read_rows
@@ -120,16 +120,13 @@ def _check_path_names(options: RunOptions) -> None:
     named = [*options.files, options.mapping_path, options.report_dir]
     named += [options.ledger_path] if options.ledger_path is not None else []
     for path in [*named, *options.lookup_files.values()]:
-        text = str(path)
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        shown = shown_text(str(path))
+        if shown is not None:
             raise ConfigError(
                 f"{shown}: the path is not valid UTF-8 text (its name was written in another "
                 "encoding), so reports could not name it",
                 hint="rename it, e.g. `convmv -f cp1252 -t utf-8 --notest FILE`",
-            ) from None
+            )
 
 
 async def run_import(options: RunOptions, progress: ProgressSink) -> RunOutcome:
