@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import repeat
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -289,12 +289,12 @@ def _assemble(
         _plain_list(scalars[name]) if name in scalars else _present(nested[name], rows)
         for name in names
     ]
-    # A dict per row from the columns' values under the field names, all in C calls (a Python
-    # loop over the rows cost twice as much); the few rows with an empty value are found
-    # column-wise and filtered afterwards, the rows with errors dropped.
+    # A dict per row from the columns' values under the field names, one dict display a row
+    # (`_body_builder`); the few rows with an empty value are found column-wise and filtered
+    # afterwards, the rows with errors dropped.
     if columns:
-        by_row = zip(*columns, strict=False)  # one value per row in each: no check needed
-        bodies = dict(zip(rows, map(dict, map(zip, repeat(names), by_row)), strict=False))
+        build = _body_builder(tuple(names))  # one value per row in each column: no check needed
+        bodies = dict(zip(rows, map(build, *columns), strict=False))
     else:
         bodies = {row: {} for row in rows}
     for row in _rows_with_gaps(columns, rows):
@@ -308,6 +308,18 @@ def _assemble(
             problems = sink.by_row.get(row)
             if problems:
                 result.errors[row] = _sorted(problems)
+
+
+@lru_cache(maxsize=64)
+def _body_builder(names: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
+    """`lambda v0, v1: {"name": v0, "description": v1}` for `names`: a dict display is built
+    by one bytecode, about twice as fast as `dict(zip(names, values))` a row; same keys, same
+    order (what `dataclasses` does for its `__init__`). The names are written as `repr`
+    literals, so any text is safe in them."""
+    params = ", ".join(f"v{i}" for i in range(len(names)))
+    items = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
+    built: Callable[..., dict[str, Any]] = eval(f"lambda {params}: {{{items}}}")
+    return built
 
 
 def _rows_with_gaps(columns: list[list[Any]], rows: list[int]) -> list[int]:
