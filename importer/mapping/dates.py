@@ -14,10 +14,21 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from dateutil import parser as dateutil_parser
 
 from importer.mapping.cells import Distinct, ErrorSink, is_blank_cell
-from importer.mapping.date_order import NUMERIC_DATE, ColumnOrder, DateContext, in_column_order
+from importer.mapping.date_cells import (
+    EARLIEST,
+    EPOCH_1904,
+    EXCEL_EPOCH,
+    LATEST,
+    Parsed,
+    parse_datetimes,
+    parse_in_order,
+    parse_lenient,
+    parse_numbers,
+    serial_text,
+)
+from importer.mapping.date_order import NUMERIC_DATE, ColumnOrder, DateContext
 from importer.mapping.fixed_dates import fixed_format, iso_text, read_cells, read_fixed
 from importer.mapping.spec import DateSpec
 
@@ -31,58 +42,13 @@ __all__ = [
     "serial_text",
 ]
 
-EARLIEST = pd.Timestamp("1900-01-01")
-LATEST = pd.Timestamp("2200-01-01")
 OUT_OF_RANGE = "the year is outside 1900 to 2199, which the import refuses as a typo"
 _UNIT: Literal["datetime64[us]"] = "datetime64[us]"
-# A serial is a date only inside this range: 2019 (a year) would be 1905-07-11, 5 a day in 1900.
-SERIAL_FIRST = pd.Timestamp("1970-01-01")
-SERIAL_END = pd.Timestamp("2100-01-01")
-_EXCEL_EPOCH = "1899-12-30"  # the 1900 date system (with Lotus's leap-day bug folded in)
-_EPOCH_1904 = "1904-01-01"
 _NUMERIC = re.compile(r"^\d+(?:\.\d+)?$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _ISO_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _TWO_NUMBERS = re.compile(r"\d+\D+\d+")
-_TIME_OF_DAY = re.compile(r"\d:\d")
 _EXAMPLE = datetime(2024, 12, 31, 14, 30)
-
-
-class _Parsed:
-    """Accumulates one column's parse: local naive values, UTC values, and date-only flags."""
-
-    def __init__(self, index: pd.Index) -> None:
-        self.local = pd.Series(pd.NaT, index=index, dtype=_UNIT)
-        self.utc = pd.Series(pd.NaT, index=index, dtype=_UNIT)
-        self.date_only = pd.Series(False, index=index)
-        self.out_of_range: set[Any] = set()  # labels read as a date, but before 1900 or 2200+
-
-    def put(
-        self, values: pd.Series, *, aware: bool = False, date_only: bool | pd.Series = False
-    ) -> None:
-        kept = _in_range(values)
-        self.out_of_range.update(values.index[values.notna() & kept.isna()])
-        values = kept
-        found = values.notna()
-        if not found.any():
-            return
-        rows = values.index[found]
-        if aware:
-            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-        # Nanoseconds (nine fractional digits) would not fit the microsecond column: truncate
-        # first, like every value (the output keeps milliseconds), instead of failing the chunk.
-        column = self.utc if aware else self.local
-        column.loc[rows] = values[found].dt.floor("us").astype(_UNIT)
-        flags = date_only if isinstance(date_only, bool) else date_only[found]
-        self.date_only.loc[rows] = flags
-
-    def done(self) -> pd.Series:
-        return self.local.notna() | self.utc.notna()
-
-
-def _in_range(values: pd.Series) -> pd.Series:
-    naive = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz else values
-    return values.where((naive >= EARLIEST) & (naive < LATEST))
 
 
 def parse_dates(
@@ -136,7 +102,7 @@ def _in_first_format(raw: pd.Series, spec: DateSpec, zone: str) -> pd.Series | N
     date_only = not spec.has_time(spec.formats[0])
     if zone == "UTC" and not (date_only and spec.date_only == "end_of_day"):
         return local  # what _to_utc would return: nothing to move to the end of a day or zone
-    parsed = _Parsed(raw.index)  # what `put` would leave: no value out of range, whole seconds
+    parsed = Parsed(raw.index)  # what `put` would leave: no value out of range, whole seconds
     parsed.local = local
     parsed.date_only = pd.Series(filled & date_only, index=raw.index)
     return _to_utc(parsed, spec, zone)
@@ -166,16 +132,16 @@ def _parse_distinct(
     column: str | None,
     context: DateContext,
 ) -> pd.Series:
-    parsed = _Parsed(raw.index)
+    parsed = Parsed(raw.index)
     kinds, text = _kinds(raw)
     why: dict[int, str] = {}  # position -> a more precise reason than "expected a date"
-    epoch = _EPOCH_1904 if context.date1904 else _EXCEL_EPOCH
+    epoch = EPOCH_1904 if context.date1904 else EXCEL_EPOCH
     with warnings.catch_warnings():  # dateutil warns on odd strings; the row error says enough
         warnings.simplefilter("ignore")
         _parse_text(text, spec, parsed, ColumnOrder(spec, field, context, why), epoch)
         serial_cells = spec.excel_serial is not False
-        _parse_numbers(raw[kinds == "number"].astype(float), serial_cells, parsed, epoch, why)
-        _parse_datetimes(raw[kinds == "datetime"], parsed)
+        parse_numbers(raw[kinds == "number"].astype(float), serial_cells, parsed, epoch, why)
+        parse_datetimes(raw[kinds == "datetime"], parsed)
     result = _to_utc(parsed, spec, zone)
     bad = (result.isna() & (kinds != "empty")).to_numpy()
     expected = f"expected a date like {date_example(spec)}"
@@ -219,7 +185,7 @@ def _kind(value: Any) -> str:
 
 
 def _parse_text(
-    text: pd.Series, spec: DateSpec, parsed: _Parsed, order: ColumnOrder, epoch: str
+    text: pd.Series, spec: DateSpec, parsed: Parsed, order: ColumnOrder, epoch: str
 ) -> None:
     for fmt in spec.formats:
         if text.empty:
@@ -234,15 +200,13 @@ def _parse_text(
         text = text[~parsed.done()[text.index]]
     if spec.excel_serial:  # text is a serial only when the mapping says so
         numeric = text.str.fullmatch(_NUMERIC)
-        _parse_numbers(text[numeric].astype(float), True, parsed, epoch, order.why)
+        parse_numbers(text[numeric].astype(float), True, parsed, epoch, order.why)
         text = text[~parsed.done()[text.index]]
     if spec.dayfirst is not None or not spec.formats:
         numeric_dates = text.str.match(NUMERIC_DATE)
-        _parse_in_order(text[numeric_dates], order, parsed)
+        parse_in_order(text[numeric_dates], order, parsed)
         rest = text[~numeric_dates]
-        _parse_lenient(
-            rest[rest.str.contains(_TWO_NUMBERS)], bool(spec.dayfirst), parsed, order.why
-        )
+        parse_lenient(rest[rest.str.contains(_TWO_NUMBERS)], bool(spec.dayfirst), parsed, order.why)
 
 
 def _by_format(text: pd.Series, fmt: str, aware: bool) -> Iterator[pd.Series]:
@@ -256,21 +220,7 @@ def _by_format(text: pd.Series, fmt: str, aware: bool) -> Iterator[pd.Series]:
         yield pd.to_datetime(text, format=fmt, errors="coerce", utc=aware)
 
 
-def _parse_in_order(text: pd.Series, order: ColumnOrder, parsed: _Parsed) -> None:
-    local: dict[str, pd.Timestamp] = {}
-    for position, value, candidate in in_column_order(text, order):
-        stamp = _lenient_one(candidate, False)
-        if stamp is None or stamp.tzinfo is not None:
-            order.contradicted(position)
-        else:
-            local[value] = stamp
-    if local:
-        sub = text[text.isin(list(local))]
-        values = pd.to_datetime(sub.map(local), errors="coerce")
-        parsed.put(values, date_only=~sub.str.contains(_TIME_OF_DAY))
-
-
-def _parse_iso(text: pd.Series, parsed: _Parsed) -> None:
+def _parse_iso(text: pd.Series, parsed: Parsed) -> None:
     offset = text.str.contains(_ISO_OFFSET)
     with_offset = pd.to_datetime(text[offset], format="ISO8601", errors="coerce", utc=True)
     parsed.put(with_offset, aware=True)
@@ -279,135 +229,7 @@ def _parse_iso(text: pd.Series, parsed: _Parsed) -> None:
     parsed.put(values, date_only=naive.str.len() == len("2024-12-31"))
 
 
-def _parse_lenient(
-    text: pd.Series, dayfirst: bool, parsed: _Parsed, why: dict[int, str] | None = None
-) -> None:
-    """Anything dateutil understands, one distinct value at a time (only leftovers get here),
-    provided it names a year, a month and a day: dateutil fills a missing part from today
-    (`12:30` would be today at 12:30, `2024-05` the 1st of May), a day nobody wrote."""
-    local: dict[str, pd.Timestamp] = {}
-    utc: dict[str, pd.Timestamp] = {}
-    for value in text.unique():
-        missing = _missing_parts(value, dayfirst)
-        if missing is None:  # pandas alone reads more (`2024Q2` as 1 April): refused
-            continue
-        if missing:
-            if why is not None:
-                reason = f"not a whole date: it has no {missing}; write the full date"
-                for position in text.index[text == value]:
-                    why[int(position)] = reason
-            continue
-        stamp = _lenient_one(value, dayfirst)
-        if stamp is None:
-            continue
-        if stamp.tzinfo is None:
-            local[value] = stamp
-        else:
-            utc[value] = stamp.tz_convert("UTC").tz_localize(None)
-    if local:
-        sub = text[text.isin(list(local))]
-        values = pd.to_datetime(sub.map(local), errors="coerce")
-        parsed.put(values, date_only=~sub.str.contains(_TIME_OF_DAY))
-    if utc:
-        sub = text[text.isin(list(utc))]
-        parsed.put(pd.to_datetime(sub.map(utc), errors="coerce").dt.tz_localize("UTC"), aware=True)
-
-
-def _missing_parts(value: str, dayfirst: bool) -> str | None:
-    """The parts ("year", "day", "year, month or day") dateutil would take from its default
-    rather than from `value` (parsed against two defaults that differ in every part); "" when
-    whole, None when dateutil cannot read it at all."""
-    try:
-        one = dateutil_parser.parse(value, dayfirst=dayfirst, default=datetime(2000, 1, 1))
-        two = dateutil_parser.parse(value, dayfirst=dayfirst, default=datetime(2001, 2, 2))
-    except (ValueError, OverflowError, TypeError):
-        return None
-    names = [n for n in ("year", "month", "day") if getattr(one, n) != getattr(two, n)]
-    if len(names) > 1:
-        return ", ".join(names[:-1]) + " or " + names[-1]
-    return names[0] if names else ""
-
-
-def _lenient_one(value: str, dayfirst: bool) -> pd.Timestamp | None:
-    try:
-        stamp = pd.to_datetime(value, dayfirst=dayfirst)
-    except (ValueError, OverflowError, TypeError):
-        return None
-    return None if pd.isna(stamp) else pd.Timestamp(stamp)
-
-
-def _parse_numbers(
-    numbers: pd.Series, serials: bool, parsed: _Parsed, epoch: str, why: dict[int, str]
-) -> None:
-    """Excel serial dates (days since the workbook's epoch), inside SERIAL_FIRST..SERIAL_END."""
-    if numbers.empty:
-        return
-    if not serials:
-        for position in numbers.index:
-            why[int(position)] = "a number, not a date (excel_serial is off)"
-        return
-    days = numbers.where(numbers.abs() < 1e6)
-    values = pd.to_datetime(days, unit="D", origin=epoch, errors="coerce").dt.round("s")
-    plausible = (values >= SERIAL_FIRST) & (values < SERIAL_END)
-    refused = ~plausible.to_numpy()
-    for position, value, stamp in zip(
-        numbers.index[refused], numbers[refused], values[refused], strict=True
-    ):
-        shown = "" if pd.isna(stamp) else f" (as an Excel serial it would be {_day(stamp)})"
-        why[int(position)] = (
-            f"the number {value:g} is not a plausible Excel date serial{shown}: serials "
-            f"are read only for {SERIAL_FIRST.year}-{SERIAL_END.year - 1}; write the date"
-        )
-    usable = values[plausible]
-    parsed.put(usable, date_only=numbers[plausible] == numbers[plausible].round())
-
-
-def _day(stamp: pd.Timestamp) -> str:
-    """The day of `stamp`, also outside the years 1-9999 Python's dates allow (-693594 is the
-    day before 0001-01-01: `stamp.date()` raises, which made every row of the chunk fail)."""
-    try:
-        return stamp.date().isoformat()
-    except (NotImplementedError, ValueError, OverflowError):
-        return "outside the years 1-9999"
-
-
-def serial_text(value: float, date1904: bool) -> str | None:
-    """The date a workbook number cell in a date column is read as, written as text the same
-    mapping reads back (`2023-03-15`, `2023-03-15T12:00:00`); None when it is no plausible
-    serial (the run refused it: the number is kept for a person to fix)."""
-    numbers = pd.Series([float(value)])
-    if not np.isfinite(numbers).all() or abs(value) >= 1e6:
-        return None
-    epoch = _EPOCH_1904 if date1904 else _EXCEL_EPOCH
-    stamp = pd.to_datetime(numbers, unit="D", origin=epoch, errors="coerce").dt.round("s")[0]
-    if pd.isna(stamp) or not SERIAL_FIRST <= stamp < SERIAL_END:
-        return None
-    if float(value).is_integer():
-        return str(stamp.date().isoformat())
-    return str(stamp.isoformat())
-
-
-def _parse_datetimes(cells: pd.Series, parsed: _Parsed) -> None:
-    if cells.empty:
-        return
-    aware = cells.map(lambda v: isinstance(v, datetime) and v.tzinfo is not None).astype(bool)
-    if aware.any():
-        parsed.put(pd.to_datetime(cells[aware], utc=True, errors="coerce"), aware=True)
-    naive = pd.to_datetime(cells[~aware].map(_as_datetime), errors="coerce")
-    if naive.dt.tz is not None:  # a tz-aware pandas Timestamp slipped through
-        parsed.put(naive, aware=True)
-        return
-    midnight = naive == naive.dt.normalize()  # an xlsx date cell is a datetime at 00:00
-    parsed.put(naive, date_only=midnight)
-
-
-def _as_datetime(value: Any) -> Any:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day)
-    return value
-
-
-def _to_utc(parsed: _Parsed, spec: DateSpec, zone: str) -> pd.Series:
+def _to_utc(parsed: Parsed, spec: DateSpec, zone: str) -> pd.Series:
     local = parsed.local
     if spec.date_only == "end_of_day":
         local = local.mask(parsed.date_only, local + pd.Timedelta(days=1) - pd.Timedelta(1, "ms"))
