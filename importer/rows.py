@@ -158,3 +158,6 @@ class MappedChunk:
     skipped: dict[int, str] = field(default_factory=dict)  # row -> reason
     keys: dict[int, str] = field(default_factory=dict)  # row -> row key from key columns
     stages: dict[int, str] = field(default_factory=dict)  # row -> workflow stage to end in
+    # `bodies`' values field by field, in their order, while they are as `apply_mapping` built
+    # them, every one with all these fields (else None); validation reads them from here.
+    columns: dict[str, list[Any]] | None = field(default=None, compare=False, repr=False)

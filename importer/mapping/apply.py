@@ -297,12 +297,17 @@ def _assemble(
         bodies = dict(zip(rows, map(build, *columns), strict=False))
     else:
         bodies = {row: {} for row in rows}
-    for row in _rows_with_gaps(columns, rows):
+    gaps = _rows_with_gaps(columns, rows)
+    for row in gaps:
         bodies[row] = {k: v for k, v in bodies[row].items() if v is not None}
     for row, found in sink.by_row.items():
         if found:
             bodies.pop(row, None)
+    whole = not result.bodies and not gaps and len(bodies) == len(rows)
+    whole = whole and len(set(names)) == len(names) and {len(c) for c in columns} <= {len(rows)}
     result.bodies.update(bodies)
+    if whole and columns:  # every row a body with every field: its columns are the bodies'
+        result.columns = dict(zip(names, columns, strict=True))
     if sink.by_row:
         for row in rows:
             problems = sink.by_row.get(row)

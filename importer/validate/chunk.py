@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any, Protocol
 
 from importer.models import body_errors, canonical_uuids_of
 from importer.rows import MappedChunk, RowError, SheetChunk
 from importer.validate.columns import may_be_invalid_by_column
 
-__all__ = ["ColumnLocator", "locate_field_errors", "validate_chunk"]
+__all__ = ["REWRITTEN", "ColumnLocator", "locate_field_errors", "validate_chunk"]
+
+# The top-level fields whose value `canonical_uuids_of` may replace with another text (it
+# rewrites nested ones inside the lists and dicts that `MappedChunk.columns` shares).
+REWRITTEN = frozenset({"orgGroupId"})
 
 
 class ColumnLocator(Protocol):
@@ -24,14 +29,21 @@ def validate_chunk(chunk: SheetChunk, mapped: MappedChunk, mapping: ColumnLocato
     take `body_errors`.
     """
     rows, bodies = list(mapped.bodies), list(mapped.bodies.values())
+    columns, mapped.columns = mapped.columns, None  # no longer the bodies' once some move
     canonical_uuids_of(bodies)
-    for at in may_be_invalid_by_column(bodies):
+    if columns is not None:  # a UUID the rewrite replaced is read again from the bodies
+        columns = {n: _read(bodies, n) if n in REWRITTEN else v for n, v in columns.items()}
+    for at in may_be_invalid_by_column(bodies, columns):
         row, body = rows[at], bodies[at]
         problems = body_errors(body)
         if problems:
             del mapped.bodies[row]
             mapped.errors[row] = locate_field_errors(problems, body, chunk, row, mapping)
     return mapped
+
+
+def _read(bodies: list[dict[str, Any]], name: str) -> list[Any]:
+    return list(map(itemgetter(name), bodies))
 
 
 def locate_field_errors(

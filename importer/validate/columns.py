@@ -31,7 +31,11 @@ class _Columns:
             for name, (kept, _) in fields.items()
         }
 
-    def may_be_invalid(self, bodies: Sequence[dict[str, Any]]) -> list[int]:
+    def may_be_invalid(
+        self, bodies: Sequence[dict[str, Any]], columns: dict[str, list[Any]] | None = None
+    ) -> list[int]:
+        if columns is not None and self._fits(bodies, columns):
+            return self._flagged(columns)
         if not bodies or set(map(type, bodies)) != {dict}:
             return may_be_invalid(bodies)
         names = list(bodies[0])
@@ -39,12 +43,24 @@ class _Columns:
             return may_be_invalid(bodies)
         if sum(map(len, bodies)) != len(names) * len(bodies):  # a body with other fields
             return may_be_invalid(bodies)
+        try:
+            found = {name: list(map(itemgetter(name), bodies)) for name in names}
+        except KeyError:  # so a body lacks it, and holds a field the first one lacks
+            return may_be_invalid(bodies)
+        return self._flagged(found)
+
+    def _fits(self, bodies: Sequence[dict[str, Any]], columns: dict[str, list[Any]]) -> bool:
+        """`columns` can stand for `bodies`: as many values as bodies, and the first body's
+        fields in the same order (`MappedChunk.columns` says every body holds them all)."""
+        if not bodies or list(columns) != list(bodies[0]):
+            return False
+        if not self.required <= columns.keys() or not self.names.issuperset(columns):
+            return False
+        return all(len(column) == len(bodies) for column in columns.values())
+
+    def _flagged(self, columns: dict[str, list[Any]]) -> list[int]:
         flagged: set[int] = set()
-        for name in names:
-            try:
-                column = list(map(itemgetter(name), bodies))
-            except KeyError:  # so a body lacks it, and holds a field the first one lacks
-                return may_be_invalid(bodies)
+        for name, column in columns.items():
             try:
                 self.checks[name].validate_python(column)
             except ValidationError as exc:
@@ -56,8 +72,12 @@ class _Columns:
 _COLUMNS = None if (_FIELDS := quick_fields()) is None else _Columns(_FIELDS)
 
 
-def may_be_invalid_by_column(bodies: Sequence[dict[str, Any]]) -> list[int]:
-    """What `models.may_be_invalid(bodies)` gives, a column at a time."""
+def may_be_invalid_by_column(
+    bodies: Sequence[dict[str, Any]], columns: dict[str, list[Any]] | None = None
+) -> list[int]:
+    """What `models.may_be_invalid(bodies)` gives, a column at a time. `columns`: the bodies'
+    values field by field when the caller has them (`MappedChunk.columns`: every body holds
+    every one of these fields, in this order), so no body is opened to read them."""
     if _COLUMNS is None:
         return may_be_invalid(bodies)
-    return _COLUMNS.may_be_invalid(bodies)
+    return _COLUMNS.may_be_invalid(bodies, columns)

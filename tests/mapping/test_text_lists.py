@@ -5,6 +5,7 @@ cells and the assembly of bodies from columns — on any cells a reader can hand
 from __future__ import annotations
 
 import math
+import operator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -131,6 +132,15 @@ def test_bodies_are_the_rows_without_errors_less_their_empty_values(
     assert list(result.bodies.items()) == list(expected.items())
     assert [list(body) for body in result.bodies.values()] == [list(b) for b in expected.values()]
     assert result.errors == {row: found for row, found in sink.by_row.items()}
+    whole = len(expected) == rows and all(len(b) == len(columns) for b in expected.values())
+    if not whole or not columns:
+        assert result.columns is None
+        return
+    assert result.columns is not None  # every row a body with every field: read column-wise
+    for position, body in enumerate(result.bodies.values()):
+        assert list(body) == list(result.columns)
+        found = [column[position] for column in result.columns.values()]
+        assert all(map(operator.is_, found, body.values()))
 
 
 def _kept(value: Any) -> Any:

@@ -66,3 +66,26 @@ def test_bodies_of_one_shape_are_checked_a_column_at_a_time_as_a_whole(found, ra
         random.shuffle(names)
         shaped.append({name: body.get(name, first[name]) for name in names})
     assert may_be_invalid_by_column(shaped) == may_be_invalid(shaped)
+
+
+def _columns(found: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {name: [body[name] for body in found] for name in found[0]}
+
+
+@given(st.lists(known, min_size=1, max_size=8))
+def test_columns_handed_over_flag_the_rows_the_whole_pass_flags(found):
+    first = found[0]
+    shaped = [{name: body.get(name, first[name]) for name in first} for body in found]
+    assert may_be_invalid_by_column(shaped, _columns(shaped)) == may_be_invalid(shaped)
+
+
+def test_columns_that_do_not_fit_the_bodies_are_left_for_the_bodies_themselves():
+    usual = [usual_body(row) for row in range(4)]
+    usual[2]["orgGroupId"] = "ORG-FR"
+    good = _columns([usual_body(row) for row in range(4)])
+    shorter = {name: values[:3] for name, values in good.items()}
+    reordered = dict(reversed(list(good.items())))
+    fewer = {name: values for name, values in good.items() if name != "name"}
+    for columns in (shorter, reordered, fewer):
+        assert may_be_invalid_by_column(usual, columns) == [2]
+    assert may_be_invalid_by_column(usual, good) == []  # trusted: they fit the bodies' shape
