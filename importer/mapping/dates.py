@@ -29,7 +29,13 @@ from importer.mapping.date_cells import (
     serial_text,
 )
 from importer.mapping.date_order import NUMERIC_DATE, ColumnOrder, DateContext
-from importer.mapping.fixed_dates import fixed_format, iso_text, read_cells, read_fixed
+from importer.mapping.fixed_dates import (
+    FixedFormat,
+    fixed_format,
+    iso_text,
+    read_cells,
+    read_fixed,
+)
 from importer.mapping.spec import DateSpec
 
 __all__ = [
@@ -90,14 +96,21 @@ def _in_first_format(raw: pd.Series, spec: DateSpec, zone: str) -> pd.Series | N
     format (one export writes one format): the first format wins, so nothing else would have
     been tried, no cell is refused and no day/month order decided. None for any other column."""
     layout = fixed_format(spec.formats[0]) if spec.formats else None
-    text = None if layout is None or raw.empty else _stripped(raw.to_numpy(dtype=object))
-    if layout is None or text is None:
+    if layout is None or raw.empty:
         return None
-    lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
-    stamps = read_cells(text, lengths, layout)
-    filled = lengths > 0
-    if (filled & np.isnat(stamps)).any():
-        return None
+    cells = raw.to_numpy(dtype=object)
+    stamps = _as_written(cells, layout)
+    if stamps is not None:  # every cell filled and read as it is
+        filled = np.ones(len(cells), dtype=bool)
+    else:
+        text = _stripped(cells)
+        if text is None:
+            return None
+        lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
+        stamps = read_cells(text, lengths, layout)
+        filled = lengths > 0
+        if (filled & np.isnat(stamps)).any():
+            return None
     local = pd.Series(stamps, index=raw.index)
     date_only = not spec.has_time(spec.formats[0])
     if zone == "UTC" and not (date_only and spec.date_only == "end_of_day"):
@@ -106,6 +119,22 @@ def _in_first_format(raw: pd.Series, spec: DateSpec, zone: str) -> pd.Series | N
     parsed.local = local
     parsed.date_only = pd.Series(filled & date_only, index=raw.index)
     return _to_utc(parsed, spec, zone)
+
+
+def _as_written(cells: np.ndarray, layout: FixedFormat) -> np.ndarray | None:
+    """`read_cells` of the cells as they are when the format begins and ends with a digit and
+    every cell is text of its full width that it reads: `_stripped` would change none of them
+    (a cell read has a digit at each end), so it is not called. None for any other column."""
+    if layout.expected[0] >= 0 or layout.expected[-1] >= 0:
+        return None
+    try:  # a missing cell (NaN, None) or one that is no text has no length
+        lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    except TypeError:
+        return None
+    if not (lengths == layout.width).all():
+        return None
+    stamps = read_cells(cells, lengths, layout)
+    return None if np.isnat(stamps).any() else stamps
 
 
 def _stripped(cells: np.ndarray) -> np.ndarray | None:

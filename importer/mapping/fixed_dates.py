@@ -16,7 +16,14 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-__all__ = ["FixedFormat", "fixed_format", "iso_text", "read_cells", "read_fixed"]
+__all__ = [
+    "FixedFormat",
+    "days_from_civil",
+    "fixed_format",
+    "iso_text",
+    "read_cells",
+    "read_fixed",
+]
 
 _WIDTHS = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
 # Literals that stand for themselves in pandas' format pattern (a space there is `\s+`, which
@@ -93,19 +100,20 @@ def read_cells(cells: np.ndarray, lengths: np.ndarray, layout: FixedFormat) -> n
     is_digit = layout.expected < 0
     low = np.where(is_digit, _ZERO, layout.expected).astype(np.uint32)
     span = np.where(is_digit, 9, 0).astype(np.uint32)
-    ok = ((codes - low) <= span).all(axis=1)
+    bad = (codes - low) > span
+    # One test over the whole block first: a row-wise reduction costs ~4x, and is needed only
+    # when some cell has a character out of place.
+    ok = ~bad.any(axis=1) if bad.any() else np.ones(len(rows), dtype=bool)
     parts = layout.numbers(codes.astype(np.int64) - _ZERO)
     year, month, day = parts["Y"], parts["m"], parts["d"]
     hour, minute, second = (parts.get(k, np.zeros_like(year)) for k in ("H", "M", "S"))
     ok &= (year >= _FIRST_YEAR) & (year < _END_YEAR) & (month >= 1) & (month <= 12)
     ok &= (hour <= 23) & (minute <= 59) & (second <= 59) & (day >= 1)
     ok &= day <= _days_in_month(year, np.where(ok, month, 1))
-    year, month, day = year[ok], month[ok], day[ok]
-    stamps = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)
-    stamps = stamps.astype("datetime64[D]") + (day - 1)
-    seconds = hour[ok] * 3600 + minute[ok] * 60 + second[ok]
+    days = days_from_civil(year[ok], month[ok], day[ok])
+    seconds = days * 86_400 + hour[ok] * 3600 + minute[ok] * 60 + second[ok]
     found = np.full(len(cells), np.datetime64("NaT"), dtype=_UNIT)
-    found[rows[ok]] = stamps.astype(_UNIT) + seconds.astype("timedelta64[s]")
+    found[rows[ok]] = (seconds * 1_000_000).view(_UNIT)  # < 2**63: years before 2200 only
     return found
 
 
@@ -156,6 +164,19 @@ def iso_text(stamps: np.ndarray) -> np.ndarray:
     if missing.any():
         text[missing] = "NaTZ"
     return text
+
+
+def days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of valid (year, month, day) int64 arrays, proleptic Gregorian, in
+    integer arithmetic (H. Hinnant's `days_from_civil`, the inverse of `_civil`): numpy's
+    `datetime64[Y]` → `[M]` → `[D]` casts cost ~0.1 µs a value each."""
+    shifted = year - (month <= 2)  # years counted from March: the leap day ends a year
+    era = shifted // 400
+    year_of_era = shifted - era * 400
+    day_of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    days: np.ndarray = era * 146_097 + day_of_era - 719_468
+    return days
 
 
 def _civil(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

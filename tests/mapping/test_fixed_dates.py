@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from importer.mapping.cells import Distinct, ErrorSink
 from importer.mapping.date_order import DateContext
 from importer.mapping.dates import _in_first_format, _parse_cells, iso_utc
-from importer.mapping.fixed_dates import _civil, fixed_format, iso_text, read_fixed
+from importer.mapping.fixed_dates import _civil, days_from_civil, fixed_format, iso_text, read_fixed
 from importer.mapping.spec_dates import DateSpec
 
 _WIDTHS = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
@@ -280,3 +281,41 @@ def test_calendar_arithmetic_agrees_with_numpy_day_by_day() -> None:
     assert (year == years.astype(np.int64) + 1970).all()
     assert (month == (months - years.astype("datetime64[M]")).astype(np.int64) + 1).all()
     assert (day == (stamps - months.astype("datetime64[D]")).astype(np.int64) + 1).all()
+
+
+def test_days_from_the_calendar_agree_with_numpy_day_by_day() -> None:
+    days = np.arange(-30_000, 120_000)  # about 1887 to 2298, every day
+    year, month, day = _civil(days)
+    assert (days_from_civil(year, month, day) == days).all()
+    months = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)
+    assert (months.astype("datetime64[D]") + (day - 1) == days.astype("datetime64[D]")).all()
+
+
+@given(
+    st.sampled_from(_FIRST_FORMATS),
+    st.lists(st.datetimes(datetime(1899, 12, 25), datetime(2200, 1, 5)), min_size=1),
+    st.sampled_from([None, " ", "\t", "\u3000", np.str_]),
+    st.sampled_from(["UTC", "Europe/Paris"]),
+)
+def test_a_column_all_at_full_width_reads_as_cell_by_cell(
+    first: str, moments: list[datetime], odd: Any, zone: str
+) -> None:
+    """Cells read as they are (`_as_written`: no blanks round any) or stripped first read as
+    the general path reads them."""
+    cells: list[Any] = [moment.strftime(first) for moment in moments]
+    if odd is np.str_:
+        cells[0] = np.str_(cells[0])
+    elif odd is not None:
+        cells[-1] = odd + cells[-1]
+    spec = DateSpec(column="D", formats=[first])
+    raw = pd.Series(cells, index=range(2, 2 + len(cells)), dtype=object)
+    whole = _in_first_format(raw, spec, zone)
+    sink = ErrorSink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _parse_cells(raw, spec, zone, sink, "dateOccurred", "D", DateContext())
+    if whole is None:
+        assert sink.by_row  # only a year out of range is refused here
+        return
+    assert not sink.by_row
+    pd.testing.assert_series_equal(whole, expected)
