@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from importer.errors import ReadError
-from importer.read.archive import check_archive
+from importer.read.archive import ArchiveFindings, check_archive
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits
 from importer.rows import RowError
 
@@ -39,30 +39,40 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every encry
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # a directory entry name in OLE2
 _SCAN_BLOCK = 1 << 20
 _EXACT_INT = 2**53  # floats at or above this are not exact integers any more
-_CHECKED: dict[tuple[int, ...], ReadLimits] = {}  # archives checked: stat facts → limits
+# archives checked: stat facts → the limits and what the check found
+_CHECKED: dict[tuple[int, ...], tuple[ReadLimits, ArchiveFindings]] = {}
 _CHECKED_KEPT = 64
 
 
 def open_workbook(
-    source: Path | BinaryIO, *, name: str, limits: ReadLimits = DEFAULT_LIMITS
+    source: Path | BinaryIO,
+    *,
+    name: str,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    findings: ArchiveFindings | None = None,
 ) -> CalamineWorkbook:
     """Open an .xlsx workbook, saying in one line why when it is not one; its zip entries are
-    checked against `limits` before any XML is parsed (see `importer.read.limits`)."""
+    checked against `limits` before any XML is parsed (see `importer.read.limits`), and what
+    the check saw is added to `findings`."""
     if isinstance(source, Path):
         with source.open("rb") as fp:
             _check_is_xlsx(fp, name=name)
             fp.seek(0)
-            _check_archive_once(fp, name=name, limits=limits)
-        return CalamineWorkbook.from_path(source)
-    start = source.tell()
-    _check_is_xlsx(source, name=name)
-    source.seek(start)
-    check_archive(source, name=name, limits=limits)
-    source.seek(start)
-    return CalamineWorkbook.from_filelike(source)
+            found = _check_archive_once(fp, name=name, limits=limits)
+        workbook = CalamineWorkbook.from_path(source)
+    else:
+        start = source.tell()
+        _check_is_xlsx(source, name=name)
+        source.seek(start)
+        found = check_archive(source, name=name, limits=limits)
+        source.seek(start)
+        workbook = CalamineWorkbook.from_filelike(source)
+    if findings is not None:
+        findings.formulas.update(found.formulas)
+    return workbook
 
 
-def _check_archive_once(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
+def _check_archive_once(fp: BinaryIO, *, name: str, limits: ReadLimits) -> ArchiveFindings:
     """`check_archive`, skipped for a file this process has checked under the same limits and
     that has not changed since: same device, inode, size, modification and change times (a
     file written, touched back or replaced changes one of them; `st_ctime_ns` cannot be set).
@@ -71,12 +81,14 @@ def _check_archive_once(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
     parse (1.5 s CPU for a 100k-row sheet), and paid it twice."""
     facts = os.fstat(fp.fileno())
     seen = (facts.st_dev, facts.st_ino, facts.st_size, facts.st_mtime_ns, facts.st_ctime_ns)
-    if _CHECKED.get(seen) == limits:
-        return
-    check_archive(fp, name=name, limits=limits)
-    _CHECKED[seen] = limits
+    checked = _CHECKED.get(seen)
+    if checked is not None and checked[0] == limits:
+        return checked[1]
+    found = check_archive(fp, name=name, limits=limits)
+    _CHECKED[seen] = (limits, found)
     while len(_CHECKED) > _CHECKED_KEPT:
         del _CHECKED[next(iter(_CHECKED))]
+    return found
 
 
 def _check_is_xlsx(fp: BinaryIO, *, name: str) -> None:

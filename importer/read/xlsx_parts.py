@@ -43,15 +43,18 @@ class WorkbookParts:
     recalculate: bool = False
     # sheet → the row where `_MAX_LISTED` formula cells were listed: later rows are unchecked
     beyond: dict[str, int] = field(default_factory=dict)
+    # sheet part → whether it holds a formula element, as the archive check saw while inflating
+    # it (`archive.ArchiveFindings`); a part not in it is scanned here
+    formulas: dict[str, bool] = field(default_factory=dict)
 
     def empty_formulas(self, sheet: str) -> dict[int, list[str]]:
         path = self.sheet_paths.get(sheet)
-        if path is None or self.source is None:
+        if path is None or self.source is None or self.formulas.get(path) is False:
             return {}
         start = None if isinstance(self.source, Path) else self.source.tell()
         try:
             with zipfile.ZipFile(self.source) as archive:
-                if not _mentions_formula(archive, path):
+                if path not in self.formulas and not _mentions_formula(archive, path):
                     return {}
                 found = _formulas_without_value(archive, path, self.recalculate)
         except (OSError, EOFError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
@@ -64,13 +67,20 @@ class WorkbookParts:
         return found
 
 
-def workbook_parts(source: Path | BinaryIO) -> WorkbookParts:
-    """The date system and sheet part paths of an .xlsx; a default (1900, none) if unreadable."""
+def workbook_parts(
+    source: Path | BinaryIO, formulas: dict[str, bool] | None = None
+) -> WorkbookParts:
+    """The date system and sheet part paths of an .xlsx; a default (1900, none) if unreadable.
+    `formulas`: `archive.ArchiveFindings.formulas` of this workbook, if it was checked."""
     start = None if isinstance(source, Path) else source.tell()
     try:
         with zipfile.ZipFile(source) as archive:
             return WorkbookParts(
-                _is_1904(archive), _sheet_paths(archive), source, _recalculates(archive)
+                _is_1904(archive),
+                _sheet_paths(archive),
+                source,
+                _recalculates(archive),
+                formulas=dict(formulas or {}),
             )
     except (OSError, EOFError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
         return WorkbookParts()
