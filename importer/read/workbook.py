@@ -20,6 +20,7 @@ from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum, Shee
 from importer.errors import ReadError
 from importer.read.archive import ArchiveFindings, check_archive
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits
+from importer.read.number_formats import formatted_cell_errors
 from importer.rows import RowError
 
 __all__ = [
@@ -154,6 +155,9 @@ class SheetFacts:
     empty_formulas: dict[int, list[str]] = field(default_factory=dict)
     refused: dict[int, list[RowError]] = field(default_factory=dict)
     formulas_beyond: int | None = None  # rows after it were not checked for formulas: refused
+    # row → {column letters: number format} of number cells not shown as General (number_formats)
+    number_formats: dict[int, dict[str, str]] = field(default_factory=dict)
+    formats_beyond: int | None = None  # rows after it were not checked for formats: refused
     last_row: int | None = None  # the sheet's last row number (its dimension), once read
 
 
@@ -178,7 +182,9 @@ def sheet_records(
     records = _records(data)
     if facts is not None and data.end is not None:
         facts.last_row = data.end[0] + 1  # 0-based in calamine
-    if facts is not None and (facts.empty_formulas or data.merged_cell_ranges):
+    if facts is not None and (
+        facts.empty_formulas or data.merged_cell_ranges or facts.number_formats
+    ):
         records = _with_merges_and_formulas(records, data, start[1], facts)
     return start[1], records
 
@@ -228,6 +234,7 @@ def _with_merges_and_formulas(
                 cells[column] = value
         if number != header:
             _refuse(facts, number, across.get(number), formulas, heading)
+            _refuse_formatted(facts, number, cells, first_column)
             beyond = facts.formulas_beyond
             if beyond is not None and number > beyond:
                 facts.refused.setdefault(number, []).append(
@@ -273,6 +280,21 @@ def _refuse(
         )
     if errors:
         facts.refused[number] = errors
+
+
+def _refuse_formatted(facts: SheetFacts, number: int, cells: list[Any], first: int) -> None:
+    """Refuse a row with a number cell shown otherwise than as General (`number_formats`)."""
+    errors = formatted_cell_errors(facts.number_formats.get(number, {}), number, cells, first)
+    beyond = facts.formats_beyond
+    if beyond is not None and number > beyond:
+        errors.append(
+            RowError(
+                f"the sheet has too many formatted number cells to list (row {beyond} was the "
+                "last one checked); format the columns as General or Text, or save it as CSV"
+            )
+        )
+    if errors:
+        facts.refused.setdefault(number, []).extend(errors)
 
 
 def _letters(index: int) -> str:

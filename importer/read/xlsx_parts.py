@@ -19,6 +19,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
+from importer.read.number_formats import formatted_number_cells, style_formats
+
 __all__ = ["WorkbookParts", "workbook_parts"]
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -46,6 +48,26 @@ class WorkbookParts:
     # sheet part → whether it holds a formula element, as the archive check saw while inflating
     # it (`archive.ArchiveFindings`); a part not in it is scanned here
     formulas: dict[str, bool] = field(default_factory=dict)
+    # cell style index → number format of the styles that show a number otherwise than General
+    styles: dict[int, str] | None = None
+
+    def formatted_numbers(self, sheet: str) -> tuple[dict[int, dict[str, str]], int | None]:
+        """`number_formats.formatted_number_cells` of `sheet`; nothing if it cannot be read."""
+        path = self.sheet_paths.get(sheet)
+        if path is None or self.source is None or self.styles == {}:
+            return {}, None
+        start = None if isinstance(self.source, Path) else self.source.tell()
+        try:
+            with zipfile.ZipFile(self.source) as archive:
+                if self.styles is None:
+                    self.styles = style_formats(archive)
+                with archive.open(path) as part:
+                    return formatted_number_cells(part, self.styles)
+        except (OSError, EOFError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+            return {}, None  # calamine read the sheet; these extra checks never stop the run
+        finally:
+            if start is not None and not isinstance(self.source, Path):
+                self.source.seek(start)
 
     def empty_formulas(self, sheet: str) -> dict[int, list[str]]:
         path = self.sheet_paths.get(sheet)
