@@ -54,6 +54,7 @@ class ArchiveFindings:
     needs no search for formulas saved without a value (`xlsx_parts.WorkbookParts`)."""
 
     formulas: dict[str, bool] = field(default_factory=dict)
+    errors: dict[str, bool] = field(default_factory=dict)  # entry → holds an error cell (t="e")
 
 
 def check_archive(fp: BinaryIO, *, name: str, limits: ReadLimits) -> ArchiveFindings:
@@ -85,6 +86,7 @@ def check_archive(fp: BinaryIO, *, name: str, limits: ReadLimits) -> ArchiveFind
         if extent is not None:
             extent.check(info.filename, limits)
             findings.formulas[info.filename] = extent.formula
+            findings.errors[info.filename] = extent.error
     return findings
 
 
@@ -122,6 +124,7 @@ class _Extent:
         self.columns: list[int] = []
         self.values = 0
         self.formula = False  # a formula element seen
+        self.error = False  # an error cell (`t="e"`, #N/A) seen
         self._name = name
         self._row = self._column = 0
         self._tail = b""  # a start tag cut by the block edge
@@ -136,6 +139,8 @@ class _Extent:
             raise ReadError("is not a valid xlsx workbook (a tag of over 1 MiB)", path=self._name)
         if not self.formula and (text.find(b"<f") != -1 or text.find(b":f") != -1):
             self.formula = any(tag in text for tag in _FORMULA_TAGS)
+        if not self.error and text.find(b't="e"') != -1:
+            self.error = True
         if not _all_referenced(text, cut):
             self._follow(text, 0, cut, update=True)
             return

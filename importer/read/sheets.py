@@ -287,7 +287,7 @@ def _path_chunks(
 
         findings = ArchiveFindings()
         with open_workbook(path, name=name, limits=limits, findings=findings) as workbook:
-            parts = workbook_parts(path, findings.formulas)
+            parts = workbook_parts(path, findings)
             yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)
     else:
         with path.open("rb") as fp:
@@ -301,7 +301,7 @@ def _fp_workbook_chunks(
 
     findings = ArchiveFindings()
     with open_workbook(fp, name=name, limits=limits, findings=findings) as workbook:
-        parts = workbook_parts(fp, findings.formulas)
+        parts = workbook_parts(fp, findings)
         yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)
 
 
@@ -318,6 +318,7 @@ def _workbook_chunks(
         facts = SheetFacts(empty_formulas=parts.empty_formulas(sheet))
         facts.formulas_beyond = parts.beyond.get(sheet)
         facts.number_formats, facts.formats_beyond = parts.formatted_numbers(sheet)
+        facts.error_cells, facts.errors_beyond = parts.error_cells(sheet)
         first_column, records = sheet_records(workbook, sheet, facts)
         header = first_filled(records)
         if header is None:

@@ -70,6 +70,7 @@ def open_workbook(
         workbook = CalamineWorkbook.from_filelike(source)
     if findings is not None:
         findings.formulas.update(found.formulas)
+        findings.errors.update(found.errors)
     return workbook
 
 
@@ -158,6 +159,9 @@ class SheetFacts:
     # row → {column letters: number format} of number cells not shown as General (number_formats)
     number_formats: dict[int, dict[str, str]] = field(default_factory=dict)
     formats_beyond: int | None = None  # rows after it were not checked for formats: refused
+    # row → {column letters: error shown} of cells holding an error (#N/A), read as empty
+    error_cells: dict[int, dict[str, str]] = field(default_factory=dict)
+    errors_beyond: int | None = None  # rows after it were not checked for errors: refused
     last_row: int | None = None  # the sheet's last row number (its dimension), once read
 
 
@@ -183,7 +187,7 @@ def sheet_records(
     if facts is not None and data.end is not None:
         facts.last_row = data.end[0] + 1  # 0-based in calamine
     if facts is not None and (
-        facts.empty_formulas or data.merged_cell_ranges or facts.number_formats
+        facts.empty_formulas or data.merged_cell_ranges or facts.number_formats or facts.error_cells
     ):
         records = _with_merges_and_formulas(records, data, start[1], facts)
     return start[1], records
@@ -234,7 +238,7 @@ def _with_merges_and_formulas(
                 cells[column] = value
         if number != header:
             _refuse(facts, number, across.get(number), formulas, heading)
-            _refuse_formatted(facts, number, cells, first_column)
+            _refuse_not_as_shown(facts, number, cells, first_column)
             beyond = facts.formulas_beyond
             if beyond is not None and number > beyond:
                 facts.refused.setdefault(number, []).append(
@@ -282,15 +286,30 @@ def _refuse(
         facts.refused[number] = errors
 
 
-def _refuse_formatted(facts: SheetFacts, number: int, cells: list[Any], first: int) -> None:
+def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first: int) -> None:
     """Refuse a row with a number cell shown otherwise than as General (`number_formats`)."""
     errors = formatted_cell_errors(facts.number_formats.get(number, {}), number, cells, first)
+    errors += [
+        RowError(
+            f"cell {letters}{number} shows the error {shown}, which reads as an empty cell; "
+            "correct the formula or clear the cell in Excel",
+            column=letters,  # the reader swaps in the header's name
+        )
+        for letters, shown in facts.error_cells.get(number, {}).items()
+    ]
     beyond = facts.formats_beyond
     if beyond is not None and number > beyond:
         errors.append(
             RowError(
                 f"the sheet has too many formatted number cells to list (row {beyond} was the "
                 "last one checked); format the columns as General or Text, or save it as CSV"
+            )
+        )
+    if facts.errors_beyond is not None and number > facts.errors_beyond:
+        errors.append(
+            RowError(
+                f"the sheet has too many error cells (#N/A) to list (row {facts.errors_beyond} "
+                "was the last one checked); correct or clear them in Excel"
             )
         )
     if errors:

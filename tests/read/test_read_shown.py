@@ -1,5 +1,6 @@
-"""Number cells a workbook shows otherwise than General (docs/cells.md): `25%` holding 0.25 is
-never sent as 0.25; the row is refused, naming the cell, what it shows and what it holds."""
+"""Cells a workbook shows otherwise than python-calamine reads them (docs/cells.md): `25%`
+holding 0.25 is never sent as 0.25, `#N/A` never as an empty cell; the row is refused, naming
+the cell, what it shows and what it holds."""
 
 from __future__ import annotations
 
@@ -136,3 +137,74 @@ def test_cell_styles_map_to_their_number_formats_and_general_and_text_are_left_o
         assert style_formats(archive) == {1: "0.0%", 3: "0%", 5: "#7"}
     with zipfile.ZipFile(io.BytesIO(), "w") as empty:
         assert style_formats(empty) == {}
+
+
+def _errors_book(path: Path, rows: int = 3) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Ref", "Title", "Amount"])
+    for row in range(2, rows + 2):
+        ws.append([f"R-{row}", "t", "#N/A" if row % 2 == 0 else 5])
+    ws["B3"] = "=1/0"
+    wb.save(path)
+    data = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert b'<c r="C2" t="e"><v>#N/A</v></c>' in data
+    # the cached error result of a formula, as Excel saves it
+    patched = data.replace(
+        b'<c r="B3"><f>1/0</f><v /></c>', b'<c r="B3" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+    )
+    assert patched != data
+    return _rewritten(path, patched)
+
+
+def _rewritten(path: Path, sheet: bytes) -> Path:
+    out = path.with_name("patched-" + path.name)
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item, sheet if item.filename == "xl/worksheets/sheet1.xml" else data)
+    return out
+
+
+def test_a_cell_showing_an_error_refuses_its_row_instead_of_reading_as_empty(tmp_path):
+    (chunk,) = read_rows(_errors_book(tmp_path / "e.xlsx"))
+    assert set(chunk.row_errors) == {2, 3, 4}
+    (na,) = chunk.row_errors[2]
+    assert na.column == "Amount"
+    assert na.message == (
+        "cell C2 shows the error #N/A, which reads as an empty cell; correct the formula or "
+        "clear the cell in Excel"
+    )
+    # openpyxl asks Excel to recalculate on opening: the formula is refused as such too
+    (division,) = [e for e in chunk.row_errors[3] if "shows the error" in e.message]
+    assert division.column == "Title" and "cell B3 shows the error #DIV/0!" in division.message
+
+
+def test_error_cells_cut_by_the_scan_blocks_are_found(tmp_path, monkeypatch):
+    from importer.read import xlsx_parts
+
+    monkeypatch.setattr(xlsx_parts, "_SCAN_BLOCK", 7)
+    (chunk,) = read_rows(_errors_book(tmp_path / "e.xlsx", rows=6))
+    assert {2, 3, 4, 6} <= set(chunk.row_errors)
+    assert all("shows the error" in e.message for e in chunk.row_errors[6])
+
+
+def test_rows_past_the_error_cells_a_sheet_can_list_are_refused(tmp_path, monkeypatch):
+    from importer.read import xlsx_parts
+
+    monkeypatch.setattr(xlsx_parts, "_MAX_LISTED", 1)
+    (chunk,) = read_rows(_errors_book(tmp_path / "e.xlsx", rows=4))
+    assert "too many error cells (#N/A) to list (row 2" in chunk.row_errors[3][-1].message
+    assert set(chunk.row_errors) == {2, 3, 4, 5}
+
+
+def test_the_archive_check_says_which_sheets_hold_an_error_cell(tmp_path):
+    from importer.read.archive import check_archive
+    from importer.read.limits import ReadLimits
+
+    with _errors_book(tmp_path / "e.xlsx").open("rb") as fp:
+        errors = check_archive(fp, name="e.xlsx", limits=ReadLimits()).errors
+    with _book(tmp_path / "n.xlsx").open("rb") as fp:
+        none = check_archive(fp, name="n.xlsx", limits=ReadLimits()).errors
+    assert list(errors.values()) == [True] and list(none.values()) == [False]
