@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import zipfile
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -21,11 +22,14 @@ from defusedxml import ElementTree
 from importer.rows import RowError
 
 __all__ = [
+    "FormatCursor",
+    "RowsOutOfOrder",
+    "first_disorder",
     "formatted_cell_errors",
-    "formatted_number_cells",
     "number_text",
     "shown_number",
     "style_formats",
+    "styled_number_rows",
 ]
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -51,7 +55,6 @@ _BUILT_IN = {
 _SHOWN_AS_IS = {0, 49}  # General, Text
 _SIMPLE = re.compile(r"(?P<group>#,##)?0(?:\.(?P<places>0{1,30}))?(?P<percent>%)?")
 _SCAN_BLOCK = 1 << 20
-MAX_LISTED = 10_000  # formatted number cells listed per sheet; later rows are refused unread
 
 
 def style_formats(archive: zipfile.ZipFile) -> dict[int, str]:
@@ -77,34 +80,83 @@ def style_formats(archive: zipfile.ZipFile) -> dict[int, str]:
     return styles
 
 
-def formatted_number_cells(
+def styled_number_rows(
     part: IO[bytes], styles: dict[int, str]
-) -> tuple[dict[int, dict[str, str]], int | None]:
-    """Number cells (no `t`, or `t="n"`) whose style is in `styles`: row number → {column
-    letters: format code}, and the row where `MAX_LISTED` cells were listed (None if all)."""
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Number cells (no `t`, or `t="n"`) whose style is in `styles`, a row at a time in the
+    order the sheet's XML holds them: (row number, {column letters: format code}). Reads the
+    part a block at a time: memory is one block and one row."""
     if not styles:
-        return {}, None
+        return
     numbers = "|".join(str(index) for index in sorted(styles))
     cell = re.compile(
         rb'<c r="([A-Z]{1,4})([0-9]{1,9})"(?=[^>]*?\ss="(' + numbers.encode() + rb')")'
         rb"([^>]*)(?<!/)>"
     )
-    found: dict[int, dict[str, str]] = {}
-    listed, tail = 0, b""
-    while block := part.read(_SCAN_BLOCK):
+    current, tail = -1, b""
+    cells: dict[str, str] = {}
+    while True:
+        block = part.read(_SCAN_BLOCK)
         text = tail + block
         cut = text.rfind(b"<")
-        cut = len(text) if cut == -1 or text.find(b">", cut) != -1 else cut
+        if not block or cut == -1 or text.find(b">", cut) != -1:
+            cut = len(text)
         tail = text[cut:]
         for letters, digits, style, attributes in cell.findall(text, 0, cut):
             if b' t="' in attributes and b' t="n"' not in attributes:
                 continue  # text, boolean, error or date: not a number
-            row = found.setdefault(int(digits), {})
-            row[letters.decode()] = styles[int(style)]
-            listed += 1
-            if listed >= MAX_LISTED:
-                return found, int(digits)
-    return found, None
+            row = int(digits)
+            if row != current:
+                if cells:
+                    yield current, cells
+                current, cells = row, {}
+            cells[letters.decode()] = styles[int(style)]
+        if not block:
+            break
+    if cells:
+        yield current, cells
+
+
+def first_disorder(rows: Iterator[tuple[int, dict[str, str]]]) -> tuple[int, int] | None:
+    """The first (row, earlier row above it) where `styled_number_rows` go back up the sheet;
+    None when they only go down, as Excel writes them."""
+    highest = 0
+    for row, _ in rows:
+        if row <= highest:
+            return row, highest
+        highest = row
+    return None
+
+
+class FormatCursor:
+    """The styled number cells of one sheet (`styled_number_rows`), read along with its records,
+    which come in increasing row order: a row's cells must be known before the row is read, so
+    a sheet whose XML holds them out of order (`disorder`, from `first_disorder` in a pass
+    before) raises `RowsOutOfOrder` for every row."""
+
+    def __init__(
+        self, rows: Iterator[tuple[int, dict[str, str]]], disorder: tuple[int, int] | None
+    ) -> None:
+        self._rows, self._disorder = rows, disorder
+        self._pending = next(rows, None) if disorder is None else None
+
+    def at(self, number: int) -> dict[str, str]:
+        """{column letters: format code} of row `number`; call with increasing numbers."""
+        if self._disorder is not None:
+            raise RowsOutOfOrder(*self._disorder)
+        found: dict[str, str] = {}
+        while self._pending is not None and self._pending[0] <= number:
+            row, cells = self._pending
+            if row == number:
+                found = cells
+            self._pending = next(self._rows, None)
+        return found
+
+
+class RowsOutOfOrder(Exception):
+    def __init__(self, row: int, after: int) -> None:
+        super().__init__(f"row {row} after row {after}")
+        self.row, self.after = row, after
 
 
 def number_text(value: float) -> str:

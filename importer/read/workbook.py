@@ -20,7 +20,7 @@ from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum, Shee
 from importer.errors import ReadError
 from importer.read.archive import ArchiveFindings, check_archive
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits
-from importer.read.number_formats import formatted_cell_errors
+from importer.read.number_formats import FormatCursor, RowsOutOfOrder, formatted_cell_errors
 from importer.rows import RowError
 
 __all__ = [
@@ -156,9 +156,9 @@ class SheetFacts:
     empty_formulas: dict[int, list[str]] = field(default_factory=dict)
     refused: dict[int, list[RowError]] = field(default_factory=dict)
     formulas_beyond: int | None = None  # rows after it were not checked for formulas: refused
-    # row → {column letters: number format} of number cells not shown as General (number_formats)
-    number_formats: dict[int, dict[str, str]] = field(default_factory=dict)
-    formats_beyond: int | None = None  # rows after it were not checked for formats: refused
+    # number cells with a format, read along with the records (number_formats.FormatCursor)
+    number_formats: FormatCursor | None = None
+    formats_unordered: str | None = None  # why the later rows' formats cannot be checked
     # row → {column letters: error shown} of cells holding an error (#N/A), read as empty
     error_cells: dict[int, dict[str, str]] = field(default_factory=dict)
     errors_beyond: int | None = None  # rows after it were not checked for errors: refused
@@ -187,7 +187,10 @@ def sheet_records(
     if facts is not None and data.end is not None:
         facts.last_row = data.end[0] + 1  # 0-based in calamine
     if facts is not None and (
-        facts.empty_formulas or data.merged_cell_ranges or facts.number_formats or facts.error_cells
+        facts.empty_formulas
+        or data.merged_cell_ranges
+        or facts.number_formats is not None
+        or facts.error_cells
     ):
         records = _with_merges_and_formulas(records, data, start[1], facts)
     return start[1], records
@@ -287,8 +290,9 @@ def _refuse(
 
 
 def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first: int) -> None:
-    """Refuse a row with a number cell shown otherwise than as General (`number_formats`)."""
-    errors = formatted_cell_errors(facts.number_formats.get(number, {}), number, cells, first)
+    """Refuse a row with a number cell shown otherwise than as General (`number_formats`), or a
+    cell showing an error."""
+    errors = _formatted(facts, number, cells, first)
     errors += [
         RowError(
             f"cell {letters}{number} shows the error {shown}, which reads as an empty cell; "
@@ -297,14 +301,6 @@ def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first
         )
         for letters, shown in facts.error_cells.get(number, {}).items()
     ]
-    beyond = facts.formats_beyond
-    if beyond is not None and number > beyond:
-        errors.append(
-            RowError(
-                f"the sheet has too many formatted number cells to list (row {beyond} was the "
-                "last one checked); format the columns as General or Text, or save it as CSV"
-            )
-        )
     if facts.errors_beyond is not None and number > facts.errors_beyond:
         errors.append(
             RowError(
@@ -314,6 +310,19 @@ def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first
         )
     if errors:
         facts.refused.setdefault(number, []).extend(errors)
+
+
+def _formatted(facts: SheetFacts, number: int, cells: list[Any], first: int) -> list[RowError]:
+    if facts.number_formats is not None and facts.formats_unordered is None:
+        try:
+            formats = facts.number_formats.at(number)
+            return formatted_cell_errors(formats, number, cells, first)
+        except RowsOutOfOrder as exc:
+            facts.formats_unordered = (
+                f"the sheet's XML holds its rows out of order ({exc}), so the number formats of "
+                "its rows cannot be checked; open and save it in Excel"
+            )
+    return [RowError(facts.formats_unordered)] if facts.formats_unordered else []
 
 
 def _letters(index: int) -> str:

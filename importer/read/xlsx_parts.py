@@ -8,6 +8,7 @@ reader gets nothing. Such a cell is refused on its row instead of being read as 
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -20,7 +21,12 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree
 
 from importer.read.archive import ArchiveFindings
-from importer.read.number_formats import formatted_number_cells, style_formats
+from importer.read.number_formats import (
+    FormatCursor,
+    first_disorder,
+    style_formats,
+    styled_number_rows,
+)
 
 __all__ = ["WorkbookParts", "workbook_parts"]
 
@@ -58,23 +64,32 @@ class WorkbookParts:
     # cell style index → number format of the styles that show a number otherwise than General
     styles: dict[int, str] | None = None
 
-    def formatted_numbers(self, sheet: str) -> tuple[dict[int, dict[str, str]], int | None]:
-        """`number_formats.formatted_number_cells` of `sheet`; nothing if it cannot be read."""
+    def formatted_numbers(self, sheet: str) -> FormatCursor | None:
+        """The styled number cells of `sheet`, read along with its records
+        (`number_formats.FormatCursor`); None when the workbook has no such style."""
         path = self.sheet_paths.get(sheet)
         if path is None or self.source is None or self.styles == {}:
-            return {}, None
+            return None
         start = None if isinstance(self.source, Path) else self.source.tell()
         try:
-            with zipfile.ZipFile(self.source) as archive:
+            if isinstance(self.source, Path):
+                own: Path | io.BytesIO = self.source
+            else:  # the caller's stream is not shared with a reader paused mid-sheet
+                self.source.seek(0)
+                own = io.BytesIO(self.source.read())
+            with zipfile.ZipFile(own) as archive:
                 if self.styles is None:
                     self.styles = style_formats(archive)
-                with archive.open(path) as part:
-                    return formatted_number_cells(part, self.styles)
+                if not self.styles:
+                    return None
+                with archive.open(path) as part:  # a pass first: are the rows in order?
+                    disorder = first_disorder(styled_number_rows(part, self.styles))
         except (OSError, EOFError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
-            return {}, None  # calamine read the sheet; these extra checks never stop the run
+            return None  # calamine read the workbook; these extra checks never stop the run
         finally:
             if start is not None and not isinstance(self.source, Path):
                 self.source.seek(start)
+        return FormatCursor(_styled_rows(own, path, self.styles), disorder)
 
     def error_cells(self, sheet: str) -> tuple[dict[int, dict[str, str]], int | None]:
         """Cells holding an error (`#N/A`, `#DIV/0!`: `t="e"`), which python-calamine reads as
@@ -173,6 +188,16 @@ def _mentions_formula(archive: zipfile.ZipFile, path: str) -> bool:
                 return True
             tail = block[-3:]
     return False
+
+
+def _styled_rows(
+    source: Path | io.BytesIO, path: str, styles: dict[int, str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        with zipfile.ZipFile(source) as archive, archive.open(path) as part:
+            yield from styled_number_rows(part, styles)
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError):
+        return  # calamine read the sheet; these extra checks never stop the run
 
 
 def _error_cells(part: IO[bytes]) -> tuple[dict[int, dict[str, str]], int | None]:

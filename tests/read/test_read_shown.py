@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from importer.read import number_formats, read_rows
+from importer.read import read_rows
 from importer.read.number_formats import shown_number, style_formats
 
 # (value, number format, refused): openpyxl writes each as a number cell with its style
@@ -85,13 +85,48 @@ def test_a_workbook_read_from_a_stream_is_checked_the_same(tmp_path):
     assert set(chunk.row_errors) == {r for r, (_, _, x) in enumerate(CELLS, start=2) if x}
 
 
-def test_rows_past_the_formatted_cells_a_sheet_can_list_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(number_formats, "MAX_LISTED", 2)
+def test_a_sheet_of_many_dated_and_numbered_cells_is_read_along_without_refusals(tmp_path):
+    # Date cells are number cells with a style: a listing of them (capped) refused every row
+    # past the cap. They are read along with the records now, a block of XML at a time.
+    import xlsxwriter
+
+    path = tmp_path / "many.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet()
+    when, whole = (
+        book.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
+        book.add_format({"num_format": "0"}),
+    )
+    sheet.write_row(0, 0, ["Ref", "When", "Count"])
+    for row in range(1, 30_001):
+        sheet.write_string(row, 0, f"R-{row}")
+        sheet.write_datetime(row, 1, datetime(2020, 1, 1), when)
+        sheet.write_number(row, 2, row, whole)
+    sheet.write_number(30_001, 2, 0.5, whole)  # shows 1
+    book.close()
+    rows = 0
+    for chunk in read_rows(path):
+        rows += len(chunk.frame)
+        refused = set(chunk.row_errors)
+        assert refused <= {30_002}
+    assert rows == 30_001 and refused == {30_002}
+    assert chunk.row_errors[30_002][0].message.startswith("cell C30002 shows 1 (number format")
+
+
+def test_a_sheet_whose_xml_holds_styled_rows_out_of_order_is_refused(tmp_path):
+    # Calamine places cells by their reference; read along, a styled cell in a row the XML holds
+    # after a later row could not be checked before its row was read.
     cells = [(1200, "#,##0", True), (5, "#,##0", False), (7, "#,##0", False)]
-    (chunk,) = read_rows(_book(tmp_path / "m.xlsx", cells))
-    assert set(chunk.row_errors) == {2, 4}
-    (error,) = chunk.row_errors[4]
-    assert error.message.startswith("the sheet has too many formatted number cells to list (row 3")
+    plain = _book(tmp_path / "o.xlsx", cells)
+    data = zipfile.ZipFile(plain).read("xl/worksheets/sheet1.xml")
+    rows = re.findall(rb'<row r="\d+".*?</row>', data)
+    swapped = data.replace(rows[1] + rows[2], rows[2] + rows[1])
+    (chunk,) = read_rows(_rewritten(plain, swapped))
+    assert set(chunk.row_errors) == {2, 3, 4}
+    (error,) = chunk.row_errors[3]
+    assert error.message.startswith(
+        "the sheet's XML holds its rows out of order (row 2 after row 3)"
+    )
 
 
 @pytest.mark.parametrize(
