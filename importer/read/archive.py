@@ -139,8 +139,8 @@ class _Extent:
             raise ReadError("is not a valid xlsx workbook (a tag of over 1 MiB)", path=self._name)
         if not self.formula and (text.find(b"<f") != -1 or text.find(b":f") != -1):
             self.formula = any(tag in text for tag in _FORMULA_TAGS)
-        if not self.error and text.find(b't="e"') != -1:
-            self.error = True
+        if not self.error and (text.find(b'"e"') != -1 or text.find(b"'e'") != -1):
+            self.error = True  # t="e", however spelled; a false alarm only costs a scan
         if not _all_referenced(text, cut):
             self._follow(text, 0, cut, update=True)
             return

@@ -12,148 +12,19 @@ from __future__ import annotations
 
 import math
 import re
-import zipfile
-from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import IO, Any
-
-from defusedxml import ElementTree
+from typing import Any
 
 from importer.rows import RowError
 
-__all__ = [
-    "FormatCursor",
-    "RowsOutOfOrder",
-    "first_disorder",
-    "formatted_cell_errors",
-    "number_text",
-    "shown_number",
-    "style_formats",
-    "styled_number_rows",
-]
+__all__ = ["RowsOutOfOrder", "formatted_cell_errors", "number_text", "shown_number"]
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_STYLES = "xl/styles.xml"
-# Built-in number formats (ECMA-376 18.8.30) that are not General (0) or Text (49, `@`); ids
-# 5-8 and 41-44 are currency formats that depend on the reader's locale: kept as `#id`.
-_BUILT_IN = {
-    1: "0",
-    2: "0.00",
-    3: "#,##0",
-    4: "#,##0.00",
-    9: "0%",
-    10: "0.00%",
-    11: "0.00E+00",
-    12: "# ?/?",
-    13: "# ??/??",
-    37: "#,##0 ;(#,##0)",
-    38: "#,##0 ;[Red](#,##0)",
-    39: "#,##0.00;(#,##0.00)",
-    40: "#,##0.00;[Red](#,##0.00)",
-    48: "##0.0E+0",
-}
-_SHOWN_AS_IS = {0, 49}  # General, Text
 _SIMPLE = re.compile(r"(?P<group>#,##)?0(?:\.(?P<places>0{1,30}))?(?P<percent>%)?")
-_SCAN_BLOCK = 1 << 20
-
-
-def style_formats(archive: zipfile.ZipFile) -> dict[int, str]:
-    """Cell style index (a cell's `s`) → the number format code of each style that does not
-    show numbers as General or Text; empty when the workbook has no styles part. Raises
-    KeyError, ElementTree.ParseError (defused) for a broken part."""
-    if _STYLES not in archive.namelist():
-        return {}
-    custom: dict[int, str] = {}
-    styles: dict[int, str] = {}
-    with archive.open(_STYLES) as part:
-        root = ElementTree.parse(part).getroot()
-    for element in root.iter(f"{_MAIN}numFmt"):
-        custom[_number(element.get("numFmtId"))] = element.get("formatCode", "")
-    cell_xfs = root.find(f"{_MAIN}cellXfs")
-    for index, xf in enumerate(cell_xfs.iter(f"{_MAIN}xf") if cell_xfs is not None else []):
-        format_id = _number(xf.get("numFmtId", "0"))
-        if format_id in _SHOWN_AS_IS and format_id not in custom:
-            continue
-        code = custom.get(format_id, _BUILT_IN.get(format_id, f"#{format_id}"))
-        if code not in ("General", "@"):
-            styles[index] = code
-    return styles
-
-
-def styled_number_rows(
-    part: IO[bytes], styles: dict[int, str]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Number cells (no `t`, or `t="n"`) whose style is in `styles`, a row at a time in the
-    order the sheet's XML holds them: (row number, {column letters: format code}). Reads the
-    part a block at a time: memory is one block and one row."""
-    if not styles:
-        return
-    numbers = "|".join(str(index) for index in sorted(styles))
-    cell = re.compile(
-        rb'<c r="([A-Z]{1,4})([0-9]{1,9})"(?=[^>]*?\ss="(' + numbers.encode() + rb')")'
-        rb"([^>]*)(?<!/)>"
-    )
-    current, tail = -1, b""
-    cells: dict[str, str] = {}
-    while True:
-        block = part.read(_SCAN_BLOCK)
-        text = tail + block
-        cut = text.rfind(b"<")
-        if not block or cut == -1 or text.find(b">", cut) != -1:
-            cut = len(text)
-        tail = text[cut:]
-        for letters, digits, style, attributes in cell.findall(text, 0, cut):
-            if b' t="' in attributes and b' t="n"' not in attributes:
-                continue  # text, boolean, error or date: not a number
-            row = int(digits)
-            if row != current:
-                if cells:
-                    yield current, cells
-                current, cells = row, {}
-            cells[letters.decode()] = styles[int(style)]
-        if not block:
-            break
-    if cells:
-        yield current, cells
-
-
-def first_disorder(rows: Iterator[tuple[int, dict[str, str]]]) -> tuple[int, int] | None:
-    """The first (row, earlier row above it) where `styled_number_rows` go back up the sheet;
-    None when they only go down, as Excel writes them."""
-    highest = 0
-    for row, _ in rows:
-        if row <= highest:
-            return row, highest
-        highest = row
-    return None
-
-
-class FormatCursor:
-    """The styled number cells of one sheet (`styled_number_rows`), read along with its records,
-    which come in increasing row order: a row's cells must be known before the row is read, so
-    a sheet whose XML holds them out of order (`disorder`, from `first_disorder` in a pass
-    before) raises `RowsOutOfOrder` for every row."""
-
-    def __init__(
-        self, rows: Iterator[tuple[int, dict[str, str]]], disorder: tuple[int, int] | None
-    ) -> None:
-        self._rows, self._disorder = rows, disorder
-        self._pending = next(rows, None) if disorder is None else None
-
-    def at(self, number: int) -> dict[str, str]:
-        """{column letters: format code} of row `number`; call with increasing numbers."""
-        if self._disorder is not None:
-            raise RowsOutOfOrder(*self._disorder)
-        found: dict[str, str] = {}
-        while self._pending is not None and self._pending[0] <= number:
-            row, cells = self._pending
-            if row == number:
-                found = cells
-            self._pending = next(self._rows, None)
-        return found
 
 
 class RowsOutOfOrder(Exception):
+    """A sheet's XML holds a row after a later one (`cell_scan.CellCursor`)."""
+
     def __init__(self, row: int, after: int) -> None:
         super().__init__(f"row {row} after row {after}")
         self.row, self.after = row, after
@@ -183,7 +54,10 @@ def shown_number(code: str, value: float) -> str | None:
     if match["percent"]:
         number *= 100
     places = len(match["places"] or "")
-    rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    try:
+        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds: not shown here
+        return None
     text = f"{rounded:,.{places}f}" if match["group"] else f"{rounded:.{places}f}"
     if text.lstrip("-").strip("0.,") == "":
         text = text.lstrip("-")  # Excel shows 0, not -0
@@ -207,9 +81,9 @@ def formatted_cell_errors(
         if shown == general:
             continue
         if shown is not None:
-            what = f"shows {shown} (number format {code!r}) but holds the number {general}"
+            what = f"shows {shown} (number format '{code}') but holds the number {general}"
         else:
-            what = f"holds the number {general} shown in number format {code!r}, not reproduced"
+            what = f"holds the number {general} shown in number format '{code}', not reproduced"
         errors.append(
             RowError(
                 f"cell {letters}{number} {what}; a cell is sent as it shows or not at all: "
@@ -227,10 +101,3 @@ def _column_index(letters: str) -> int:
     for letter in letters:
         index = index * 26 + ord(letter) - ord("A") + 1
     return index
-
-
-def _number(text: str | None) -> int:
-    try:
-        return int(text or "0")
-    except ValueError:
-        return -1

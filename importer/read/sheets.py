@@ -317,8 +317,7 @@ def _workbook_chunks(
     for sheet in select_sheets(workbook, sheets, name=name):
         facts = SheetFacts(empty_formulas=parts.empty_formulas(sheet))
         facts.formulas_beyond = parts.beyond.get(sheet)
-        facts.number_formats = parts.formatted_numbers(sheet)
-        facts.error_cells, facts.errors_beyond = parts.error_cells(sheet)
+        facts.shown = parts.shown_cells(sheet, name)
         first_column, records = sheet_records(workbook, sheet, facts)
         header = first_filled(records)
         if header is None:

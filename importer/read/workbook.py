@@ -13,15 +13,18 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from importer.errors import ReadError
 from importer.read.archive import ArchiveFindings, check_archive
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits
-from importer.read.number_formats import FormatCursor, RowsOutOfOrder, formatted_cell_errors
+from importer.read.number_formats import RowsOutOfOrder, formatted_cell_errors
 from importer.rows import RowError
+
+if TYPE_CHECKING:  # the scan and its XML parser load with the first workbook
+    from importer.read.cell_scan import CellCursor
 
 __all__ = [
     "Record",
@@ -156,12 +159,10 @@ class SheetFacts:
     empty_formulas: dict[int, list[str]] = field(default_factory=dict)
     refused: dict[int, list[RowError]] = field(default_factory=dict)
     formulas_beyond: int | None = None  # rows after it were not checked for formulas: refused
-    # number cells with a format, read along with the records (number_formats.FormatCursor)
-    number_formats: FormatCursor | None = None
-    formats_unordered: str | None = None  # why the later rows' formats cannot be checked
-    # row → {column letters: error shown} of cells holding an error (#N/A), read as empty
-    error_cells: dict[int, dict[str, str]] = field(default_factory=dict)
-    errors_beyond: int | None = None  # rows after it were not checked for errors: refused
+    # cells shown otherwise than read (a number format, an error), read along with the records
+    shown: CellCursor | None = None
+    unordered: str | None = None  # why the rows' cells cannot be checked (cell_scan)
+    not_as_shown: set[str] = field(default_factory=set)  # cells refused for it: "C2"
     last_row: int | None = None  # the sheet's last row number (its dimension), once read
 
 
@@ -187,10 +188,7 @@ def sheet_records(
     if facts is not None and data.end is not None:
         facts.last_row = data.end[0] + 1  # 0-based in calamine
     if facts is not None and (
-        facts.empty_formulas
-        or data.merged_cell_ranges
-        or facts.number_formats is not None
-        or facts.error_cells
+        facts.empty_formulas or data.merged_cell_ranges or facts.shown is not None
     ):
         records = _with_merges_and_formulas(records, data, start[1], facts)
     return start[1], records
@@ -234,6 +232,15 @@ def _with_merges_and_formulas(
             letters = name.split(":")[0].rstrip("0123456789")
             if letters in facts.empty_formulas.get(top, []):
                 formulas.append(f"{letters}{top}")
+                continue
+            if f"{letters}{top}" in facts.not_as_shown:
+                facts.refused.setdefault(number, []).append(
+                    RowError(
+                        f"merged cells {name} show cell {letters}{top} here too, which is "
+                        f"refused on row {top} (what it shows is not what it holds)",
+                        column=letters,
+                    )
+                )
                 continue
             value = values.get((top, column))
             if value is not None and column >= 0:
@@ -291,38 +298,37 @@ def _refuse(
 
 def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first: int) -> None:
     """Refuse a row with a number cell shown otherwise than as General (`number_formats`), or a
-    cell showing an error."""
-    errors = _formatted(facts, number, cells, first)
-    errors += [
-        RowError(
-            f"cell {letters}{number} shows the error {shown}, which reads as an empty cell; "
-            "correct the formula or clear the cell in Excel",
-            column=letters,  # the reader swaps in the header's name
-        )
-        for letters, shown in facts.error_cells.get(number, {}).items()
-    ]
-    if facts.errors_beyond is not None and number > facts.errors_beyond:
-        errors.append(
-            RowError(
-                f"the sheet has too many error cells (#N/A) to list (row {facts.errors_beyond} "
-                "was the last one checked); correct or clear them in Excel"
+    cell showing an error, which calamine reads as empty (`cell_scan`)."""
+    if facts.shown is None:
+        return
+    errors = []
+    if facts.unordered is None:
+        try:
+            shown = facts.shown.at(number)
+        except RowsOutOfOrder as exc:
+            facts.unordered = (
+                f"the sheet's XML holds its rows out of order ({exc}), so what its cells show "
+                "cannot be checked; open and save it in Excel"
             )
-        )
+        else:
+            formats = {at: text for at, (kind, text) in shown.items() if kind == "format"}
+            errors = formatted_cell_errors(formats, number, cells, first)
+            errors += [
+                RowError(
+                    f"cell {at}{number} shows {f'the error {text}' if text else 'an error'}, "
+                    "which reads as an empty cell; correct the formula or clear the cell in Excel",
+                    column=at,  # the reader swaps in the header's name
+                )
+                for at, (kind, text) in shown.items()
+                if kind == "error"
+            ]
+    if facts.unordered is not None:
+        errors.append(RowError(facts.unordered))
+    for error in errors:
+        if error.column is not None:
+            facts.not_as_shown.add(f"{error.column}{number}")
     if errors:
         facts.refused.setdefault(number, []).extend(errors)
-
-
-def _formatted(facts: SheetFacts, number: int, cells: list[Any], first: int) -> list[RowError]:
-    if facts.number_formats is not None and facts.formats_unordered is None:
-        try:
-            formats = facts.number_formats.at(number)
-            return formatted_cell_errors(formats, number, cells, first)
-        except RowsOutOfOrder as exc:
-            facts.formats_unordered = (
-                f"the sheet's XML holds its rows out of order ({exc}), so the number formats of "
-                "its rows cannot be checked; open and save it in Excel"
-            )
-    return [RowError(facts.formats_unordered)] if facts.formats_unordered else []
 
 
 def _letters(index: int) -> str:

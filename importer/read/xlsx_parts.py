@@ -13,7 +13,9 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, BinaryIO
 from xml.etree.ElementTree import Element
@@ -21,11 +23,13 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree
 
 from importer.read.archive import ArchiveFindings
-from importer.read.number_formats import (
-    FormatCursor,
-    first_disorder,
+from importer.read.cell_scan import (
+    DAMAGED,
+    CellCursor,
+    damaged,
+    part_name,
+    sheet_cells,
     style_formats,
-    styled_number_rows,
 )
 
 __all__ = ["WorkbookParts", "workbook_parts"]
@@ -35,11 +39,6 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _SCAN_BLOCK = 1 << 20
-# An error cell and its shown error: `<c r="C2" t="e"><f>1/0</f><v>#DIV/0!</v></c>`
-_ERROR_CELL = re.compile(
-    rb'<c r="([A-Z]{1,4})([0-9]{1,9})"[^>]*?\st="e"[^>]*>(?:(?!</c>).)*?<v>([^<]{0,64})</v>',
-    re.DOTALL,
-)
 _MAX_LISTED = 10_000  # formulas without value remembered per sheet; enough to refuse the rows
 
 
@@ -64,11 +63,13 @@ class WorkbookParts:
     # cell style index → number format of the styles that show a number otherwise than General
     styles: dict[int, str] | None = None
 
-    def formatted_numbers(self, sheet: str) -> FormatCursor | None:
-        """The styled number cells of `sheet`, read along with its records
-        (`number_formats.FormatCursor`); None when the workbook has no such style."""
+    def shown_cells(self, sheet: str, name: str) -> CellCursor | None:
+        """The cells of `sheet` shown otherwise than calamine reads them (a number format, an
+        error), read along with its records (`cell_scan.sheet_cells`); None when the workbook
+        has no such style and the archive check saw no error cell in the sheet. Raises
+        ReadError when the styles or the sheet cannot be read for it (calamine could)."""
         path = self.sheet_paths.get(sheet)
-        if path is None or self.source is None or self.styles == {}:
+        if path is None or self.source is None:
             return None
         start = None if isinstance(self.source, Path) else self.source.tell()
         try:
@@ -80,33 +81,15 @@ class WorkbookParts:
             with zipfile.ZipFile(own) as archive:
                 if self.styles is None:
                     self.styles = style_formats(archive)
-                if not self.styles:
-                    return None
-                with archive.open(path) as part:  # a pass first: are the rows in order?
-                    disorder = first_disorder(styled_number_rows(part, self.styles))
-        except (OSError, EOFError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
-            return None  # calamine read the workbook; these extra checks never stop the run
+                part = part_name(archive, path)
+            if part is None or (not self.styles and self.errors.get(path) is False):
+                return None
+        except DAMAGED as exc:
+            raise damaged(exc, name) from exc
         finally:
             if start is not None and not isinstance(self.source, Path):
                 self.source.seek(start)
-        return FormatCursor(_styled_rows(own, path, self.styles), disorder)
-
-    def error_cells(self, sheet: str) -> tuple[dict[int, dict[str, str]], int | None]:
-        """Cells holding an error (`#N/A`, `#DIV/0!`: `t="e"`), which python-calamine reads as
-        empty: row number → {column letters: the error}, and the row where `_MAX_LISTED` were
-        listed (None if all); nothing if the sheet cannot be read."""
-        path = self.sheet_paths.get(sheet)
-        if path is None or self.source is None or self.errors.get(path) is False:
-            return {}, None
-        start = None if isinstance(self.source, Path) else self.source.tell()
-        try:
-            with zipfile.ZipFile(self.source) as archive, archive.open(path) as part:
-                return _error_cells(part)
-        except (OSError, EOFError, zipfile.BadZipFile, KeyError):
-            return {}, None  # calamine read the sheet; these extra checks never stop the run
-        finally:
-            if start is not None and not isinstance(self.source, Path):
-                self.source.seek(start)
+        return sheet_cells(partial(_open_part, own, part), self.styles, name=name)
 
     def empty_formulas(self, sheet: str) -> dict[int, list[str]]:
         path = self.sheet_paths.get(sheet)
@@ -174,7 +157,8 @@ def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
         target = targets.get(sheet.get(f"{_REL}id"), "")
         if target:
             path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-            paths[sheet.get("name", "")] = posixpath.normpath(path)
+            path = posixpath.normpath(path)
+            paths[sheet.get("name", "")] = part_name(archive, path) or path
     return paths
 
 
@@ -190,33 +174,10 @@ def _mentions_formula(archive: zipfile.ZipFile, path: str) -> bool:
     return False
 
 
-def _styled_rows(
-    source: Path | io.BytesIO, path: str, styles: dict[int, str]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    try:
-        with zipfile.ZipFile(source) as archive, archive.open(path) as part:
-            yield from styled_number_rows(part, styles)
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError):
-        return  # calamine read the sheet; these extra checks never stop the run
-
-
-def _error_cells(part: IO[bytes]) -> tuple[dict[int, dict[str, str]], int | None]:
-    found: dict[int, dict[str, str]] = {}
-    listed, tail = 0, b""
-    while block := part.read(_SCAN_BLOCK):
-        text = tail + block
-        cut = text.rfind(b"<c ")  # the last cell may be cut: read it with the next block
-        cut = len(text) if cut == -1 else cut
-        tail = text[cut:]
-        for letters, digits, value in _ERROR_CELL.findall(text, 0, cut):
-            row = found.setdefault(int(digits), {})
-            row[letters.decode()] = value.decode("utf-8", "replace") or "an error"
-            listed += 1
-            if listed >= _MAX_LISTED:
-                return found, int(digits)
-    for letters, digits, value in _ERROR_CELL.findall(tail):
-        found.setdefault(int(digits), {})[letters.decode()] = value.decode("utf-8", "replace")
-    return found, None
+@contextmanager
+def _open_part(source: Path | io.BytesIO, part: str) -> Iterator[IO[bytes]]:
+    with zipfile.ZipFile(source) as archive, archive.open(part) as opened:
+        yield opened
 
 
 def _formulas_without_value(

@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 
 from importer.read import read_rows
-from importer.read.number_formats import shown_number, style_formats
+from importer.read.cell_scan import style_formats
+from importer.read.number_formats import shown_number
 
 # (value, number format, refused): openpyxl writes each as a number cell with its style
 CELLS = [
@@ -217,21 +218,12 @@ def test_a_cell_showing_an_error_refuses_its_row_instead_of_reading_as_empty(tmp
 
 
 def test_error_cells_cut_by_the_scan_blocks_are_found(tmp_path, monkeypatch):
-    from importer.read import xlsx_parts
+    from importer.read import cell_scan
 
-    monkeypatch.setattr(xlsx_parts, "_SCAN_BLOCK", 7)
+    monkeypatch.setattr(cell_scan, "_BLOCK", 7)
     (chunk,) = read_rows(_errors_book(tmp_path / "e.xlsx", rows=6))
     assert {2, 3, 4, 6} <= set(chunk.row_errors)
     assert all("shows the error" in e.message for e in chunk.row_errors[6])
-
-
-def test_rows_past_the_error_cells_a_sheet_can_list_are_refused(tmp_path, monkeypatch):
-    from importer.read import xlsx_parts
-
-    monkeypatch.setattr(xlsx_parts, "_MAX_LISTED", 1)
-    (chunk,) = read_rows(_errors_book(tmp_path / "e.xlsx", rows=4))
-    assert "too many error cells (#N/A) to list (row 2" in chunk.row_errors[3][-1].message
-    assert set(chunk.row_errors) == {2, 3, 4, 5}
 
 
 def test_the_archive_check_says_which_sheets_hold_an_error_cell(tmp_path):
