@@ -6,7 +6,6 @@ nullable "string" dtype: `<NA>` means "empty", so missing cells flow through `.s
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any, Literal, TypeGuard
 import numpy as np
 import pandas as pd
 
+from importer.read.number_formats import number_text  # one General text for both
 from importer.rows import RowError
 
 __all__ = [
@@ -55,14 +55,6 @@ def is_blank_cell(value: Any) -> bool:
     if isinstance(value, str):
         return not value.strip()
     return False
-
-
-def number_text(value: float) -> str:
-    """17.0 → "17", 0.1 → "0.1", 1e21 → "1e+21": what Excel shows in General format, without
-    `.0` artefacts; at most 15 significant digits, as Excel keeps (0.1 + 0.2 → "0.3")."""
-    if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return f"{float(value):.15g}"
 
 
 def cell_text(value: Any) -> str | None:
