@@ -11,9 +11,6 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-import numpy.typing as npt
-
 from importer import __version__
 from importer.errors import (
     AbortedError,
@@ -25,11 +22,12 @@ from importer.errors import (
     StoppedError,
     is_storage_error,
 )
-from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprints
+from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView
 from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
-from importer.rows import MappedChunk, RowError, RowResult, RowStatus, SheetChunk, SourceRef
+from importer.rows import RowError, RowResult, RowStatus, SameOutcome, SheetChunk
 from importer.run.adopt import adoption_mode, mapping_identity
+from importer.run.batch import ValidRows, first_of_each_key, valid_rows
 from importer.run.deliver import Deliverer, Job, is_unresolved
 from importer.run.duplicates import LateCopy, after_the_last_chunk
 from importer.run.lookups import add_users
@@ -134,6 +132,7 @@ class ChunkProcessor:
         self.abort_reason: str | None = None
         self.copies: list[LateCopy] = []  # second incidents found after the run
         self.dry_run = DryRun(settings, mapping, report, preview)
+        self.alike: SameOutcome | None = None  # this chunk's rows decided together (dry runs)
         self.refused: str | None = None  # --max-invalid: decide every row, send none
         self.problems = problems or ProblemCollector(mapping, acknowledged=settings.acknowledged)
 
@@ -169,13 +168,15 @@ class ChunkProcessor:
     async def process(self, chunk: SheetChunk) -> None:
         """Decide and deliver every row of `chunk`, then write its results in row order."""
         results: list[RowResult] = []
+        self.alike = None
         try:
             await self._process(chunk, results)
         finally:
+            alike, self.alike = self.alike, None
             try:
-                self.problems.chunk_done(chunk, results)  # marks acknowledged rows first
+                self.problems.chunk_done(chunk, results, alike)  # marks acknowledged rows first
             finally:
-                self.report.write_chunk(chunk, results)  # whatever the validation report did
+                self.report.write_chunk(chunk, results, alike)  # whatever the validation report did
 
     async def check(self, chunk: SheetChunk) -> list[RowResult]:
         """Map and validate a chunk without sending or writing anything (`--max-invalid`)."""
@@ -190,9 +191,16 @@ class ChunkProcessor:
             results.extend(self._stopped(chunk))
             self.progress.advance(results)
             return
-        jobs = self._decide_locally(chunk, results)
+        valid = self._decide_locally(chunk, results)
         self.progress.advance(results)  # rows decided without the register, at once
-        jobs = self._held_by_old_keys(jobs, results)
+        if self.ledger is None and self.preview is None and self.abort_reason is None:
+            # A dry run without a ledger: no row is held by an old key (`_held_by_old_keys`),
+            # and rows without a stage are decided together (`DryRun.alike`).
+            self.alike = self.dry_run.alike(valid)
+            if self.alike is not None:
+                self.progress.advance(self.alike.counted())
+                return
+        jobs = self._held_by_old_keys(valid.jobs(), results)
         await self._send(jobs, results)
         for result in results:
             if result.status in (RowStatus.REJECTED, RowStatus.STAGE_NOT_REACHED):
@@ -223,13 +231,14 @@ class ChunkProcessor:
             RowResult(chunk.ref(r), RowStatus.FAILED, errors=[error]) for r in chunk.frame.index
         ]
 
-    def _decide_locally(self, chunk: SheetChunk, results: list[RowResult]) -> list[Job]:
-        """Skipped and invalid rows get their result here; the rest become jobs."""
+    def _decide_locally(self, chunk: SheetChunk, results: list[RowResult]) -> ValidRows:
+        """Skipped and invalid rows get their result here; the rest go on together, less
+        those whose key this run met before (`first_of_each_key`)."""
         mapped = apply_mapping(self.mapping, chunk, self.lookups)
         validate_chunk(chunk, mapped, self.mapping)
         name, keys, bodies = self.mapping.name, mapped.keys, mapped.bodies
         refused, skipped, errors = chunk.row_errors, mapped.skipped, mapped.errors
-        valid: list[int] = []  # most rows: their jobs are made together (`_jobs`)
+        valid: list[int] = []  # most rows: they go on as columns (`valid_rows`)
         for row in map(int, chunk.frame.index.tolist()):
             if row in bodies and row not in refused and row not in skipped and row not in errors:
                 valid.append(row)
@@ -245,48 +254,10 @@ class ChunkProcessor:
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))
-        return self._first_of_each_key(chunk, self._jobs(chunk, mapped, valid), results)
-
-    def _jobs(self, chunk: SheetChunk, mapped: MappedChunk, rows: list[int]) -> list[Job]:
-        """The valid rows' jobs, their bodies fingerprinted together."""
-        name, keys, stages = self.mapping.name, mapped.keys, mapped.stages
-        file, sheet = chunk.file, chunk.sheet
-        bodies = [mapped.bodies[row] for row in rows]
-        return [
-            Job(
-                SourceRef(file, sheet, row),
-                f"{name}:{keys[row]}" if row in keys else f"{name}:sha256:{fingerprint}",
-                fingerprint,
-                body,
-                stages.get(row),
-            )
-            for row, body, fingerprint in zip(rows, bodies, body_fingerprints(bodies), strict=True)
-        ]
-
-    def _first_of_each_key(
-        self, chunk: SheetChunk, valid: list[Job], results: list[RowResult]
-    ) -> list[Job]:
-        """The jobs whose key this run has not met before; a repeat is a skipped copy or,
-        with other values, an invalid row (`_repeated`)."""
-        tags = _values_tags([j.fingerprint for j in valid])
-        rows = np.fromiter((j.source.row for j in valid), dtype=np.uint64, count=len(valid))
-        keys = [j.key for j in valid]
-        firsts = self.seen.first_in_sheet(keys, chunk.file, chunk.sheet, rows, tags)
-        jobs = [job for at, job in enumerate(valid) if at not in firsts] if firsts else valid
-        for at, (first, first_tag) in firsts.items():
-            job = valid[at]
-            results.append(self._repeated(job.source, first, job.key, first_tag == int(tags[at])))
-        self.problems.valid_rows(chunk, [(j.source, j.key, j.body, j.fingerprint) for j in jobs])
-        return jobs
-
-    def _repeated(self, ref: SourceRef, first: SourceRef, key: str, same: bool) -> RowResult:
-        """A row key seen before in this run: the same values are a copy (another file of the
-        same export), not sent; different values are a conflict, a row error."""
-        if same:
-            note = f"duplicate of {first} (same row key and values): not sent again"
-            return RowResult(ref, RowStatus.SKIPPED, note=note, key=key)
-        error = RowError(f"same row key as {first} in this run, with different values: {key}")
-        return RowResult(ref, RowStatus.INVALID, errors=[error], key=key)
+        firsts, repeats = first_of_each_key(self.seen, valid_rows(name, chunk, mapped, valid))
+        results.extend(repeats)
+        self.problems.valid_rows(chunk, firsts.checked())
+        return firsts
 
     async def _send(self, jobs: list[Job], results: list[RowResult]) -> None:
         if self.abort_reason is not None or self.deliverer is None or self.ledger is None:
@@ -396,12 +367,6 @@ class ChunkProcessor:
 
 def _finished(task: asyncio.Future[RowResult]) -> bool:
     return task.done() and not task.cancelled() and task.exception() is None
-
-
-def _values_tags(fingerprints: list[str]) -> npt.NDArray[np.uint64]:
-    """The first 64 bits of each body's SHA-256 fingerprint: enough to tell values apart."""
-    heads = bytes.fromhex("".join([f[:16] for f in fingerprints]))
-    return np.frombuffer(heads, dtype=">u8").astype(np.uint64)
 
 
 def _outcome(
