@@ -21,7 +21,7 @@ import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from itertools import pairwise
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,6 +39,7 @@ from importer.report.files import (
     open_private_binary,
     write_private,
 )
+from importer.report.stamps import Rfc3339
 from importer.rows import RowResult, RowStatus, SameOutcome, SheetChunk, SourceRef
 
 __all__ = ["RESULT_COLUMNS", "ReportWriter", "default_report_dir", "safe_cell"]
@@ -71,6 +72,7 @@ _STATUS_TEXT = {status: status.value for status in RowStatus}  # `.value` is slo
 # results.csv and would_send.jsonl take a line a row: a few large writes a chunk, not hundreds.
 _BUFFER = 1 << 20
 _JSON_LINE = orjson.OPT_APPEND_NEWLINE
+_DUMPS = orjson.dumps
 
 
 def safe_cell(text: str) -> str:
@@ -116,7 +118,7 @@ class ReportWriter:
         self._failed = FailedRows(folder, serial_headers)
         self.reconciled = 0
         self.stages: Counter[str] = Counter()  # stage → rows whose incident is in it
-        self._clock = _Rfc3339()
+        self._clock = Rfc3339()
         self._places: dict[tuple[str, str | None], str] = {}  # → its first two cells
         self._messages: dict[str, str] = {}  # message → its cell
         self._closed = False
@@ -266,14 +268,8 @@ class ReportWriter:
 
     def write_would_send(self, source: SourceRef, key: str, body: dict[str, Any]) -> None:
         """Dry runs: record the exact body a row would be sent with, one JSON object a line."""
-        line = {
-            "file": source.file,
-            "sheet": source.sheet,
-            "row": source.row,
-            "key": key,
-            "body": body,
-        }
-        self._would_send().write(orjson.dumps(line, option=_JSON_LINE))
+        line = would_send_line(source.file, source.sheet, source.row, key, body)
+        self._would_send().write(line)
 
     def _would_send(self) -> IO[bytes]:
         if self._bodies_fp is None:
@@ -295,17 +291,8 @@ class ReportWriter:
         """`write_would_send` of each row in order, in one write."""
         if not rows:
             return
-        dumps = orjson.dumps
         try:
-            text = b"".join(
-                [
-                    dumps(
-                        {"file": file, "sheet": sheet, "row": row, "key": key, "body": body},
-                        option=_JSON_LINE,
-                    )
-                    for row, key, body in zip(rows, keys, bodies, strict=True)
-                ]
-            )
+            text = b"".join(map(would_send_line, repeat(file), repeat(sheet), rows, keys, bodies))
         except orjson.JSONEncodeError:  # the row at a time way: its rows up to the bad one
             for row, key, body in zip(rows, keys, bodies, strict=True):
                 self.write_would_send(SourceRef(file, sheet, row), key, body)
@@ -345,6 +332,14 @@ class ReportWriter:
         self.close()
 
 
+def would_send_line(
+    file: str, sheet: str | None, row: int, key: str, body: dict[str, Any]
+) -> bytes:
+    """One line of would_send.jsonl: where the row is, its key, and the body as it would go."""
+    line = {"file": file, "sheet": sheet, "row": row, "key": key, "body": body}
+    return _DUMPS(line, option=_JSON_LINE)
+
+
 def _merged(
     ordered: list[RowResult], lines: list[str], alike: SameOutcome, alike_lines: list[str]
 ) -> list[str]:
@@ -361,26 +356,3 @@ def _merged(
 def _message(r: RowResult) -> str:
     """`r.message`, without building a list for the common row that carries only a note."""
     return r.message if r.errors else r.note
-
-
-class _Rfc3339:
-    """Epoch seconds → `2026-11-30T00:33:41.597Z`; the date part is formatted once a second
-    and a whole stamp once a millisecond, since rows decided together share it, and a million
-    rows must not pay for a million `datetime` objects."""
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._prefix = ""
-        self._millis: int | None = None
-        self._stamp = ""
-
-    def rfc3339(self, moment: float) -> str:
-        millis = int(moment * 1000)
-        if millis == self._millis:
-            return self._stamp
-        second, milli = divmod(millis, 1000)
-        if second != self._second:
-            self._second = second
-            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        self._millis, self._stamp = millis, f"{self._prefix}.{milli:03d}Z"
-        return self._stamp

@@ -12,26 +12,19 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from importer import __version__
-from importer.errors import (
-    AbortedError,
-    AuthError,
-    ImporterError,
-    LedgerError,
-    LedgerLockedError,
-    SendError,
-    StoppedError,
-    is_storage_error,
-)
-from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView
+from importer.errors import AuthError, ImporterError, LedgerError, SendError
+from importer.ledger import Ledger, LedgerEntry, LedgerView
 from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
 from importer.rows import RowError, RowResult, RowStatus, SameOutcome, SheetChunk
 from importer.run.adopt import adoption_mode, mapping_identity
 from importer.run.batch import ValidRows, first_of_each_key, valid_rows
-from importer.run.deliver import Deliverer, Job, is_unresolved
+from importer.run.deliver import Deliverer, Job
 from importer.run.duplicates import LateCopy, after_the_last_chunk
+from importer.run.exits import ExitCode, exit_code_for
 from importer.run.lookups import add_users
 from importer.run.oldkeys import held_by_old_keys
+from importer.run.outcomes import finished, outcome
 from importer.run.preview import DryRun
 from importer.run.seen import KeysSeen
 from importer.run.settle import SettleWindow
@@ -56,37 +49,6 @@ __all__ = [
 log = logging.getLogger("importer.run")
 
 
-class ExitCode:
-    OK = 0
-    ROWS_FAILED = 1
-    CONFIG = 2
-    AUTH = 3
-    ABORTED = 4
-    LOCKED = 5
-    TOO_MANY_INVALID = 6
-    INTERNAL = 70
-    INTERRUPTED = 130
-
-
-def exit_code_for(exc: BaseException) -> int:
-    """The exit code for what stopped a run (see the README's table)."""
-    if isinstance(exc, AuthError):
-        return ExitCode.AUTH
-    if isinstance(exc, LedgerLockedError):
-        return ExitCode.LOCKED
-    if isinstance(exc, StoppedError):
-        return 128 + exc.signal_number  # 143 for SIGTERM, 129 for SIGHUP, as shells say
-    if is_storage_error(exc):
-        return ExitCode.CONFIG  # a full disk or read-only folder: a one-line error, not a bug
-    if isinstance(exc, AbortedError | SendError):
-        return ExitCode.ABORTED  # the register failed us: a wrong URL, 403, network down
-    if isinstance(exc, ImporterError):
-        return ExitCode.CONFIG
-    if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
-        return ExitCode.INTERRUPTED
-    return ExitCode.INTERNAL
-
-
 class ProgressSink(Protocol):
     def start(self, total: int | None) -> None: ...
     def estimate(self, total: int | None) -> None: ...
@@ -101,8 +63,6 @@ _SEND_FAILURES = (
     RowStatus.STAGE_NOT_REACHED,
 )
 _ROW_PROBLEMS = (RowStatus.INVALID, *_SEND_FAILURES)
-_INTERRUPTED = "interrupted while sending: may have been created; the next run checks"
-_NEVER_SENT = "not sent: the run was stopped before this row's turn; the next run sends it"
 
 
 class ChunkProcessor:
@@ -275,8 +235,8 @@ class ChunkProcessor:
             # and a row whose create is done but whose move was in flight is `stage not reached`.
             states = self._states_after_stop(jobs, tasks)
             for job, task in zip(jobs, tasks, strict=True):
-                ended = _finished(task)
-                result = _outcome(job, task, states, before=entries)
+                ended = finished(task)
+                result = outcome(job, task, states, before=entries)
                 moving = self.moving.pop(job.key, None)
                 results.append(moving if moving is not None and not ended else result)
 
@@ -284,7 +244,7 @@ class ChunkProcessor:
         self, jobs: list[Job], tasks: Sequence[asyncio.Future[RowResult]]
     ) -> dict[str, LedgerEntry] | None:
         """Ledger entries of the rows whose task did not finish; None if it cannot be read."""
-        open_keys = [j.key for j, t in zip(jobs, tasks, strict=True) if not _finished(t)]
+        open_keys = [j.key for j, t in zip(jobs, tasks, strict=True) if not finished(t)]
         if not open_keys or self.ledger is None:
             return {}
         try:
@@ -363,41 +323,3 @@ class ChunkProcessor:
         if problems > self.problems.acknowledged_rows or self.copies:
             return ExitCode.ROWS_FAILED
         return ExitCode.OK
-
-
-def _finished(task: asyncio.Future[RowResult]) -> bool:
-    return task.done() and not task.cancelled() and task.exception() is None
-
-
-def _outcome(
-    job: Job,
-    task: asyncio.Future[RowResult],
-    states: dict[str, LedgerEntry] | None,
-    *,
-    before: dict[str, LedgerEntry],
-) -> RowResult:
-    if _finished(task):
-        return task.result()
-    task.cancel()
-    entry = states.get(job.key) if states is not None else None
-    earlier = before.get(job.key)
-    if (
-        entry is not None
-        and entry.state is EntryState.CREATED
-        and entry.incident_id is not None
-        and (earlier is None or earlier.state is not EntryState.CREATED)
-    ):
-        # The ledger recorded this run's create before the stop reached the task (its stage
-        # move, if any, never finished): the incident exists, and the row says which it is.
-        created = RowResult(
-            job.source,
-            RowStatus.CREATED,
-            incident_id=entry.incident_id,
-            note="the run was stopped after the create",
-            key=job.key,
-            reconciled=entry.reconciled,
-        )
-        return interrupted_move(created, job.stage)
-    if states is not None and (entry is None or not is_unresolved(entry)):
-        return RowResult(job.source, RowStatus.FAILED, errors=[RowError(_NEVER_SENT)], key=job.key)
-    return RowResult(job.source, RowStatus.UNKNOWN, errors=[RowError(_INTERRUPTED)], key=job.key)
