@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from importer.errors import ReadError
 from importer.read.limits import ReadLimits
 
-__all__ = ["check_archive"]
+__all__ = ["ArchiveFindings", "check_archive"]
 
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 _LOCAL_SIGNATURE = 0x04034B50
@@ -30,26 +31,33 @@ _TAG = re.compile(
     rb'<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])(?:[^>]*?\sr="([A-Za-z]{0,4})([0-9]{0,9})")?'
     rb"[^>]*?(/?)>"
 )
-# The fast path, for sheets whose every row and cell has its `r`: each pattern starts with a
-# literal tag (`<c `, `<row `); one starting with `<` and an alternation was five times slower.
-# Its end is greedy: `[^>]*` stops at the tag's first `>` either way, and gets there in one step.
-_VALUED_CELL = re.compile(rb'<c [^>]*?(?<=\s)r="([A-Za-z]{1,4})([0-9]{1,9})"[^>]*(?<!/)>')
-# Counted only on the tags themselves: a ` r="A1"` on any other element must not vouch for a cell.
-_CELL_REF = re.compile(rb'<c [^>]*?(?<=\s)r="[A-Za-z]')
-_ROW_REF = re.compile(rb'<row [^>]*?(?<=\s)r="[0-9]')
-# XML's other spaces (tab, CR, LF) after a tag name or before `r`, and namespace prefixes.
-_SLOW_SIGNS = (
-    *(b"<c" + space for space in (b"\t", b"\r", b"\n")),
-    *(b"<row" + space for space in (b"\t", b"\r", b"\n")),
-    *(space + b'r="' for space in (b"\t", b"\r", b"\n")),
-    *(b":c" + end for end in (b" ", b">", b"/", b"\t", b"\r", b"\n")),
-    b":row",
-)
-_SIGN_PARTS = (b"\t", b"\r", b"\n", b":c", b":row")
+# The fast path, for sheets whose every row and cell tag starts with its `r` (as Excel, LibreOffice,
+# openpyxl and xlsxwriter write them): tags counted (`<c` as often as `<c r="`, so no `<c>`,
+# `<c/>`, `<c\tr=` or `<cols>`), a malformed `r` searched for, and only the valued cells
+# matched (`<c r="A1" ...>`, not self-closing). Each pattern starts with a literal: one starting
+# with `<` and an alternation was five times slower.
+_VALUED_CELL = re.compile(rb'<c r="([A-Za-z]{1,4})([0-9]{1,9})"[^>]*(?<!/)>')
+_BAD_CELL_REF = re.compile(rb'<c r="(?![A-Za-z]{1,4}[0-9]{1,9}")')
+_BAD_ROW_REF = re.compile(rb'<row r="(?![0-9]{1,9}")')
+# Tags with a namespace prefix (`<x:c ...>`), which the counts above do not see.
+_SLOW_SIGNS = (*(b":c" + end for end in (b" ", b">", b"/", b"\t", b"\r", b"\n")), b":row")
+_SIGN_PARTS = (b":c", b":row")
 _MAX_TAG = 1 << 20  # a start tag longer than this is not from a spreadsheet
+# A formula element, `<f>` or `<f t="shared" ...>`, maybe with a namespace prefix (`<x:f>`).
+_FORMULA_TAGS = (b"<f>", b"<f ", b":f>", b":f ")
 
 
-def check_archive(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
+@dataclass
+class ArchiveFindings:
+    """What `check_archive` saw while inflating the entries. `formulas`: worksheet entry name
+    (`xl/worksheets/sheet1.xml`) → whether it holds a formula element: a sheet without one
+    needs no search for formulas saved without a value (`xlsx_parts.WorkbookParts`)."""
+
+    formulas: dict[str, bool] = field(default_factory=dict)
+    errors: dict[str, bool] = field(default_factory=dict)  # entry → holds an error cell (t="e")
+
+
+def check_archive(fp: BinaryIO, *, name: str, limits: ReadLimits) -> ArchiveFindings:
     """Refuse an xlsx whose zip entries are too big, too compressed, lie about their size, are
     encrypted, or hold macros; `fp` is left at an undefined position. Raises ReadError."""
     import zipfile
@@ -71,11 +79,15 @@ def check_archive(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
                 hint="save a copy as .xlsx (Excel Workbook) and import that",
             )
         _check_declared(info, name, limits)
+    findings = ArchiveFindings()
     for info in entries:
         extent = _Extent(name) if _WORKSHEET.fullmatch(info.filename) else None
         _check_inflated(fp, info, name, extent)
         if extent is not None:
             extent.check(info.filename, limits)
+            findings.formulas[info.filename] = extent.formula
+            findings.errors[info.filename] = extent.error
+    return findings
 
 
 def _check_declared(info: Any, name: str, limits: ReadLimits) -> None:
@@ -111,6 +123,8 @@ class _Extent:
         self.rows: list[int] = []  # lowest and highest, once a cell is seen
         self.columns: list[int] = []
         self.values = 0
+        self.formula = False  # a formula element seen
+        self.error = False  # an error cell (`t="e"`, #N/A) seen
         self._name = name
         self._row = self._column = 0
         self._tail = b""  # a start tag cut by the block edge
@@ -123,6 +137,10 @@ class _Extent:
         self._tail = text[cut:]
         if len(self._tail) > _MAX_TAG:
             raise ReadError("is not a valid xlsx workbook (a tag of over 1 MiB)", path=self._name)
+        if not self.formula and (text.find(b"<f") != -1 or text.find(b":f") != -1):
+            self.formula = any(tag in text for tag in _FORMULA_TAGS)
+        if not self.error and text.find(b't="e"') != -1:
+            self.error = True
         if not _all_referenced(text, cut):
             self._follow(text, 0, cut, update=True)
             return
@@ -184,15 +202,20 @@ class _Extent:
 
 
 def _all_referenced(text: bytes, end: int) -> bool:
-    """Whether every row and cell tag of `text[:end]` has its `r`, written the usual way."""
-    head = text[:end]
-    # Each sign holds one of these: most blocks hold none, found by five quick scans.
-    if any(part in head for part in _SIGN_PARTS) and any(sign in head for sign in _SLOW_SIGNS):
+    """Whether every row and cell tag of `text[:end]` starts with its `r`, written the usual way
+    (`<row r="7"`, `<c r="AB7"`): then `_VALUED_CELL` finds every cell with a value."""
+    count, find = text.count, text.find
+    if count(b"<c", 0, end) != count(b'<c r="', 0, end):
         return False
-    if b"<c>" in head or b"<c/" in head or b"<row>" in head or b"<row/" in head:
+    if count(b"<row", 0, end) != count(b'<row r="', 0, end):
         return False
-    cells, rows = head.count(b"<c "), head.count(b"<row ")
-    return cells == len(_CELL_REF.findall(head)) and rows == len(_ROW_REF.findall(head))
+    # Each sign holds one of these parts: most blocks hold neither, found by two quick scans.
+    if any(find(part, 0, end) != -1 for part in _SIGN_PARTS) and any(
+        find(sign, 0, end) != -1 for sign in _SLOW_SIGNS
+    ):
+        return False
+    bad = _BAD_CELL_REF.search(text, 0, end) or _BAD_ROW_REF.search(text, 0, end)
+    return bad is None
 
 
 def _column_number(letters: bytes) -> int:

@@ -41,6 +41,7 @@ from python_calamine import (
 )
 
 from importer.errors import ReadError
+from importer.read.archive import ArchiveFindings
 from importer.read.chunks import csv_chunks, first_filled, record_chunks
 from importer.read.columns import Columns, located
 from importer.read.delimited import detect_encoding, sniff_delimiter
@@ -284,8 +285,9 @@ def _path_chunks(
     if file_format == "xlsx":
         from importer.read.xlsx_parts import workbook_parts
 
-        with open_workbook(path, name=name, limits=limits) as workbook:
-            parts = workbook_parts(path)
+        findings = ArchiveFindings()
+        with open_workbook(path, name=name, limits=limits, findings=findings) as workbook:
+            parts = workbook_parts(path, findings)
             yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)
     else:
         with path.open("rb") as fp:
@@ -297,8 +299,9 @@ def _fp_workbook_chunks(
 ) -> Iterator[SheetChunk]:
     from importer.read.xlsx_parts import workbook_parts
 
-    with open_workbook(fp, name=name, limits=limits) as workbook:
-        parts = workbook_parts(fp)
+    findings = ArchiveFindings()
+    with open_workbook(fp, name=name, limits=limits, findings=findings) as workbook:
+        parts = workbook_parts(fp, findings)
         yield from _workbook_chunks(workbook, name, sheets, chunk_size, limits, parts)
 
 
@@ -314,6 +317,8 @@ def _workbook_chunks(
     for sheet in select_sheets(workbook, sheets, name=name):
         facts = SheetFacts(empty_formulas=parts.empty_formulas(sheet))
         facts.formulas_beyond = parts.beyond.get(sheet)
+        facts.number_formats = parts.formatted_numbers(sheet)
+        facts.error_cells, facts.errors_beyond = parts.error_cells(sheet)
         first_column, records = sheet_records(workbook, sheet, facts)
         header = first_filled(records)
         if header is None:

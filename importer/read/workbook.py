@@ -18,8 +18,9 @@ from typing import Any, BinaryIO
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from importer.errors import ReadError
-from importer.read.archive import check_archive
+from importer.read.archive import ArchiveFindings, check_archive
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits
+from importer.read.number_formats import FormatCursor, RowsOutOfOrder, formatted_cell_errors
 from importer.rows import RowError
 
 __all__ = [
@@ -39,30 +40,41 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every encry
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # a directory entry name in OLE2
 _SCAN_BLOCK = 1 << 20
 _EXACT_INT = 2**53  # floats at or above this are not exact integers any more
-_CHECKED: dict[tuple[int, ...], ReadLimits] = {}  # archives checked: stat facts → limits
+# archives checked: stat facts → the limits and what the check found
+_CHECKED: dict[tuple[int, ...], tuple[ReadLimits, ArchiveFindings]] = {}
 _CHECKED_KEPT = 64
 
 
 def open_workbook(
-    source: Path | BinaryIO, *, name: str, limits: ReadLimits = DEFAULT_LIMITS
+    source: Path | BinaryIO,
+    *,
+    name: str,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    findings: ArchiveFindings | None = None,
 ) -> CalamineWorkbook:
     """Open an .xlsx workbook, saying in one line why when it is not one; its zip entries are
-    checked against `limits` before any XML is parsed (see `importer.read.limits`)."""
+    checked against `limits` before any XML is parsed (see `importer.read.limits`), and what
+    the check saw is added to `findings`."""
     if isinstance(source, Path):
         with source.open("rb") as fp:
             _check_is_xlsx(fp, name=name)
             fp.seek(0)
-            _check_archive_once(fp, name=name, limits=limits)
-        return CalamineWorkbook.from_path(source)
-    start = source.tell()
-    _check_is_xlsx(source, name=name)
-    source.seek(start)
-    check_archive(source, name=name, limits=limits)
-    source.seek(start)
-    return CalamineWorkbook.from_filelike(source)
+            found = _check_archive_once(fp, name=name, limits=limits)
+        workbook = CalamineWorkbook.from_path(source)
+    else:
+        start = source.tell()
+        _check_is_xlsx(source, name=name)
+        source.seek(start)
+        found = check_archive(source, name=name, limits=limits)
+        source.seek(start)
+        workbook = CalamineWorkbook.from_filelike(source)
+    if findings is not None:
+        findings.formulas.update(found.formulas)
+        findings.errors.update(found.errors)
+    return workbook
 
 
-def _check_archive_once(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
+def _check_archive_once(fp: BinaryIO, *, name: str, limits: ReadLimits) -> ArchiveFindings:
     """`check_archive`, skipped for a file this process has checked under the same limits and
     that has not changed since: same device, inode, size, modification and change times (a
     file written, touched back or replaced changes one of them; `st_ctime_ns` cannot be set).
@@ -71,12 +83,14 @@ def _check_archive_once(fp: BinaryIO, *, name: str, limits: ReadLimits) -> None:
     parse (1.5 s CPU for a 100k-row sheet), and paid it twice."""
     facts = os.fstat(fp.fileno())
     seen = (facts.st_dev, facts.st_ino, facts.st_size, facts.st_mtime_ns, facts.st_ctime_ns)
-    if _CHECKED.get(seen) == limits:
-        return
-    check_archive(fp, name=name, limits=limits)
-    _CHECKED[seen] = limits
+    checked = _CHECKED.get(seen)
+    if checked is not None and checked[0] == limits:
+        return checked[1]
+    found = check_archive(fp, name=name, limits=limits)
+    _CHECKED[seen] = (limits, found)
     while len(_CHECKED) > _CHECKED_KEPT:
         del _CHECKED[next(iter(_CHECKED))]
+    return found
 
 
 def _check_is_xlsx(fp: BinaryIO, *, name: str) -> None:
@@ -142,6 +156,12 @@ class SheetFacts:
     empty_formulas: dict[int, list[str]] = field(default_factory=dict)
     refused: dict[int, list[RowError]] = field(default_factory=dict)
     formulas_beyond: int | None = None  # rows after it were not checked for formulas: refused
+    # number cells with a format, read along with the records (number_formats.FormatCursor)
+    number_formats: FormatCursor | None = None
+    formats_unordered: str | None = None  # why the later rows' formats cannot be checked
+    # row → {column letters: error shown} of cells holding an error (#N/A), read as empty
+    error_cells: dict[int, dict[str, str]] = field(default_factory=dict)
+    errors_beyond: int | None = None  # rows after it were not checked for errors: refused
     last_row: int | None = None  # the sheet's last row number (its dimension), once read
 
 
@@ -166,7 +186,12 @@ def sheet_records(
     records = _records(data)
     if facts is not None and data.end is not None:
         facts.last_row = data.end[0] + 1  # 0-based in calamine
-    if facts is not None and (facts.empty_formulas or data.merged_cell_ranges):
+    if facts is not None and (
+        facts.empty_formulas
+        or data.merged_cell_ranges
+        or facts.number_formats is not None
+        or facts.error_cells
+    ):
         records = _with_merges_and_formulas(records, data, start[1], facts)
     return start[1], records
 
@@ -216,6 +241,7 @@ def _with_merges_and_formulas(
                 cells[column] = value
         if number != header:
             _refuse(facts, number, across.get(number), formulas, heading)
+            _refuse_not_as_shown(facts, number, cells, first_column)
             beyond = facts.formulas_beyond
             if beyond is not None and number > beyond:
                 facts.refused.setdefault(number, []).append(
@@ -261,6 +287,42 @@ def _refuse(
         )
     if errors:
         facts.refused[number] = errors
+
+
+def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first: int) -> None:
+    """Refuse a row with a number cell shown otherwise than as General (`number_formats`), or a
+    cell showing an error."""
+    errors = _formatted(facts, number, cells, first)
+    errors += [
+        RowError(
+            f"cell {letters}{number} shows the error {shown}, which reads as an empty cell; "
+            "correct the formula or clear the cell in Excel",
+            column=letters,  # the reader swaps in the header's name
+        )
+        for letters, shown in facts.error_cells.get(number, {}).items()
+    ]
+    if facts.errors_beyond is not None and number > facts.errors_beyond:
+        errors.append(
+            RowError(
+                f"the sheet has too many error cells (#N/A) to list (row {facts.errors_beyond} "
+                "was the last one checked); correct or clear them in Excel"
+            )
+        )
+    if errors:
+        facts.refused.setdefault(number, []).extend(errors)
+
+
+def _formatted(facts: SheetFacts, number: int, cells: list[Any], first: int) -> list[RowError]:
+    if facts.number_formats is not None and facts.formats_unordered is None:
+        try:
+            formats = facts.number_formats.at(number)
+            return formatted_cell_errors(formats, number, cells, first)
+        except RowsOutOfOrder as exc:
+            facts.formats_unordered = (
+                f"the sheet's XML holds its rows out of order ({exc}), so the number formats of "
+                "its rows cannot be checked; open and save it in Excel"
+            )
+    return [RowError(facts.formats_unordered)] if facts.formats_unordered else []
 
 
 def _letters(index: int) -> str:

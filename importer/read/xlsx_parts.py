@@ -8,6 +8,7 @@ reader gets nothing. Such a cell is refused on its row instead of being read as 
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -19,6 +20,14 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
+from importer.read.archive import ArchiveFindings
+from importer.read.number_formats import (
+    FormatCursor,
+    first_disorder,
+    style_formats,
+    styled_number_rows,
+)
+
 __all__ = ["WorkbookParts", "workbook_parts"]
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -26,6 +35,11 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _SCAN_BLOCK = 1 << 20
+# An error cell and its shown error: `<c r="C2" t="e"><f>1/0</f><v>#DIV/0!</v></c>`
+_ERROR_CELL = re.compile(
+    rb'<c r="([A-Z]{1,4})([0-9]{1,9})"[^>]*?\st="e"[^>]*>(?:(?!</c>).)*?<v>([^<]{0,64})</v>',
+    re.DOTALL,
+)
 _MAX_LISTED = 10_000  # formulas without value remembered per sheet; enough to refuse the rows
 
 
@@ -43,15 +57,65 @@ class WorkbookParts:
     recalculate: bool = False
     # sheet → the row where `_MAX_LISTED` formula cells were listed: later rows are unchecked
     beyond: dict[str, int] = field(default_factory=dict)
+    # sheet part → whether it holds a formula element, as the archive check saw while inflating
+    # it (`archive.ArchiveFindings`); a part not in it is scanned here
+    formulas: dict[str, bool] = field(default_factory=dict)
+    errors: dict[str, bool] = field(default_factory=dict)  # the same for error cells
+    # cell style index → number format of the styles that show a number otherwise than General
+    styles: dict[int, str] | None = None
+
+    def formatted_numbers(self, sheet: str) -> FormatCursor | None:
+        """The styled number cells of `sheet`, read along with its records
+        (`number_formats.FormatCursor`); None when the workbook has no such style."""
+        path = self.sheet_paths.get(sheet)
+        if path is None or self.source is None or self.styles == {}:
+            return None
+        start = None if isinstance(self.source, Path) else self.source.tell()
+        try:
+            if isinstance(self.source, Path):
+                own: Path | io.BytesIO = self.source
+            else:  # the caller's stream is not shared with a reader paused mid-sheet
+                self.source.seek(0)
+                own = io.BytesIO(self.source.read())
+            with zipfile.ZipFile(own) as archive:
+                if self.styles is None:
+                    self.styles = style_formats(archive)
+                if not self.styles:
+                    return None
+                with archive.open(path) as part:  # a pass first: are the rows in order?
+                    disorder = first_disorder(styled_number_rows(part, self.styles))
+        except (OSError, EOFError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+            return None  # calamine read the workbook; these extra checks never stop the run
+        finally:
+            if start is not None and not isinstance(self.source, Path):
+                self.source.seek(start)
+        return FormatCursor(_styled_rows(own, path, self.styles), disorder)
+
+    def error_cells(self, sheet: str) -> tuple[dict[int, dict[str, str]], int | None]:
+        """Cells holding an error (`#N/A`, `#DIV/0!`: `t="e"`), which python-calamine reads as
+        empty: row number → {column letters: the error}, and the row where `_MAX_LISTED` were
+        listed (None if all); nothing if the sheet cannot be read."""
+        path = self.sheet_paths.get(sheet)
+        if path is None or self.source is None or self.errors.get(path) is False:
+            return {}, None
+        start = None if isinstance(self.source, Path) else self.source.tell()
+        try:
+            with zipfile.ZipFile(self.source) as archive, archive.open(path) as part:
+                return _error_cells(part)
+        except (OSError, EOFError, zipfile.BadZipFile, KeyError):
+            return {}, None  # calamine read the sheet; these extra checks never stop the run
+        finally:
+            if start is not None and not isinstance(self.source, Path):
+                self.source.seek(start)
 
     def empty_formulas(self, sheet: str) -> dict[int, list[str]]:
         path = self.sheet_paths.get(sheet)
-        if path is None or self.source is None:
+        if path is None or self.source is None or self.formulas.get(path) is False:
             return {}
         start = None if isinstance(self.source, Path) else self.source.tell()
         try:
             with zipfile.ZipFile(self.source) as archive:
-                if not _mentions_formula(archive, path):
+                if path not in self.formulas and not _mentions_formula(archive, path):
                     return {}
                 found = _formulas_without_value(archive, path, self.recalculate)
         except (OSError, EOFError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
@@ -64,13 +128,21 @@ class WorkbookParts:
         return found
 
 
-def workbook_parts(source: Path | BinaryIO) -> WorkbookParts:
-    """The date system and sheet part paths of an .xlsx; a default (1900, none) if unreadable."""
+def workbook_parts(
+    source: Path | BinaryIO, findings: ArchiveFindings | None = None
+) -> WorkbookParts:
+    """The date system and sheet part paths of an .xlsx; a default (1900, none) if unreadable.
+    `findings`: what the archive check of this workbook saw, if it was checked."""
     start = None if isinstance(source, Path) else source.tell()
     try:
         with zipfile.ZipFile(source) as archive:
             return WorkbookParts(
-                _is_1904(archive), _sheet_paths(archive), source, _recalculates(archive)
+                _is_1904(archive),
+                _sheet_paths(archive),
+                source,
+                _recalculates(archive),
+                formulas=dict(findings.formulas) if findings else {},
+                errors=dict(findings.errors) if findings else {},
             )
     except (OSError, EOFError, zipfile.BadZipFile, KeyError, ElementTree.ParseError):
         return WorkbookParts()
@@ -116,6 +188,35 @@ def _mentions_formula(archive: zipfile.ZipFile, path: str) -> bool:
                 return True
             tail = block[-3:]
     return False
+
+
+def _styled_rows(
+    source: Path | io.BytesIO, path: str, styles: dict[int, str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        with zipfile.ZipFile(source) as archive, archive.open(path) as part:
+            yield from styled_number_rows(part, styles)
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError):
+        return  # calamine read the sheet; these extra checks never stop the run
+
+
+def _error_cells(part: IO[bytes]) -> tuple[dict[int, dict[str, str]], int | None]:
+    found: dict[int, dict[str, str]] = {}
+    listed, tail = 0, b""
+    while block := part.read(_SCAN_BLOCK):
+        text = tail + block
+        cut = text.rfind(b"<c ")  # the last cell may be cut: read it with the next block
+        cut = len(text) if cut == -1 else cut
+        tail = text[cut:]
+        for letters, digits, value in _ERROR_CELL.findall(text, 0, cut):
+            row = found.setdefault(int(digits), {})
+            row[letters.decode()] = value.decode("utf-8", "replace") or "an error"
+            listed += 1
+            if listed >= _MAX_LISTED:
+                return found, int(digits)
+    for letters, digits, value in _ERROR_CELL.findall(tail):
+        found.setdefault(int(digits), {})[letters.decode()] = value.decode("utf-8", "replace")
+    return found, None
 
 
 def _formulas_without_value(

@@ -215,3 +215,97 @@ def test_the_valued_cell_pattern_finds_what_its_lazy_form_finds(text):
 
     lazy = re.compile(rb'<c [^>]*?(?<=\s)r="([A-Za-z]{1,4})([0-9]{1,9})"[^>]*?(?<!/)>')
     assert _VALUED_CELL.findall(text) == lazy.findall(text)
+
+
+_LETTERS = st.sampled_from(["A", "b", "Z", "AA", "XFD", "ABCDE", ""])
+_REFS = st.tuples(_LETTERS, st.integers(0, 10**10))
+_CELL = st.tuples(_REFS, st.booleans(), st.sampled_from(["", ' s="1"', ' t="s"']))
+
+
+def _soup_tag(ref: tuple[str, int] | None, closed: bool, attributes: str, *, row: bool) -> bytes:
+    name = "row" if row else "c"
+    letters, number = ref if ref is not None else ("", 0)
+    r = f' r="{number}"' if row else f' r="{letters}{number}"'
+    return f"<{name}{r if ref is not None else ''}{attributes}{'/' if closed else ''}>".encode()
+
+
+@settings(max_examples=400)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 10**10), st.lists(_CELL, max_size=5)), min_size=1, max_size=8
+    ),
+    spaced=st.booleans(),
+)
+def test_a_block_read_by_the_fast_path_places_the_cells_the_tag_by_tag_path_places(rows, spaced):
+    # The fast path counts tags and matches only valued cells; where it applies, the rectangle and
+    # the count of values must be those the slow path (every tag followed) gives.
+    from importer.read.archive import _all_referenced, _Extent
+
+    parts = []
+    for number, cells in rows:
+        parts.append(_soup_tag(("", number), False, ' spans="1:3"' if spaced else "", row=True))
+        for ref, closed, attributes in cells:
+            body = b"" if closed else b"<v>1</v></c>"
+            parts.append(_soup_tag(ref, closed, attributes, row=False) + body)
+        parts.append(b"</row>")
+    text = b"<sheetData>" + b"".join(parts) + b"</sheetData>"
+    fast, slow = _Extent("x"), _Extent("x")
+    fast.feed(text)
+    slow._follow(text, 0, len(text), update=True)
+    if _all_referenced(text, len(text)):
+        assert (fast.rows, fast.columns, fast.values) == (slow.rows, slow.columns, slow.values)
+    else:
+        assert any(not (1 <= len(str(n)) <= 9) for n, _ in rows) or any(
+            not (1 <= len(ref[0]) <= 4 and 1 <= len(str(ref[1])) <= 9)
+            for _, cells in rows
+            for ref, _, _ in cells
+        )
+
+
+_FORMULA_SOUP = [b"<f>", b"<f ", b"<x:f>", b"<x:f ", b"<c ", b"<", b"f", b":", b">", b" ", b"of "]
+
+
+@settings(max_examples=300)
+@given(
+    parts=st.lists(st.sampled_from(_FORMULA_SOUP), max_size=30),
+    cuts=st.lists(st.integers(0, 200), max_size=4),
+)
+def test_the_archive_check_sees_a_formula_element_wherever_the_blocks_are_cut(parts, cuts):
+    # A sheet the check saw no formula in is never searched for formulas without a value
+    # (xlsx_parts), so a `<f>` cut by a block edge must still be seen.
+    from importer.read.archive import _FORMULA_TAGS, _Extent
+
+    text = b"".join(parts)
+    extent = _Extent("x")
+    start = 0
+    for cut in [*sorted(min(c, len(text)) for c in cuts), len(text)]:
+        extent.feed(text[start:cut])
+        start = cut
+    assert extent.formula == any(tag in text for tag in _FORMULA_TAGS)
+
+
+def test_the_archive_check_says_which_worksheets_hold_a_formula(tmp_path):
+    import zipfile
+
+    from importer.read.archive import check_archive
+    from importer.read.limits import ReadLimits
+    from importer.read.xlsx_parts import _mentions_formula
+
+    with (FIXTURES / "two_sheets.xlsx").open("rb") as fp:
+        both = check_archive(fp, name="two_sheets.xlsx", limits=ReadLimits())
+    with zipfile.ZipFile(FIXTURES / "two_sheets.xlsx") as archive:
+        scanned = {part: _mentions_formula(archive, part) for part in both.formulas}
+    assert (
+        both.formulas
+        == scanned
+        == {
+            "xl/worksheets/sheet1.xml": True,
+            "xl/worksheets/sheet2.xml": False,
+        }
+    )
+    header = _cells(1, ["Ref", "Title"])
+    formula = '<row r="2"><c r="A2"><f>1+1</f></c><c r="B2" t="inlineStr"><is><t>x</t></is></c>'
+    formula += "</row>"
+    with _sheet_workbook(tmp_path, header + formula).open("rb") as fp:
+        found = check_archive(fp, name="f.xlsx", limits=ReadLimits())
+    assert list(found.formulas.values()) == [True]
