@@ -1,7 +1,8 @@
 """One chunk at a time: map, validate, decide with the ledger what each row needs, deliver it.
 
 Every row of a chunk ends with exactly one `RowResult`, even when the run is stopped or
-interrupted halfway through the chunk (then the rows still in flight are `unknown`).
+interrupted halfway through the chunk (then the rows still in flight are `unknown`); a dry
+run's new rows end instead as one `SameOutcome` for the chunk, a row a place in its columns.
 """
 
 from __future__ import annotations
@@ -157,11 +158,11 @@ class ChunkProcessor:
             # A dry run without a ledger: no row is held by an old key (`_held_by_old_keys`),
             # and rows without a stage are decided together (`DryRun.alike`).
             self.alike = self.dry_run.alike(valid)
-            if self.alike is not None:
-                self.progress.advance(self.alike.counted())
-                return
-        jobs = self._held_by_old_keys(valid.jobs(), results)
-        await self._send(jobs, results)
+        if self.alike is not None:
+            self.progress.advance(self.alike.counted())
+        else:
+            jobs = self._held_by_old_keys(valid.jobs(), results)
+            await self._send(jobs, results)
         for result in results:
             if result.status in (RowStatus.REJECTED, RowStatus.STAGE_NOT_REACHED):
                 result.errors = [self._locate(e) for e in result.errors]
