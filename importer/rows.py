@@ -19,6 +19,7 @@ __all__ = [
     "RowError",
     "RowResult",
     "RowStatus",
+    "SameOutcome",
     "SheetChunk",
     "SourceRef",
 ]
@@ -119,6 +120,43 @@ class RowResult:
         if self.note:
             texts.append(self.note)
         return "; ".join(texts)
+
+
+@dataclass(slots=True)
+class SameOutcome:
+    """Rows of one sheet that ended alike, as columns: one status and note, no error, decided
+    at one moment (a dry run's new rows). The report writes them without a `RowResult` each;
+    `results()` gives the very results the row-at-a-time way would (tests compare the two)."""
+
+    file: str
+    sheet: str | None
+    rows: list[int]
+    keys: list[str]
+    status: RowStatus
+    note: str = ""
+    decided_at: float = field(default_factory=time.time)
+
+    def results(self) -> list[RowResult]:
+        """One `RowResult` a row, in the rows' order."""
+        file, sheet, status, note, at = (
+            self.file,
+            self.sheet,
+            self.status,
+            self.note,
+            self.decided_at,
+        )
+        return [
+            RowResult(SourceRef(file, sheet, row), status, note=note, key=key, decided_at=at)
+            for row, key in zip(self.rows, self.keys, strict=True)
+        ]
+
+    def counted(self) -> list[RowResult]:
+        """What a progress sink counts (how many rows, their statuses): one result standing
+        for every row, not one object a row."""
+        if not self.rows:
+            return []
+        first = RowResult(SourceRef(self.file, self.sheet, self.rows[0]), self.status)
+        return [first] * len(self.rows)
 
 
 @dataclass(slots=True)

@@ -21,6 +21,7 @@ import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,7 +39,8 @@ from importer.report.files import (
     open_private_binary,
     write_private,
 )
-from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
+from importer.report.stamps import Rfc3339
+from importer.rows import RowResult, RowStatus, SameOutcome, SheetChunk, SourceRef
 
 __all__ = ["RESULT_COLUMNS", "ReportWriter", "default_report_dir", "safe_cell"]
 
@@ -70,6 +72,7 @@ _STATUS_TEXT = {status: status.value for status in RowStatus}  # `.value` is slo
 # results.csv and would_send.jsonl take a line a row: a few large writes a chunk, not hundreds.
 _BUFFER = 1 << 20
 _JSON_LINE = orjson.OPT_APPEND_NEWLINE
+_DUMPS = orjson.dumps
 
 
 def safe_cell(text: str) -> str:
@@ -115,7 +118,7 @@ class ReportWriter:
         self._failed = FailedRows(folder, serial_headers)
         self.reconciled = 0
         self.stages: Counter[str] = Counter()  # stage → rows whose incident is in it
-        self._clock = _Rfc3339()
+        self._clock = Rfc3339()
         self._places: dict[tuple[str, str | None], str] = {}  # → its first two cells
         self._messages: dict[str, str] = {}  # message → its cell
         self._closed = False
@@ -132,18 +135,27 @@ class ReportWriter:
         """The failed rows files written so far, in the order they were created."""
         return self._failed.paths
 
-    def write_chunk(self, chunk: SheetChunk, results: list[RowResult]) -> None:
-        """Write the results of one chunk (in row order) and its failed rows."""
+    def write_chunk(
+        self, chunk: SheetChunk, results: list[RowResult], alike: SameOutcome | None = None
+    ) -> None:
+        """Write the results of one chunk (in row order) and its failed rows; `alike` are more
+        of its rows, as columns (they need no person: `SameOutcome` carries no error)."""
         if chunk.sheet is not None:
             where = (chunk.file, chunk.sheet)
             self._sheets_read.setdefault(where, [str(c) for c in chunk.frame.columns])
+        if alike is not None and alike.status in NEEDS_A_PERSON:  # the row-at-a-time way
+            results, alike = [*results, *alike.results()], None
         ordered = sorted(results, key=_BY_ROW)
-        text = self._chunk_text(ordered)
+        text = self._chunk_text(ordered, alike)
         if text is None:  # a cell csv.writer quotes, or an odd value: the line at a time way
+            if alike is not None:
+                ordered = sorted([*results, *alike.results()], key=_BY_ROW)
             self._write_lines(chunk, ordered)
         else:
             self._results_fp.write(text)
             self._tally(chunk, ordered)
+            if alike is not None:
+                self.counts[alike.status] += len(alike.rows)
         self._results_fp.flush()
         if self._bodies_fp is not None:  # the chunk's bodies were written before its results
             self._bodies_fp.flush()
@@ -174,13 +186,15 @@ class ReportWriter:
                     failed = self._failed.of(chunk)
                 failed.write(result, self._scrub(_message(result)))
 
-    def _chunk_text(self, ordered: list[RowResult]) -> str | None:
+    def _chunk_text(self, ordered: list[RowResult], alike: SameOutcome | None) -> str | None:
         """The lines `_write_lines` writes, as one text, when no cell needs csv.writer's quotes
         (`CsvLines`' own test, on the whole chunk at once); else None."""
-        if not ordered:
+        if not ordered and (alike is None or not alike.rows):
             return None
         try:
             lines = [self._line_text(result) for result in ordered]
+            if alike is not None and alike.rows:
+                lines = _merged(ordered, lines, alike, self._alike_lines(alike))
         except Exception:  # the line at a time way fails the same way, at its row
             return None
         text = "\r\n".join(lines)
@@ -197,10 +211,7 @@ class ReportWriter:
     def _line_text(self, r: RowResult) -> str:
         """`_result_line(r)` joined by commas, without the list."""
         source = r.source
-        place = self._places.get((source.file, source.sheet))
-        if place is None:
-            sheet = neutralise(source.sheet) if source.sheet else ""
-            place = self._places[(source.file, source.sheet)] = f"{neutralise(source.file)},{sheet}"
+        place = self._place(source.file, source.sheet)
         return (
             f"{place},{source.row!s},{neutralise(r.key) if r.key else ''},"
             f"{_STATUS_TEXT[r.status]},{neutralise(r.incident_id) if r.incident_id else ''},"
@@ -208,6 +219,26 @@ class ReportWriter:
             f"{self._message_cell(_message(r)) if r.errors or r.note else ''},"
             f"{neutralise(r.stage) if r.stage else ''},{self._clock.rfc3339(r.decided_at)}"
         )
+
+    def _alike_lines(self, alike: SameOutcome) -> list[str]:
+        """`_line_text` of each of `alike`'s results, the cells they share made once."""
+        head = f"{self._place(alike.file, alike.sheet)},"
+        message = self._message_cell(alike.note) if alike.note else ""
+        tail = (
+            f",{_STATUS_TEXT[alike.status]},,,0,{message},,{self._clock.rfc3339(alike.decided_at)}"
+        )
+        return [
+            f"{head}{row!s},{neutralise(key) if key else ''}{tail}"
+            for row, key in zip(alike.rows, alike.keys, strict=True)
+        ]
+
+    def _place(self, file: str, sheet: str | None) -> str:
+        """The first two cells of a line from `file` and `sheet`, neutralised once."""
+        place = self._places.get((file, sheet))
+        if place is None:
+            cells = f"{neutralise(file)},{neutralise(sheet) if sheet else ''}"
+            place = self._places[(file, sheet)] = cells
+        return place
 
     def _message_cell(self, message: str) -> str:
         cell = self._messages.get(message)
@@ -237,20 +268,36 @@ class ReportWriter:
 
     def write_would_send(self, source: SourceRef, key: str, body: dict[str, Any]) -> None:
         """Dry runs: record the exact body a row would be sent with, one JSON object a line."""
+        line = would_send_line(source.file, source.sheet, source.row, key, body)
+        self._would_send().write(line)
+
+    def _would_send(self) -> IO[bytes]:
         if self._bodies_fp is None:
             path = self.folder / "would_send.jsonl"
             self._digests[path] = hashlib.sha256()
             self._bodies_fp = open_private_binary(
                 path, buffering=_BUFFER, digest=self._digests[path]
             )
-        line = {
-            "file": source.file,
-            "sheet": source.sheet,
-            "row": source.row,
-            "key": key,
-            "body": body,
-        }
-        self._bodies_fp.write(orjson.dumps(line, option=_JSON_LINE))
+        return self._bodies_fp
+
+    def write_would_send_rows(
+        self,
+        file: str,
+        sheet: str | None,
+        rows: list[int],
+        keys: list[str],
+        bodies: list[dict[str, Any]],
+    ) -> None:
+        """`write_would_send` of each row in order, in one write."""
+        if not rows:
+            return
+        try:
+            text = b"".join(map(would_send_line, repeat(file), repeat(sheet), rows, keys, bodies))
+        except orjson.JSONEncodeError:  # the row at a time way: its rows up to the bad one
+            for row, key, body in zip(rows, keys, bodies, strict=True):
+                self.write_would_send(SourceRef(file, sheet, row), key, body)
+            return  # (the row that failed above fails there too, its rows before written)
+        self._would_send().write(text)
 
     def written_sha256(self) -> dict[Path, str]:
         """SHA-256 hex digests of results.csv and would_send.jsonl, taken as they were
@@ -285,29 +332,27 @@ class ReportWriter:
         self.close()
 
 
+def would_send_line(
+    file: str, sheet: str | None, row: int, key: str, body: dict[str, Any]
+) -> bytes:
+    """One line of would_send.jsonl: where the row is, its key, and the body as it would go."""
+    line = {"file": file, "sheet": sheet, "row": row, "key": key, "body": body}
+    return _DUMPS(line, option=_JSON_LINE)
+
+
+def _merged(
+    ordered: list[RowResult], lines: list[str], alike: SameOutcome, alike_lines: list[str]
+) -> list[str]:
+    """The lines of `ordered` (sorted by row) and of `alike`, in row order."""
+    rows = alike.rows
+    if not lines and all(a < b for a, b in pairwise(rows)):
+        return alike_lines  # the common chunk: every row alike, in order already
+    pairs = [(r.source.row, line) for r, line in zip(ordered, lines, strict=True)]
+    pairs += zip(rows, alike_lines, strict=True)
+    pairs.sort(key=operator.itemgetter(0))  # stable: a chunk's rows are distinct anyway
+    return [line for _, line in pairs]
+
+
 def _message(r: RowResult) -> str:
     """`r.message`, without building a list for the common row that carries only a note."""
     return r.message if r.errors else r.note
-
-
-class _Rfc3339:
-    """Epoch seconds → `2026-11-30T00:33:41.597Z`; the date part is formatted once a second
-    and a whole stamp once a millisecond, since rows decided together share it, and a million
-    rows must not pay for a million `datetime` objects."""
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._prefix = ""
-        self._millis: int | None = None
-        self._stamp = ""
-
-    def rfc3339(self, moment: float) -> str:
-        millis = int(moment * 1000)
-        if millis == self._millis:
-            return self._stamp
-        second, milli = divmod(millis, 1000)
-        if second != self._second:
-            self._second = second
-            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        self._millis, self._stamp = millis, f"{self._prefix}.{milli:03d}Z"
-        return self._stamp

@@ -1,7 +1,8 @@
 """One chunk at a time: map, validate, decide with the ledger what each row needs, deliver it.
 
 Every row of a chunk ends with exactly one `RowResult`, even when the run is stopped or
-interrupted halfway through the chunk (then the rows still in flight are `unknown`).
+interrupted halfway through the chunk (then the rows still in flight are `unknown`); a dry
+run's new rows end instead as one `SameOutcome` for the chunk, a row a place in its columns.
 """
 
 from __future__ import annotations
@@ -11,29 +12,20 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-import numpy.typing as npt
-
 from importer import __version__
-from importer.errors import (
-    AbortedError,
-    AuthError,
-    ImporterError,
-    LedgerError,
-    LedgerLockedError,
-    SendError,
-    StoppedError,
-    is_storage_error,
-)
-from importer.ledger import EntryState, Ledger, LedgerEntry, LedgerView, body_fingerprints
+from importer.errors import AuthError, ImporterError, LedgerError, SendError
+from importer.ledger import Ledger, LedgerEntry, LedgerView
 from importer.mapping import Lookups, Mapping, apply_mapping
 from importer.report import ReportWriter
-from importer.rows import MappedChunk, RowError, RowResult, RowStatus, SheetChunk, SourceRef
+from importer.rows import RowError, RowResult, RowStatus, SameOutcome, SheetChunk
 from importer.run.adopt import adoption_mode, mapping_identity
-from importer.run.deliver import Deliverer, Job, is_unresolved
+from importer.run.batch import ValidRows, first_of_each_key, valid_rows
+from importer.run.deliver import Deliverer, Job
 from importer.run.duplicates import LateCopy, after_the_last_chunk
+from importer.run.exits import ExitCode, exit_code_for
 from importer.run.lookups import add_users
 from importer.run.oldkeys import held_by_old_keys
+from importer.run.outcomes import finished, outcome
 from importer.run.preview import DryRun
 from importer.run.seen import KeysSeen
 from importer.run.settle import SettleWindow
@@ -58,37 +50,6 @@ __all__ = [
 log = logging.getLogger("importer.run")
 
 
-class ExitCode:
-    OK = 0
-    ROWS_FAILED = 1
-    CONFIG = 2
-    AUTH = 3
-    ABORTED = 4
-    LOCKED = 5
-    TOO_MANY_INVALID = 6
-    INTERNAL = 70
-    INTERRUPTED = 130
-
-
-def exit_code_for(exc: BaseException) -> int:
-    """The exit code for what stopped a run (see the README's table)."""
-    if isinstance(exc, AuthError):
-        return ExitCode.AUTH
-    if isinstance(exc, LedgerLockedError):
-        return ExitCode.LOCKED
-    if isinstance(exc, StoppedError):
-        return 128 + exc.signal_number  # 143 for SIGTERM, 129 for SIGHUP, as shells say
-    if is_storage_error(exc):
-        return ExitCode.CONFIG  # a full disk or read-only folder: a one-line error, not a bug
-    if isinstance(exc, AbortedError | SendError):
-        return ExitCode.ABORTED  # the register failed us: a wrong URL, 403, network down
-    if isinstance(exc, ImporterError):
-        return ExitCode.CONFIG
-    if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
-        return ExitCode.INTERRUPTED
-    return ExitCode.INTERNAL
-
-
 class ProgressSink(Protocol):
     def start(self, total: int | None) -> None: ...
     def estimate(self, total: int | None) -> None: ...
@@ -103,8 +64,6 @@ _SEND_FAILURES = (
     RowStatus.STAGE_NOT_REACHED,
 )
 _ROW_PROBLEMS = (RowStatus.INVALID, *_SEND_FAILURES)
-_INTERRUPTED = "interrupted while sending: may have been created; the next run checks"
-_NEVER_SENT = "not sent: the run was stopped before this row's turn; the next run sends it"
 
 
 class ChunkProcessor:
@@ -134,6 +93,7 @@ class ChunkProcessor:
         self.abort_reason: str | None = None
         self.copies: list[LateCopy] = []  # second incidents found after the run
         self.dry_run = DryRun(settings, mapping, report, preview)
+        self.alike: SameOutcome | None = None  # this chunk's rows decided together (dry runs)
         self.refused: str | None = None  # --max-invalid: decide every row, send none
         self.problems = problems or ProblemCollector(mapping, acknowledged=settings.acknowledged)
 
@@ -169,13 +129,15 @@ class ChunkProcessor:
     async def process(self, chunk: SheetChunk) -> None:
         """Decide and deliver every row of `chunk`, then write its results in row order."""
         results: list[RowResult] = []
+        self.alike = None
         try:
             await self._process(chunk, results)
         finally:
+            alike, self.alike = self.alike, None
             try:
-                self.problems.chunk_done(chunk, results)  # marks acknowledged rows first
+                self.problems.chunk_done(chunk, results, alike)  # marks acknowledged rows first
             finally:
-                self.report.write_chunk(chunk, results)  # whatever the validation report did
+                self.report.write_chunk(chunk, results, alike)  # whatever the validation report did
 
     async def check(self, chunk: SheetChunk) -> list[RowResult]:
         """Map and validate a chunk without sending or writing anything (`--max-invalid`)."""
@@ -190,10 +152,17 @@ class ChunkProcessor:
             results.extend(self._stopped(chunk))
             self.progress.advance(results)
             return
-        jobs = self._decide_locally(chunk, results)
+        valid = self._decide_locally(chunk, results)
         self.progress.advance(results)  # rows decided without the register, at once
-        jobs = self._held_by_old_keys(jobs, results)
-        await self._send(jobs, results)
+        if self.ledger is None and self.preview is None and self.abort_reason is None:
+            # A dry run without a ledger: no row is held by an old key (`_held_by_old_keys`),
+            # and rows without a stage are decided together (`DryRun.alike`).
+            self.alike = self.dry_run.alike(valid)
+        if self.alike is not None:
+            self.progress.advance(self.alike.counted())
+        else:
+            jobs = self._held_by_old_keys(valid.jobs(), results)
+            await self._send(jobs, results)
         for result in results:
             if result.status in (RowStatus.REJECTED, RowStatus.STAGE_NOT_REACHED):
                 result.errors = [self._locate(e) for e in result.errors]
@@ -223,13 +192,14 @@ class ChunkProcessor:
             RowResult(chunk.ref(r), RowStatus.FAILED, errors=[error]) for r in chunk.frame.index
         ]
 
-    def _decide_locally(self, chunk: SheetChunk, results: list[RowResult]) -> list[Job]:
-        """Skipped and invalid rows get their result here; the rest become jobs."""
+    def _decide_locally(self, chunk: SheetChunk, results: list[RowResult]) -> ValidRows:
+        """Skipped and invalid rows get their result here; the rest go on together, less
+        those whose key this run met before (`first_of_each_key`)."""
         mapped = apply_mapping(self.mapping, chunk, self.lookups)
         validate_chunk(chunk, mapped, self.mapping)
         name, keys, bodies = self.mapping.name, mapped.keys, mapped.bodies
         refused, skipped, errors = chunk.row_errors, mapped.skipped, mapped.errors
-        valid: list[int] = []  # most rows: their jobs are made together (`_jobs`)
+        valid: list[int] = []  # most rows: they go on as columns (`valid_rows`)
         for row in map(int, chunk.frame.index.tolist()):
             if row in bodies and row not in refused and row not in skipped and row not in errors:
                 valid.append(row)
@@ -245,48 +215,10 @@ class ChunkProcessor:
             else:  # a mapping that forgot a row must not lose it
                 error = RowError("the mapping produced no outcome for this row (a bug)")
                 results.append(RowResult(ref, RowStatus.INVALID, errors=[error], key=row_key))
-        return self._first_of_each_key(chunk, self._jobs(chunk, mapped, valid), results)
-
-    def _jobs(self, chunk: SheetChunk, mapped: MappedChunk, rows: list[int]) -> list[Job]:
-        """The valid rows' jobs, their bodies fingerprinted together."""
-        name, keys, stages = self.mapping.name, mapped.keys, mapped.stages
-        file, sheet = chunk.file, chunk.sheet
-        bodies = [mapped.bodies[row] for row in rows]
-        return [
-            Job(
-                SourceRef(file, sheet, row),
-                f"{name}:{keys[row]}" if row in keys else f"{name}:sha256:{fingerprint}",
-                fingerprint,
-                body,
-                stages.get(row),
-            )
-            for row, body, fingerprint in zip(rows, bodies, body_fingerprints(bodies), strict=True)
-        ]
-
-    def _first_of_each_key(
-        self, chunk: SheetChunk, valid: list[Job], results: list[RowResult]
-    ) -> list[Job]:
-        """The jobs whose key this run has not met before; a repeat is a skipped copy or,
-        with other values, an invalid row (`_repeated`)."""
-        tags = _values_tags([j.fingerprint for j in valid])
-        rows = np.fromiter((j.source.row for j in valid), dtype=np.uint64, count=len(valid))
-        keys = [j.key for j in valid]
-        firsts = self.seen.first_in_sheet(keys, chunk.file, chunk.sheet, rows, tags)
-        jobs = [job for at, job in enumerate(valid) if at not in firsts] if firsts else valid
-        for at, (first, first_tag) in firsts.items():
-            job = valid[at]
-            results.append(self._repeated(job.source, first, job.key, first_tag == int(tags[at])))
-        self.problems.valid_rows(chunk, [(j.source, j.key, j.body, j.fingerprint) for j in jobs])
-        return jobs
-
-    def _repeated(self, ref: SourceRef, first: SourceRef, key: str, same: bool) -> RowResult:
-        """A row key seen before in this run: the same values are a copy (another file of the
-        same export), not sent; different values are a conflict, a row error."""
-        if same:
-            note = f"duplicate of {first} (same row key and values): not sent again"
-            return RowResult(ref, RowStatus.SKIPPED, note=note, key=key)
-        error = RowError(f"same row key as {first} in this run, with different values: {key}")
-        return RowResult(ref, RowStatus.INVALID, errors=[error], key=key)
+        firsts, repeats = first_of_each_key(self.seen, valid_rows(name, chunk, mapped, valid))
+        results.extend(repeats)
+        self.problems.valid_rows(chunk, firsts.checked())
+        return firsts
 
     async def _send(self, jobs: list[Job], results: list[RowResult]) -> None:
         if self.abort_reason is not None or self.deliverer is None or self.ledger is None:
@@ -304,8 +236,8 @@ class ChunkProcessor:
             # and a row whose create is done but whose move was in flight is `stage not reached`.
             states = self._states_after_stop(jobs, tasks)
             for job, task in zip(jobs, tasks, strict=True):
-                ended = _finished(task)
-                result = _outcome(job, task, states, before=entries)
+                ended = finished(task)
+                result = outcome(job, task, states, before=entries)
                 moving = self.moving.pop(job.key, None)
                 results.append(moving if moving is not None and not ended else result)
 
@@ -313,7 +245,7 @@ class ChunkProcessor:
         self, jobs: list[Job], tasks: Sequence[asyncio.Future[RowResult]]
     ) -> dict[str, LedgerEntry] | None:
         """Ledger entries of the rows whose task did not finish; None if it cannot be read."""
-        open_keys = [j.key for j, t in zip(jobs, tasks, strict=True) if not _finished(t)]
+        open_keys = [j.key for j, t in zip(jobs, tasks, strict=True) if not finished(t)]
         if not open_keys or self.ledger is None:
             return {}
         try:
@@ -392,47 +324,3 @@ class ChunkProcessor:
         if problems > self.problems.acknowledged_rows or self.copies:
             return ExitCode.ROWS_FAILED
         return ExitCode.OK
-
-
-def _finished(task: asyncio.Future[RowResult]) -> bool:
-    return task.done() and not task.cancelled() and task.exception() is None
-
-
-def _values_tags(fingerprints: list[str]) -> npt.NDArray[np.uint64]:
-    """The first 64 bits of each body's SHA-256 fingerprint: enough to tell values apart."""
-    heads = bytes.fromhex("".join([f[:16] for f in fingerprints]))
-    return np.frombuffer(heads, dtype=">u8").astype(np.uint64)
-
-
-def _outcome(
-    job: Job,
-    task: asyncio.Future[RowResult],
-    states: dict[str, LedgerEntry] | None,
-    *,
-    before: dict[str, LedgerEntry],
-) -> RowResult:
-    if _finished(task):
-        return task.result()
-    task.cancel()
-    entry = states.get(job.key) if states is not None else None
-    earlier = before.get(job.key)
-    if (
-        entry is not None
-        and entry.state is EntryState.CREATED
-        and entry.incident_id is not None
-        and (earlier is None or earlier.state is not EntryState.CREATED)
-    ):
-        # The ledger recorded this run's create before the stop reached the task (its stage
-        # move, if any, never finished): the incident exists, and the row says which it is.
-        created = RowResult(
-            job.source,
-            RowStatus.CREATED,
-            incident_id=entry.incident_id,
-            note="the run was stopped after the create",
-            key=job.key,
-            reconciled=entry.reconciled,
-        )
-        return interrupted_move(created, job.stage)
-    if states is not None and (entry is None or not is_unresolved(entry)):
-        return RowResult(job.source, RowStatus.FAILED, errors=[RowError(_NEVER_SENT)], key=job.key)
-    return RowResult(job.source, RowStatus.UNKNOWN, errors=[RowError(_INTERRUPTED)], key=job.key)

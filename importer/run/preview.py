@@ -10,8 +10,9 @@ from __future__ import annotations
 from importer.ledger import LedgerEntry, LedgerView
 from importer.mapping import Mapping
 from importer.report import ReportWriter
-from importer.rows import RowError, RowResult, RowStatus
+from importer.rows import RowError, RowResult, RowStatus, SameOutcome, SourceRef
 from importer.run.adopt import Job, mapping_identity
+from importer.run.batch import ValidRows
 from importer.run.stages import preview_stage
 from importer.run.verdict import Action, Settings, answer_from_ledger, changes, decide
 
@@ -44,6 +45,28 @@ class DryRun:
             preview_stage(job, result, steps.get(job.key)) if job.stage is not None else result
             for job, result in zip(jobs, results, strict=True)
         ]
+
+    def alike(self, valid: ValidRows) -> SameOutcome | None:
+        """`results` of rows the ledger cannot know (a dry run without one), when none has a
+        stage and a new row would be created: one decision and one write for the chunk, no
+        object a row. None when the rows need `results` one at a time."""
+        if self.view is not None or not valid.rows or any(s is not None for s in valid.stages):
+            return None
+        first = Job(
+            SourceRef(valid.file, valid.sheet, valid.rows[0]),
+            valid.keys[0],
+            valid.fingerprints[0],
+            valid.bodies[0],
+        )
+        if decide(first, None, self.settings) is not Action.CREATE:  # depends on settings only
+            return None
+        note = ADOPTION_NOTE if self.checks_register() else ""
+        self.report.write_would_send_rows(
+            valid.file, valid.sheet, valid.rows, valid.keys, valid.bodies
+        )
+        return SameOutcome(
+            valid.file, valid.sheet, valid.rows, valid.keys, RowStatus.WOULD_CREATE, note
+        )
 
     def _all_new(self, jobs: list[Job]) -> list[RowResult]:
         """`_result` of jobs the ledger knows none of: one decision for all (it depends only

@@ -21,7 +21,7 @@ import pandas as pd
 from importer.errors import ConfigError
 from importer.mapping import Mapping
 from importer.report import ValidationReport
-from importer.rows import RowResult, RowStatus, SheetChunk, SourceRef
+from importer.rows import RowResult, RowStatus, SameOutcome, SheetChunk, SourceRef
 from importer.validate import (
     Problem,
     ProblemTally,
@@ -43,6 +43,8 @@ __all__ = [
 _LIMIT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(%)?")
 _COMMENT = re.compile(r"(?:^|\s)#.*")  # '#' starts a comment at a line's start or after a blank
 _ACKNOWLEDGED = "acknowledged (--acknowledged): does not fail the run"
+# Rows with these statuses (and no error) give no problem (`problems_of_results`) and are ok.
+_NOTHING_TO_SAY = frozenset({RowStatus.WOULD_CREATE})
 
 
 @dataclass(frozen=True)
@@ -176,9 +178,15 @@ class ProblemCollector:
         self._valid = []
         self._warnings.extend(self.checks.warnings_of(rows, _CellsOf(frame)))
 
-    def chunk_done(self, chunk: SheetChunk, results: Iterable[RowResult]) -> None:
+    def chunk_done(
+        self, chunk: SheetChunk, results: Iterable[RowResult], alike: SameOutcome | None = None
+    ) -> None:
+        """`alike`: more of the chunk's rows, as columns; rows that would be created hold no
+        problem and no note to acknowledge, so they are only made results for the report."""
         self._check_valid_rows()
         results = list(results)
+        if alike is not None and (self.report is not None or alike.status not in _NOTHING_TO_SAY):
+            results += alike.results()
         problems = problems_of_results(results) + self._warnings
         self.tally.add(problems)
         acknowledged = self.acknowledged.rows or self.acknowledged.problems  # else covers none

@@ -11,8 +11,8 @@ import asyncio
 
 from importer.ledger import EntryState, LedgerEntry
 from importer.rows import RowStatus, SourceRef
-from importer.run.chunks import _outcome
 from importer.run.deliver import Job
+from importer.run.outcomes import outcome
 
 INCIDENT = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
@@ -37,7 +37,7 @@ def test_a_create_the_ledger_recorded_before_the_stop_is_reported_created_with_i
     task = _cancelled_task()
     created = {job.key: _entry(EntryState.CREATED, INCIDENT)}
 
-    result = _outcome(job, task, created, before={})
+    result = outcome(job, task, created, before={})
 
     assert result.status is RowStatus.CREATED
     assert result.incident_id == INCIDENT
@@ -49,7 +49,7 @@ def test_with_a_stage_the_row_is_stage_not_reached_with_its_id():
     task = _cancelled_task()
     created = {job.key: _entry(EntryState.CREATED, INCIDENT)}
 
-    result = _outcome(job, task, created, before={job.key: _entry(EntryState.PENDING)})
+    result = outcome(job, task, created, before={job.key: _entry(EntryState.PENDING)})
 
     assert result.status is RowStatus.STAGE_NOT_REACHED
     assert result.incident_id == INCIDENT
@@ -60,7 +60,7 @@ def test_a_row_the_ledger_never_saw_sent_is_still_not_sent():
     job = Job(SourceRef("log.csv", None, 2), "log:T-1", "fp", {"name": "x"})
     task = _cancelled_task()
 
-    result = _outcome(job, task, {}, before={})
+    result = outcome(job, task, {}, before={})
 
     assert result.status is RowStatus.FAILED
     assert "not sent" in result.message
