@@ -1,35 +1,50 @@
-"""The command line: parses options, runs the library, turns its errors into one-line messages."""
+"""The command line: parses options, runs the library, turns its errors into one-line messages.
+
+`cli_options.py` declares what the commands accept, `cli_errors.py` says what went wrong, and
+`cli_tools.py` holds the commands around an import (sandbox, init-mapping, schema, version).
+"""
 
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from importer import __version__
-from importer.console import (
-    LogProgress,
-    RichProgress,
-    configure_logging,
-    problems_table,
-    summary_table,
+from importer.cli_errors import (
+    ClickException,
+    one_line_errors,
+    refuse_undecodable_arguments,
+    usage_error,
 )
-from importer.errors import ConfigError, ImporterError, is_storage_error
+from importer.cli_options import (
+    AcknowledgedOption,
+    LimitOption,
+    LogFormatOption,
+    LookupOption,
+    ReportDirOption,
+    VerboseOption,
+    credentials,
+    parse_lookups,
+    parse_rate,
+    register_check,
+)
+from importer.cli_tools import (
+    init_mapping_command,
+    sandbox_command,
+    schema_command,
+    version_command,
+)
+from importer.console import configure_logging, print_outcome, progress_for
+from importer.errors import ConfigError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from importer.run import ProgressSink, RunOptions
-    from importer.send import Credentials
 
 # The stages (pandas, pydantic, httpx, ...) are imported by the commands that use them, so that
 # `--help`, `-h` of a command and `version` start in a fraction of a second.
@@ -43,22 +58,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="Bulk import of incidents from CSV and Excel sheets into the OneTrust Incident Register.",
 )
-
-
-@cache
-def _out() -> Console:
-    """stdout's console, made on first use: `--help` never loads rich."""
-    from rich.console import Console
-
-    return Console()
-
-
-@cache
-def _err() -> Console:
-    """stderr's console, made on first use."""
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 # Set by main(): the command runs in a process of its own. Tests call `app` in theirs, whose
@@ -82,115 +81,6 @@ def _startup() -> Iterator[None]:
     finally:
         gc.freeze()
         gc.enable()
-
-
-@contextmanager
-def _one_line_errors(verbose: bool) -> Iterator[None]:
-    """`Error: message` plus a hint on one line each; tracebacks only with --verbose."""
-    from importer.run import ExitCode, exit_code_for
-
-    try:
-        yield
-    except ImporterError as exc:
-        _fail(exc.message, exc.hint, exit_code_for(exc), verbose)
-    except KeyboardInterrupt:
-        _fail("interrupted", "run the same command again to resume", ExitCode.INTERRUPTED, verbose)
-    except (typer.Exit, typer.Abort):
-        raise
-    except OSError as exc:
-        if not is_storage_error(exc):
-            _fail(f"internal error: {exc}", "run with --verbose", ExitCode.INTERNAL, verbose)
-        where = f" {exc.filename}" if exc.filename else ""
-        hint = "free disk space or choose a writable folder (--report-dir, --ledger)"
-        _fail(f"cannot write{where}: {exc.strerror}", hint, ExitCode.CONFIG, verbose)
-    except Exception as exc:  # a bug: still one line, and the way to see more
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        _fail(message, "run with --verbose", ExitCode.INTERNAL, verbose)
-
-
-def _fail(message: str, hint: str | None, code: int, verbose: bool) -> NoReturn:
-    # Plain writes, never wrapped: cron mail and log scrapers get exactly one line per message.
-    if verbose and sys.exc_info()[0] is not None:
-        typer.echo(traceback.format_exc(), err=True)
-    typer.echo(f"Error: {message}", err=True)
-    if hint:
-        typer.echo(f"Hint: {hint}", err=True)
-    raise typer.Exit(code)
-
-
-def _parse_rate(text: str) -> float:
-    """`900`, `900/min`, `15/s` → requests per minute."""
-    number, _, unit = text.partition("/")
-    try:
-        value = float(number)
-    except ValueError:
-        raise ConfigError(f"--rate {text!r}: expected e.g. 900/min or 15/s") from None
-    per = {"": 1.0, "min": 1.0, "m": 1.0, "s": 60.0, "sec": 60.0, "h": 1 / 60, "hour": 1 / 60}
-    if unit not in per or value <= 0:
-        raise ConfigError(f"--rate {text!r}: expected e.g. 900/min or 15/s")
-    return value * per[unit]
-
-
-def _check_register(text: str) -> str:
-    if text not in {"auto", "always", "never"}:
-        raise ConfigError(f"--check-register {text!r}: expected auto, always or never")
-    return text
-
-
-def _parse_lookups(items: list[str]) -> dict[str, Path]:
-    lookups = {}
-    for item in items:
-        kind, sep, path = item.partition("=")
-        if not sep or kind not in {"organizations", "users", "stages"}:
-            raise ConfigError(
-                f"--lookup {item!r}: expected organizations=FILE, users=FILE or stages=FILE"
-            )
-        lookups[kind] = Path(path)
-    return lookups
-
-
-def _credentials(base_url: str | None) -> Credentials:
-    from importer.send import Credentials
-
-    environ = dict(os.environ)
-    if base_url:
-        environ["ONETRUST_BASE_URL"] = base_url
-    return Credentials.from_env(environ)
-
-
-# Options that `run` and `validate` share, declared once so their help cannot drift apart.
-ReportDirOption = Annotated[
-    Path,
-    typer.Option(metavar="DIR", help="Folder in which each run writes its own report folder."),
-]
-
-LookupOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        metavar="KIND=FILE", help="Offline lookup file: organizations=F, users=F or stages=F."
-    ),
-]
-
-AcknowledgedOption = Annotated[
-    Path | None,
-    typer.Option(metavar="FILE", help="File of row keys whose problems do not fail the run."),
-]
-
-LogFormatOption = Annotated[
-    str, typer.Option(metavar="text|json", help="text or json (structured, for cron).")
-]
-
-LimitOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        metavar="NAME=VALUE",
-        help="Raise a reader limit, e.g. max_cell_chars=200000 (docs/security.md).",
-    ),
-]
-
-VerboseOption = Annotated[
-    bool, typer.Option("--verbose", "-v", metavar="", help="Debug logs, tracebacks.")
-]
 
 
 @app.command()
@@ -306,7 +196,7 @@ def run(
         from importer.run import InvalidLimit, RunOptions, read_acknowledged, run_import
 
     configure_logging(log_format=log_format, verbose=verbose)
-    with _one_line_errors(verbose):
+    with one_line_errors(verbose):
         if sandbox and base_url:
             raise ConfigError("--sandbox and --base-url exclude each other")
         options = RunOptions(
@@ -316,7 +206,7 @@ def run(
             sheets=sheet or None,
             dry_run=dry_run,
             encoding=encoding,
-            rate_per_minute=_parse_rate(rate),
+            rate_per_minute=parse_rate(rate),
             concurrency=concurrency,
             ledger_path=ledger,
             update_changed=update_changed,
@@ -325,31 +215,19 @@ def run(
             reconcile_delay=reconcile_delay,
             request_timeout=timeout,
             search_lag=search_lag,
-            check_register=_check_register(check_register),
-            lookup_files=_parse_lookups(lookup or []),
+            check_register=register_check(check_register),
+            lookup_files=parse_lookups(lookup or []),
             command=sys.argv[:],
             max_invalid=InvalidLimit.parse(max_invalid) if max_invalid is not None else None,
             acknowledged=read_acknowledged(acknowledged),
             limits=parse_limits(limit or []),
         )
-        interactive = _err().is_terminal and log_format == "text"
-        progress: ProgressSink = RichProgress(_err()) if interactive else LogProgress()
+        progress: ProgressSink = progress_for(log_format)
         options.report_dir = default_report_dir(report_dir, mapping.stem)  # created, unique
         with _removed_if_empty(options.report_dir), _register(sandbox, base_url, dry_run, options):
             outcome = asyncio.run(run_import(options, progress))
-        _print_outcome(outcome.summary, log_format, f"{outcome.report_dir}/results.csv")
+        print_outcome(outcome.summary, log_format, f"{outcome.report_dir}/results.csv")
         raise typer.Exit(outcome.exit_code)
-
-
-def _print_outcome(summary: dict[str, object], log_format: str, report: str) -> None:
-    if log_format == "json":
-        _out().print_json(json.dumps(summary))
-        return
-    _out().print(summary_table(summary))
-    common = problems_table(summary)
-    if common is not None:
-        _out().print(common)
-    _out().print(f"Report: {report}")
 
 
 @app.command("validate")
@@ -396,7 +274,7 @@ def validate_command(
         from importer.run import RunOptions, read_acknowledged, run_import
 
     configure_logging(log_format=log_format, verbose=verbose)
-    with _one_line_errors(verbose):
+    with one_line_errors(verbose):
         options = RunOptions(
             files=files,
             mapping_path=mapping,
@@ -404,20 +282,19 @@ def validate_command(
             sheets=sheet or None,
             dry_run=True,
             ledger_path=ledger,
-            lookup_files=_parse_lookups(lookup or []),
+            lookup_files=parse_lookups(lookup or []),
             command=sys.argv[:],
             validation_report=True,
             acknowledged=read_acknowledged(acknowledged),
             limits=parse_limits(limit or []),
         )
         if online:
-            options.credentials = _credentials(base_url)
-        interactive = _err().is_terminal and log_format == "text"
-        progress: ProgressSink = RichProgress(_err()) if interactive else LogProgress()
+            options.credentials = credentials(base_url)
+        progress: ProgressSink = progress_for(log_format)
         options.report_dir = default_report_dir(report_dir, mapping.stem)  # created, unique
         with _removed_if_empty(options.report_dir):
             outcome = asyncio.run(run_import(options, progress))
-        _print_outcome(outcome.summary, log_format, f"{outcome.report_dir}/report.html")
+        print_outcome(outcome.summary, log_format, f"{outcome.report_dir}/report.html")
         raise typer.Exit(outcome.exit_code)
 
 
@@ -454,145 +331,26 @@ def _register(
     wants_register = not dry_run or base_url or "ONETRUST_BASE_URL" in os.environ
     wants_register = wants_register or "ONETRUST_HOSTNAME" in os.environ
     if wants_register:
-        options.credentials = _credentials(base_url)
+        options.credentials = credentials(base_url)
     yield
 
 
-@app.command("sandbox")
-def sandbox_command(
-    host: Annotated[
-        str, typer.Option(metavar="ADDRESS", help="Loopback address to listen on.")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8765,
-    seed: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Tenant seed file (YAML).")
-    ] = None,
-    db: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="SQLite file to keep incidents in.")
-    ] = None,
-    rate: Annotated[
-        str, typer.Option(metavar="N/WINDOW", help="Quota per endpoint, e.g. 1000/60s.")
-    ] = "1000/60s",
-    faults: Annotated[
-        str,
-        typer.Option(
-            metavar="KNOB=VALUE,...", help="Fault knobs, e.g. fail_after_commit=0.05,latency_ms=20."
-        ),
-    ] = "",
-    token_lifetime: Annotated[
-        float, typer.Option(metavar="SECONDS", help="Token lifetime in seconds.")
-    ] = 3600.0,
-    verbose: VerboseOption = False,
-) -> None:
-    """Run the sandbox register in the foreground (Ctrl-C stops it)."""
-    from importer.sandbox import SandboxConfig, parse_faults, parse_rate, serve
-
-    with _one_line_errors(verbose):
-        try:
-            limit, window = parse_rate(rate)
-            fault_knobs = parse_faults(faults) if faults else None
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from exc
-        config = SandboxConfig(
-            rate_limit=limit, window_seconds=window, token_lifetime=token_lifetime
-        )
-        if fault_knobs is not None:
-            config.faults = fault_knobs
-        serve(
-            host=host,
-            port=port,
-            config=config,
-            seed=seed,
-            db=db,
-            on_ready=lambda url: _err().print(
-                f"Sandbox register listening on {url} (Ctrl-C stops it)"
-            ),
-        )
-
-
-@app.command("init-mapping")
-def init_mapping_command(
-    file: Annotated[
-        Path, typer.Argument(metavar="FILE", help="A CSV or XLSX sheet to draft a mapping for.")
-    ],
-    sheet: Annotated[
-        list[str] | None,
-        typer.Option(metavar="SHEET", help="Sheet to read (repeatable); default: all."),
-    ] = None,
-    encoding: Annotated[
-        str | None,
-        typer.Option(
-            metavar="CODEC", help="Encoding of CSV text, e.g. cp1250; the draft keeps it."
-        ),
-    ] = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """Print a draft mapping for FILE: matched columns, date formats, proposed value maps."""
-    from importer.draft import draft_mapping
-    from importer.read import check_input
-
-    with _one_line_errors(verbose):
-        check_input(file)
-        sys.stdout.write(draft_mapping(file, sheets=sheet or None, encoding=encoding))
-
-
-@app.command("schema")
-def schema_command() -> None:
-    """Print the JSON Schema of the mapping file format (for editor autocompletion)."""
-    from importer.mapping import mapping_json_schema
-
-    _out().print_json(json.dumps(mapping_json_schema()))
-
-
-@app.command("version")
-def version_command() -> None:
-    """Print the version."""
-    _out().print(__version__)
-
-
-# Typer ships its own copy of click; reach its error classes through a public one, which
-# subclasses UsageError (itself a ClickException) in every click and typer version.
-_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
-_ClickException: type[Exception] = _UsageError.__mro__[1]
-
-
-def _refuse_undecodable_arguments(arguments: list[str]) -> None:
-    """Exit 2 with one line for an argument that is not UTF-8 text: a file name written in
-    another encoding, or bytes typed into an option. Python holds its bytes as lone
-    surrogates, which no report, log line or message can carry (each such option ended in an
-    internal error, some after creating the report folder); nothing is read or written yet."""
-    from importer.errors import shown_text
-
-    for position, argument in enumerate(arguments, start=1):
-        shown = shown_text(argument)
-        if shown is not None:
-            typer.echo(f"Error: argument {position} ({shown}) is not valid UTF-8 text", err=True)
-            typer.echo(
-                "Hint: rename a file whose name is in another encoding (e.g. `convmv -f "
-                "cp1252 -t utf-8 --notest FILE`), or retype the option",
-                err=True,
-            )
-            sys.exit(2)
+# After `run` and `validate`, in the order `--help` lists them.
+app.command("sandbox")(sandbox_command)
+app.command("init-mapping")(init_mapping_command)
+app.command("schema")(schema_command)
+app.command("version")(version_command)
 
 
 def main() -> None:
     """The `incident-import` entry point: usage errors in one line too, exit code 2."""
     global _OWN_PROCESS
     _OWN_PROCESS = True
-    _refuse_undecodable_arguments(sys.argv[1:])
+    refuse_undecodable_arguments(sys.argv[1:])
     try:
         code = app(prog_name="incident-import", standalone_mode=False)
-    except _ClickException as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            exc.show()  # type: ignore[attr-defined]  # the help text, as with `--help`
-        else:
-            message = exc.format_message()  # type: ignore[attr-defined]
-            typer.echo(f"Error: {' '.join(message.split())}", err=True)
-            context = getattr(exc, "ctx", None)
-            if isinstance(exc, _UsageError):
-                command = context.command_path if context is not None else "incident-import"
-                typer.echo(f"Hint: run '{command} --help'", err=True)
-        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except ClickException as exc:
+        usage_error(exc)
     except typer.Abort:
         from importer.run import ExitCode
 

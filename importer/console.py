@@ -8,6 +8,7 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from importer.rows import RowResult, RowStatus
@@ -17,9 +18,35 @@ if TYPE_CHECKING:  # rich is imported where it draws: `--help` and JSON logs nev
     from rich.progress import TaskID
     from rich.table import Table
 
-__all__ = ["JsonLogFormatter", "LogProgress", "RichProgress", "configure_logging", "summary_table"]
+__all__ = [
+    "JsonLogFormatter",
+    "LogProgress",
+    "RichProgress",
+    "configure_logging",
+    "print_outcome",
+    "progress_for",
+    "stderr_console",
+    "stdout_console",
+    "summary_table",
+]
 
 log = logging.getLogger("importer.progress")
+
+
+@cache
+def stdout_console() -> Console:
+    """stdout's console, made on first use: `--help` never loads rich."""
+    from rich.console import Console
+
+    return Console()
+
+
+@cache
+def stderr_console() -> Console:
+    """stderr's console, made on first use."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 class RichProgress:
@@ -112,6 +139,24 @@ class LogProgress:
             ", ".join(f"{n} {s}" for s, n in counts.items()) or "nothing yet",
             extra={"event": "progress", "rows": self._done, "counts": counts},
         )
+
+
+def progress_for(log_format: str) -> RichProgress | LogProgress:
+    """A progress bar on a terminal with text logs; plain log lines otherwise."""
+    interactive = stderr_console().is_terminal and log_format == "text"
+    return RichProgress(stderr_console()) if interactive else LogProgress()
+
+
+def print_outcome(summary: dict[str, Any], log_format: str, report: str) -> None:
+    """The end of a run on stdout: its summary as JSON, or a table and the report's path."""
+    if log_format == "json":
+        stdout_console().print_json(json.dumps(summary))
+        return
+    stdout_console().print(summary_table(summary))
+    common = problems_table(summary)
+    if common is not None:
+        stdout_console().print(common)
+    stdout_console().print(f"Report: {report}")
 
 
 def summary_table(summary: dict[str, Any]) -> Table:

@@ -24,6 +24,9 @@ STAGES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file
 TOP_LEVEL = {  # besides __init__
     "__main__",
     "cli",
+    "cli_errors",
+    "cli_options",
+    "cli_tools",
     "console",
     "digests",
     "errors",

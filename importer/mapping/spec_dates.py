@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from importlib import resources
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
@@ -14,7 +16,7 @@ from pydantic import BeforeValidator, field_validator, model_validator
 from importer.mapping.durations import parse_duration
 from importer.mapping.spec_blocks import Source, as_list
 
-__all__ = ["DATE_FIELDS", "DateSpec", "check_timezone"]
+__all__ = ["DATE_FIELDS", "DateSpec", "check_timezone", "known_zone"]
 
 DATE_FIELDS = ("dateOccurred", "dateDiscovered", "deadline")
 _TIME_DIRECTIVE = re.compile(r"%[-#]?[HIMSfpXcTRr]")
@@ -71,9 +73,26 @@ class DateSpec(Source):
 
 def check_timezone(name: str | None) -> str | None:
     """Accept an IANA zone name; the loader adds the nearest names to the error."""
-    if name is not None and name not in _zones():
+    if name is not None and not known_zone(name):
         raise ValueError(f"unknown timezone {name!r} (an IANA name like Europe/Paris)")
     return name
+
+
+def known_zone(name: str) -> bool:
+    """`name in available_timezones()`. That call opens every file of the system's zone folders
+    (~30 ms CPU on every run); a zone of tzdata's own list is in it anyway."""
+    return (name != "posixrules" and name in _tzdata_zones()) or name in _zones()
+
+
+@cache
+def _tzdata_zones() -> frozenset[str]:
+    """The zones the tzdata package lists, read as `available_timezones` reads them (it adds
+    them all, and drops `posixrules`); none if there is no such list."""
+    try:
+        with resources.files("tzdata").joinpath("zones").open("r") as lines:
+            return frozenset(zone for line in lines if (zone := line.strip()))
+    except Exception:  # no tzdata or no list: `available_timezones` decides alone
+        return frozenset()
 
 
 _ZONES: set[str] = set()
