@@ -46,6 +46,10 @@ class RowError:
     field: str | None = None
     column: str | None = None
     value: Any = None
+    # The reader refused only this cell (a formula without value, a number format, an error
+    # cell): the row's other cells are read whole, so a mapping that never reads `column` sends
+    # nothing of it and the run ignores this error (run/chunks.py).
+    cell_only: bool = False
 
     def describe(self) -> str:
         """One actionable line: `column 'Date' (dateOccurred) value '31/02/2020': not a date`."""

@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeGuard
 import numpy as np
 import pandas as pd
 
-from importer.read.number_formats import number_text  # one General text for both
+from importer.read import number_text  # one General text for the reader and the mapping
 from importer.rows import RowError
 
 __all__ = [

@@ -46,6 +46,16 @@ class Mapping:
         found += _columns_in(self.spec.fields) + _columns_in(self.spec.stage)
         return list(dict.fromkeys(found))
 
+    @cached_property
+    def _read_names(self) -> frozenset[str]:
+        return frozenset(" ".join(column.casefold().split()) for column in self.columns)
+
+    def may_read(self, column: str) -> bool:
+        """Whether source column `column` may feed a body or a decision: it is one of `columns`,
+        compared casefolded with runs of spaces made one (a near name counts: when in doubt,
+        it is read)."""
+        return " ".join(column.casefold().split()) in self._read_names
+
     def columns_for(self, field: str) -> list[str]:
         """Source columns feeding an API field; `jurisdictions.0.countryCode` works too."""
         top, _, rest = field.partition(".")

@@ -8,6 +8,7 @@ cells right of the header is refused: its cells may have shifted (docs/cells.md)
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from itertools import chain
 from typing import Any
 
@@ -37,7 +38,7 @@ def located(error: RowError, chunk: SheetChunk, first_column: int) -> RowError:
     position = column_index(error.column) - first_column
     names = chunk.frame.columns
     name = str(names[position]) if 0 <= position < len(names) else f"Column {error.column}"
-    return RowError(error.message, field=error.field, column=name, value=error.value)
+    return replace(error, column=name)
 
 
 def column_index(letters: str) -> int:

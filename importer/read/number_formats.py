@@ -90,6 +90,7 @@ def formatted_cell_errors(
                 "format the column as General, or as Text and type the values as they should "
                 "read, or save the sheet as CSV (Excel writes each cell as it shows it)",
                 column=letters,  # the reader swaps in the header's name
+                cell_only=True,
             )
         )
     return errors

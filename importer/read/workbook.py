@@ -239,6 +239,7 @@ def _with_merges_and_formulas(
                         f"merged cells {name} show cell {letters}{top} here too, which is "
                         f"refused on row {top} (what it shows is not what it holds)",
                         column=letters,
+                        cell_only=True,
                     )
                 )
                 continue
@@ -290,10 +291,11 @@ def _refuse(
                 f"cell {at} is a formula saved without its value (a file written by "
                 "a script); open and save it in Excel, or paste the values",
                 column=letters,  # the reader swaps in the header's name
+                cell_only=True,
             )
         )
     if errors:
-        facts.refused[number] = errors
+        facts.refused.setdefault(number, []).extend(errors)
 
 
 def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first: int) -> None:
@@ -318,6 +320,7 @@ def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first
                     f"cell {at}{number} shows {f'the error {text}' if text else 'an error'}, "
                     "which reads as an empty cell; correct the formula or clear the cell in Excel",
                     column=at,  # the reader swaps in the header's name
+                    cell_only=True,
                 )
                 for at, (kind, text) in shown.items()
                 if kind == "error"

@@ -198,7 +198,8 @@ class ChunkProcessor:
         mapped = apply_mapping(self.mapping, chunk, self.lookups)
         validate_chunk(chunk, mapped, self.mapping)
         name, keys, bodies = self.mapping.name, mapped.keys, mapped.bodies
-        refused, skipped, errors = chunk.row_errors, mapped.skipped, mapped.errors
+        refused = _refusals_that_hold(chunk.row_errors, self.mapping)
+        skipped, errors = mapped.skipped, mapped.errors
         valid: list[int] = []  # most rows: they go on as columns (`valid_rows`)
         for row in map(int, chunk.frame.index.tolist()):
             if row in bodies and row not in refused and row not in skipped and row not in errors:
@@ -324,3 +325,23 @@ class ChunkProcessor:
         if problems > self.problems.acknowledged_rows or self.copies:
             return ExitCode.ROWS_FAILED
         return ExitCode.OK
+
+
+def _refusals_that_hold(
+    refused: dict[int, list[RowError]], mapping: Mapping
+) -> dict[int, list[RowError]]:
+    """The reader's refusals, less those about one cell only (`RowError.cell_only`: a number
+    format, an error cell, a formula without value) in a column the mapping never reads: the
+    row's other cells are read whole and nothing of that cell is sent."""
+    if not any(error.cell_only for errors in refused.values() for error in errors):
+        return refused
+    held = {}
+    for row, errors in refused.items():
+        kept = [
+            e
+            for e in errors
+            if not (e.cell_only and e.column is not None and not mapping.may_read(e.column))
+        ]
+        if kept:
+            held[row] = kept
+    return held
