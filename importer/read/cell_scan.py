@@ -28,16 +28,22 @@ from defusedxml import DefusedXmlException, ElementTree
 from importer.errors import ReadError
 from importer.read.number_formats import RowsOutOfOrder
 
-__all__ = ["DAMAGED", "CellCursor", "Shown", "damaged", "part_name", "sheet_cells", "style_formats"]
+__all__ = [
+    "DAMAGED",
+    "CellCursor",
+    "Shown",
+    "damaged",
+    "local",
+    "part_name",
+    "sheet_cells",
+    "style_formats",
+]
 
 Shown = tuple[str, str]  # ("format", number format code) or ("error", the error shown)
 Row = tuple[int, dict[str, Shown]]  # row number, {column letters: what the cell shows}
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 Scanner = Callable[[IO[bytes], dict[int, str]], Iterator[Row]]
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # Built-in number formats (ECMA-376 18.8.30) other than General (0) and Text (49); ids 5-8 and
 # 41-44 are currency formats that depend on the reader's locale: kept as `#id`.
 _BUILT_IN = {
@@ -62,10 +68,42 @@ _BLOCK = 1 << 20
 DAMAGED = (EOFError, zipfile.BadZipFile, zlib.error, KeyError, ValueError, ElementTree.ParseError)
 _FEW_STYLES = 200  # more style numbers than this are matched as any number, then looked up
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
+# A cell tag not of the usual form: `r` first, then `name="value"` attributes with at most one
+# `s` and one `t`, their values without spaces (`<c r="A1" s="3" t="n">`). A `>`, `&` or `<` in
+# a value, other quotes, spaces around `=`, an attribute given twice make it unusual.
+_ANY = rb'(?:\s+(?![st]=)[\w:.-]+="[^"<>&]*")*+'
+_S, _T = rb'\s+s="[^"\s<>&]*"', rb'\s+t="[^"\s<>&]*"'
+_UNUSUAL_CELL = re.compile(
+    rb'<c r="(?![A-Za-z]{1,4}[0-9]{1,9}"'
+    + _ANY
+    + rb"(?:(?:"
+    + _S
+    + _ANY
+    + rb"(?:"
+    + _T
+    + _ANY
+    + rb")?)|(?:"
+    + _T
+    + _ANY
+    + rb"(?:"
+    + _S
+    + _ANY
+    + rb")?))?\s*+/?>)"
+)
+_ENTITY_IN_TAG = re.compile(rb"<[^>]*&")
+_BARE_CELLS = (b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
+# Where a `<c ...>` may be text, not a tag
+_HIDING = (b"<![CDATA[", b"<!--")
+_ATTRIBUTE = re.compile(rb'([\w:.-]+)="([^"]*)"')
+_STYLE_NUMBER = re.compile(rb"\+?([0-9]{1,12})")  # a style index as Rust's parse reads it
+_VALUE = re.compile(rb'<c [^>]*?\s[st]="(?:\s|[^"]*\s")')  # s=" 1", t="e "
+_TWICE = re.compile(rb'<c [^>]*?\s([st])="[^>]*?\s\1="')  # `s` or `t` given twice
+# Where a `<c ...>` may be text, not a tag
+_HIDING = (b"<![CDATA[", b"<!--")
 _ODD_ATTRIBUTE = re.compile(rb"<[^>]*?(?:\s=|=\s|=')")
 _ATTRIBUTE_SIGNS = (b"='", b" =", b"= ", b"\t=", b"=\t", b"\n=", b"=\n", b"\r=", b"=\r")
 _TYPE = re.compile(rb'\st="([^"]*)"')
-_STYLE = re.compile(rb'\ss="([0-9]{1,9})"')
+_STYLE = re.compile(rb'\ss="\+?([0-9]{1,12})"')  # a number as Rust's parse reads it
 _VALUE = re.compile(rb"<v(?:\s[^>]*)?>([^<]{0,64})</v>")
 _REFERENCE = re.compile(r"([A-Za-z]{1,4})([0-9]{1,9})")
 _BAD_REFERENCE = re.compile(rb'<c r="(?![A-Za-z]{1,4}[0-9]{1,9}")')
@@ -82,12 +120,15 @@ def style_formats(archive: zipfile.ZipFile) -> dict[int, str]:
     with archive.open(path) as part:
         root = ElementTree.parse(part).getroot()
     custom: dict[int, str] = {}
-    listed = root.find(f"{_MAIN}numFmts")  # not the numFmts of conditional formats (dxfs)
-    for element in listed.iter(f"{_MAIN}numFmt") if listed is not None else []:
-        custom[_number(element.get("numFmtId"))] = element.get("formatCode", "")
+    # Transitional or Strict namespace alike; not the numFmts of conditional formats (dxfs)
+    listed = next((e for e in root if local(e.tag) == "numFmts"), None)
+    for element in listed if listed is not None else []:
+        if local(element.tag) == "numFmt":
+            custom[_number(element.get("numFmtId"))] = element.get("formatCode", "")
     styles: dict[int, str] = {}
-    cell_xfs = root.find(f"{_MAIN}cellXfs")
-    for index, xf in enumerate(cell_xfs.iter(f"{_MAIN}xf") if cell_xfs is not None else []):
+    cell_xfs = next((e for e in root if local(e.tag) == "cellXfs"), None)
+    xfs = [xf for xf in cell_xfs if local(xf.tag) == "xf"] if cell_xfs is not None else []
+    for index, xf in enumerate(xfs):
         format_id = _number(xf.get("numFmtId", "0"))
         if format_id in _SHOWN_AS_IS and format_id not in custom:
             continue
@@ -182,14 +223,17 @@ def _written_usually(part: IO[bytes]) -> bool:
         cut = text.rfind(b"<")
         cut = len(text) if cut == -1 or text.find(b">", cut) != -1 else cut
         tail = text[cut:]
-        if text.count(b"<c", 0, cut) != text.count(b'<c r="', 0, cut):
+        if text.count(b"<c ", 0, cut) != text.count(b'<c r="', 0, cut):
+            return False  # `<col>`, `<cfRule>` are other tags: counted as `<c `, `<c>`, `<c/`...
+        if any(text.find(tag, 0, cut) != -1 for tag in _BARE_CELLS):
             return False
         if text.find(b":c", 0, cut) != -1 and _PREFIXED_CELL.search(text, 0, cut):
             return False
-        if _BAD_REFERENCE.search(text, 0, cut):
+        if _UNUSUAL_CELL.search(text, 0, cut):
             return False
-        signs = any(text.find(sign, 0, cut) != -1 for sign in _ATTRIBUTE_SIGNS)
-        if signs and _ODD_ATTRIBUTE.search(text, 0, cut):
+        if any(text.find(hiding, 0, cut) != -1 for hiding in _HIDING):
+            return False
+        if text.find(b"&", 0, cut) != -1 and _ENTITY_IN_TAG.search(text, 0, cut):
             return False
     return not tail.startswith(b"<c")
 
@@ -198,9 +242,9 @@ def _scanned(part: IO[bytes], styles: dict[int, str]) -> Iterator[Row]:
     """XML written the usual way: only the cells with a listed style or `t="e"` are matched."""
     if styles and len(styles) <= _FEW_STYLES:
         listed = "|".join(str(index) for index in sorted(styles)).encode()
-        wanted = rb'\ss="0*(?:' + listed + rb')"|\st="e"'
+        wanted = rb'\ss="\+?0*(?:' + listed + rb')"|\st="e"'
     else:
-        wanted = rb'\ss="[0-9]|\st="e"' if styles else rb'\st="e"'
+        wanted = rb'\ss="\+?[0-9]|\st="e"' if styles else rb'\st="e"'
     cell = re.compile(rb'<c r="([A-Za-z]{1,4})([0-9]{1,9})"(?=[^>]*?(?:' + wanted + rb"))([^>]*)>")
     current, tail, ended = -1, b"", False
     cells: dict[str, Shown] = {}
@@ -208,8 +252,7 @@ def _scanned(part: IO[bytes], styles: dict[int, str]) -> Iterator[Row]:
         block = part.read(_BLOCK)
         ended = not block
         text = tail + block
-        cut = len(text) if ended else text.rfind(b"<c ")  # a cell is read whole, with its value
-        cut = max(cut, 0)
+        cut = len(text) if ended else _complete(text)
         tail = text[cut:]
         for match in cell.finditer(text, 0, cut):
             letters, digits, attributes = match.groups()
@@ -226,20 +269,34 @@ def _scanned(part: IO[bytes], styles: dict[int, str]) -> Iterator[Row]:
         yield current, cells
 
 
+def _complete(text: bytes) -> int:
+    """Where the cells of `text` read whole end: before the last cell if it is still open (its
+    value comes with the next block), else before a tag cut by the block's end. What is carried
+    over is one cell at most, never the empty rows after the last cell."""
+    last = text.rfind(b"<c ")
+    if last != -1:
+        end = text.find(b">", last)
+        if end == -1 or (text[end - 1] != ord("/") and text.find(b"</c>", end) == -1):
+            return last
+    cut = text.rfind(b"<")
+    return len(text) if cut == -1 or text.find(b">", cut) != -1 else cut
+
+
 def _shown(
     attributes: bytes, text: bytes, start: int, end: int, styles: dict[int, str]
 ) -> Shown | None:
-    kind = _TYPE.search(attributes)
-    if kind is not None and kind.group(1) == b"e":
+    named = dict(_ATTRIBUTE.findall(attributes))  # the usual form: name="value", each once
+    kind = named.get(b"t")
+    if kind == b"e":
         if attributes.endswith(b"/"):
             return ("error", "")
         close = text.find(b"</c>", start, end)
         value = _VALUE.search(text, start, close if close != -1 else end)
         error = value.group(1).decode("utf-8", "replace") if value else ""
         return ("error", error)
-    if kind is not None and kind.group(1) != b"n":
+    if kind is not None and kind != b"n":
         return None  # text, boolean or date: not a number
-    style = _STYLE.search(attributes)
+    style = _STYLE_NUMBER.fullmatch(named.get(b"s", b""))
     code = styles.get(int(style.group(1))) if style else None
     return ("format", code) if code is not None else None
 
@@ -291,14 +348,21 @@ def _element_shown(element: Element, styles: dict[int, str]) -> Shown | None:
 def _styles_path(archive: zipfile.ZipFile) -> str | None:
     rels = part_name(archive, "xl/_rels/workbook.xml.rels")
     if rels is not None:
-        for relation in ElementTree.fromstring(archive.read(rels)).iter(f"{_PKG_REL}Relationship"):
-            if relation.get("Type") == _STYLES_TYPE:
+        for relation in ElementTree.fromstring(archive.read(rels)).iter():
+            if local(relation.tag) == "Relationship" and relation.get("Type", "").endswith(
+                "/styles"
+            ):
                 target = relation.get("Target", "")
                 path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
                 found = part_name(archive, posixpath.normpath(path))
                 if found is not None:
                     return found
     return part_name(archive, "xl/styles.xml")
+
+
+def local(tag: str) -> str:
+    """An element's name without its namespace: `{...}c` → `c` (Transitional or Strict)."""
+    return tag.rpartition("}")[2]
 
 
 def _column(letters: str) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -301,9 +302,21 @@ def _refuse(
 def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first: int) -> None:
     """Refuse a row with a number cell shown otherwise than as General (`number_formats`), or a
     cell showing an error, which calamine reads as empty (`cell_scan`)."""
+    errors = [
+        RowError(
+            f"cell {_letters(first + at)}{number} holds a duration ({value}), which Excel shows "
+            "in its own format ([h]:mm, mm:ss); format the column as Text and type the values "
+            "as they should read",
+            column=_letters(first + at),
+            cell_only=True,
+        )
+        for at, value in enumerate(cells)
+        if type(value) is timedelta
+    ]
     if facts.shown is None:
+        if errors:
+            facts.refused.setdefault(number, []).extend(errors)
         return
-    errors = []
     if facts.unordered is None:
         try:
             shown = facts.shown.at(number)
@@ -314,7 +327,7 @@ def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first
             )
         else:
             formats = {at: text for at, (kind, text) in shown.items() if kind == "format"}
-            errors = formatted_cell_errors(formats, number, cells, first)
+            errors += formatted_cell_errors(formats, number, cells, first)
             errors += [
                 RowError(
                     f"cell {at}{number} shows {f'the error {text}' if text else 'an error'}, "

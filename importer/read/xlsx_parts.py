@@ -27,6 +27,7 @@ from importer.read.cell_scan import (
     DAMAGED,
     CellCursor,
     damaged,
+    local,
     part_name,
     sheet_cells,
     style_formats,
@@ -34,9 +35,6 @@ from importer.read.cell_scan import (
 
 __all__ = ["WorkbookParts", "workbook_parts"]
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _SCAN_BLOCK = 1 << 20
 _MAX_LISTED = 10_000  # formulas without value remembered per sheet; enough to refuse the rows
@@ -119,11 +117,12 @@ def workbook_parts(
     start = None if isinstance(source, Path) else source.tell()
     try:
         with zipfile.ZipFile(source) as archive:
+            path, workbook = _workbook(archive)
             return WorkbookParts(
-                _is_1904(archive),
-                _sheet_paths(archive),
+                _workbook_flag(workbook, "workbookPr", "date1904"),
+                _sheet_paths(archive, path, workbook),
                 source,
-                _recalculates(archive),
+                _workbook_flag(workbook, "calcPr", "fullCalcOnLoad"),
                 formulas=dict(findings.formulas) if findings else {},
                 errors=dict(findings.errors) if findings else {},
             )
@@ -134,31 +133,49 @@ def workbook_parts(
             source.seek(start)
 
 
-def _is_1904(archive: zipfile.ZipFile) -> bool:
-    root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    properties = root.find(f"{_MAIN}workbookPr")
-    flag = "" if properties is None else properties.get("date1904", "")
-    return flag.lower() in ("1", "true")
+def _workbook(archive: zipfile.ZipFile) -> tuple[str, Element]:
+    """The workbook part's name and root: named by the package's officeDocument relationship,
+    else `xl/workbook.xml`, in any case. Raises KeyError when there is none."""
+    path = "xl/workbook.xml"
+    rels = part_name(archive, "_rels/.rels")
+    if rels is not None:
+        for relation in ElementTree.fromstring(archive.read(rels)).iter():
+            kind = relation.get("Type", "")
+            if local(relation.tag) == "Relationship" and kind.endswith("/officeDocument"):
+                path = posixpath.normpath(relation.get("Target", "").lstrip("/")) or path
+                break
+    found = part_name(archive, path)
+    if found is None:
+        raise KeyError(path)
+    return found, ElementTree.fromstring(archive.read(found))
 
 
-def _recalculates(archive: zipfile.ZipFile) -> bool:
-    root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    properties = root.find(f"{_MAIN}calcPr")
-    flag = "" if properties is None else properties.get("fullCalcOnLoad", "")
-    return flag.lower() in ("1", "true")
+def _workbook_flag(root: Element, element: str, flag: str) -> bool:
+    found = next((e for e in root if local(e.tag) == element), None)
+    return (found.get(flag, "") if found is not None else "").lower() in ("1", "true")
 
 
-def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
+def _sheet_paths(archive: zipfile.ZipFile, path: str, workbook: Element) -> dict[str, str]:
+    """Sheet name → its part in the archive, through the workbook's relationships (Transitional
+    or Strict namespaces alike, part names in any case)."""
+    folder, name = posixpath.split(path)
+    rels_name = part_name(archive, posixpath.join(folder, "_rels", name + ".rels"))
+    if rels_name is None:
+        return {}
+    rels = ElementTree.fromstring(archive.read(rels_name))
+    targets = {
+        r.get("Id"): r.get("Target", "") for r in rels.iter() if local(r.tag) == "Relationship"
+    }
     paths = {}
-    for sheet in workbook.iter(f"{_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_REL}id"), "")
+    for sheet in workbook.iter():
+        if local(sheet.tag) != "sheet":
+            continue
+        relation = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        target = targets.get(relation, "")
         if target:
-            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-            path = posixpath.normpath(path)
-            paths[sheet.get("name", "")] = part_name(archive, path) or path
+            whole = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+            whole = posixpath.normpath(whole)
+            paths[sheet.get("name", "")] = part_name(archive, whole) or whole
     return paths
 
 
@@ -190,9 +207,10 @@ def _formulas_without_value(
     listed = 0
     with archive.open(path) as part:
         for cell in _cells(part):
-            if cell.find(f"{_MAIN}f") is None:
+            parts = {local(child.tag): child for child in cell}
+            if "f" not in parts:
                 continue
-            value = cell.find(f"{_MAIN}v")
+            value = parts.get("v")
             empty = value is None or (not (value.text or "") and cell.get("t") != "str")
             if recalculate or empty:
                 match = _CELL_REF.match(cell.get("r", ""))
@@ -206,8 +224,9 @@ def _formulas_without_value(
 
 def _cells(part: IO[bytes]) -> Iterator[Element]:
     for _event, element in ElementTree.iterparse(part, events=("end",)):
-        if element.tag == f"{_MAIN}c":
+        tag = local(element.tag)
+        if tag == "c":
             yield element
             element.clear()
-        elif element.tag == f"{_MAIN}row":
+        elif tag == "row":
             element.clear()

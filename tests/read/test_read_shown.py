@@ -235,3 +235,24 @@ def test_the_archive_check_says_which_sheets_hold_an_error_cell(tmp_path):
     with _book(tmp_path / "n.xlsx").open("rb") as fp:
         none = check_archive(fp, name="n.xlsx", limits=ReadLimits()).errors
     assert list(errors.values()) == [True] and list(none.values()) == [False]
+
+
+def test_a_duration_cell_refuses_its_row_instead_of_sending_pythons_text(tmp_path):
+    # calamine reads [h]:mm as a time span; its Python text ("1 day, 12:00:00") is not what
+    # Excel shows (36:00)
+    from datetime import timedelta
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Ref", "Title", "Amount"])
+    ws.append(["R-2", "t", timedelta(hours=36)])
+    ws.cell(2, 3).number_format = "[h]:mm"
+    ws.append(["R-3", "t", 5])
+    path = tmp_path / "d.xlsx"
+    wb.save(path)
+    (chunk,) = read_rows(path)
+    assert set(chunk.row_errors) == {2}
+    (error,) = chunk.row_errors[2]
+    assert error.column == "Amount"
+    assert error.message.startswith("cell C2 holds a duration (1 day, 12:00:00), which Excel")

@@ -221,3 +221,92 @@ def test_a_workbook_of_many_styles_is_checked_too(tmp_path):
     cell = '<c r="B2" s="300"><v>0.25</v></c>'
     (chunk,) = read_rows(_book(tmp_path / "s.xlsx", REF + cell, styles=styles))
     assert chunk.row_errors[2][0].message.startswith("cell B2 shows 25%")
+
+
+@pytest.mark.parametrize(
+    ("cells", "refused"),
+    [
+        # a cell inside CDATA or a comment is text, not a cell
+        (
+            '<c r="B2" t="inlineStr"><is><t><![CDATA[x<c r="B9" t="e"><v>#N/A</v></c>]]></t>'
+            "</is></c>",
+            False,
+        ),
+        ('<c r="B2"><v>5</v></c><!-- <c r="B2" t="e"><v>#N/A</v></c> -->', False),
+        ('<c r="B2" s="&#49;"><v>0.25</v></c>', True),  # an entity in the style number
+        ('<c r="B2" x="a>b" s="1"><v>0.25</v></c>', True),  # a `>` inside a value
+        ('<c r="B2" s="+1"><v>0.25</v></c>', True),  # Rust's parse reads +1 as 1
+    ],
+)
+def test_cells_hidden_in_text_are_not_cells_and_odd_attributes_are_read(tmp_path, cells, refused):
+    (chunk,) = read_rows(_book(tmp_path / "h.xlsx", REF + cells))
+    assert (2 in chunk.row_errors) is refused
+    if refused:
+        assert chunk.row_errors[2][0].message.startswith("cell B2 shows 25%")
+
+
+def test_a_strict_workbook_is_checked_like_a_transitional_one(tmp_path):
+    path = _book(tmp_path / "t.xlsx", REF + '<c r="B2" s="1"><v>0.25</v></c>')
+    strict = tmp_path / "strict.xlsx"
+    names = {
+        _MAIN.encode(): b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+        _R.encode(): b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+    }
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(strict, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            for old, new in names.items():
+                data = data.replace(old, new)
+            zout.writestr(item.filename, data)
+    (chunk,) = read_rows(strict)
+    assert chunk.row_errors[2][0].message.startswith("cell B2 shows 25%")
+
+
+def test_a_workbook_part_named_in_another_case_is_found(tmp_path):
+    path = _book(tmp_path / "w.xlsx", REF + '<c r="B2" s="1"><v>0.25</v></c>')
+    renamed = tmp_path / "renamed.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(renamed, "w") as zout:
+        for item in zin.infolist():
+            name = {"xl/workbook.xml": "xl/Workbook.xml"}.get(item.filename, item.filename)
+            zout.writestr(name, zin.read(item.filename))
+    (chunk,) = read_rows(renamed)
+    assert chunk.row_errors[2][0].message.startswith("cell B2 shows 25%")
+
+
+def test_an_attribute_value_holding_t_equals_does_not_hide_the_cells_type(tmp_path):
+    cells = REF + '<c r="B2" x="a t=" t="e"><v>#N/A</v></c>'
+    (chunk,) = read_rows(_book(tmp_path / "f.xlsx", cells, styles=None))
+    assert chunk.row_errors[2][0].message.startswith("cell B2 shows the error #N/A")
+
+
+def test_a_cell_giving_its_style_twice_refuses_the_file_as_corrupt(tmp_path):
+    path = _book(tmp_path / "d.xlsx", REF + '<c r="B2" s="0" s="1"><v>0.25</v></c>')
+    with pytest.raises(ReadError, match="corrupt xlsx workbook"):
+        list(read_rows(path))
+
+
+def test_column_widths_and_conditional_formats_keep_the_quick_scanner():
+    # `<col>` and `<cfRule>` start like `<c`: counted as cells they sent every ordinary Excel
+    # sheet through the XML parser (3.5 times slower)
+    import io
+
+    from importer.read.cell_scan import _written_usually
+
+    sheet = (
+        b'<worksheet><cols><col min="1" max="2" width="9"/></cols><sheetData><row r="1">'
+        b'<c r="A1" s="1"><v>1</v></c></row></sheetData><conditionalFormatting sqref="A1">'
+        b'<cfRule type="cellIs" priority="1"/></conditionalFormatting></worksheet>'
+    )
+    assert _written_usually(io.BytesIO(sheet))
+    assert not _written_usually(io.BytesIO(sheet.replace(b'<c r="A1" s="1">', b"<c>")))
+
+
+def test_empty_rows_after_the_last_cell_are_not_carried_from_block_to_block():
+    # LibreOffice writes a formatted row for every row of a sheet: carrying them all to each
+    # next block made the scan quadratic (34 s for a million of them)
+    from importer.read.cell_scan import _complete
+
+    text = b'<row r="9"><c r="A9" s="1"><v>1</v></c></row>' + b'<row r="10" s="2"/>' * 1000
+    assert len(text) - _complete(text) < 20
+    still_open = b'<row r="9"><c r="A9" t="e"><f>1/0'
+    assert _complete(still_open) == still_open.index(b"<c ")
