@@ -74,8 +74,22 @@ def _one_by_one(report: ReportWriter, alike: SameOutcome, bodies: list[dict[str,
         report.write_would_send(result.source, result.key or "", body)
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+def _files(folder: Path) -> dict[str, object]:
+    """Each file's bytes; a workbook's cell values (its zip holds the second it was written)."""
+    return {
+        p.name: _cells(p) if p.suffix == ".xlsx" else p.read_bytes()
+        for p in sorted(folder.iterdir())
+    }
+
+
+def _cells(path: Path) -> list[list[list[object]]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book]
+    finally:
+        book.close()
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=150)
