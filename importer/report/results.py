@@ -70,6 +70,7 @@ _TERMINATOR = "\r\n"  # csv.excel.lineterminator
 _REMEMBER = 1024
 _STATUS_TEXT = {status: status.value for status in RowStatus}  # `.value` is slow on an enum
 # results.csv and would_send.jsonl take a line a row: a few large writes a chunk, not hundreds.
+_LINES_A_WRITE = 256
 _BUFFER = 1 << 20
 _JSON_LINE = orjson.OPT_APPEND_NEWLINE
 _DUMPS = orjson.dumps
@@ -288,16 +289,23 @@ class ReportWriter:
         keys: list[str],
         bodies: list[dict[str, Any]],
     ) -> None:
-        """`write_would_send` of each row in order, in one write."""
+        """`write_would_send` of each row in order, a few hundred lines a write: each orjson
+        result keeps ~4 KB, so a whole chunk's lines held at once cost ~20 MB of peak memory.
+        A body orjson refuses raises JSONEncodeError with the rows before it written, as
+        `write_would_send` row by row does."""
         if not rows:
             return
+        out = self._would_send()
+        batch: list[bytes] = []
         try:
-            text = b"".join(map(would_send_line, repeat(file), repeat(sheet), rows, keys, bodies))
-        except orjson.JSONEncodeError:  # the row at a time way: its rows up to the bad one
-            for row, key, body in zip(rows, keys, bodies, strict=True):
-                self.write_would_send(SourceRef(file, sheet, row), key, body)
-            return  # (the row that failed above fails there too, its rows before written)
-        self._would_send().write(text)
+            for line in map(would_send_line, repeat(file), repeat(sheet), rows, keys, bodies):
+                batch.append(line)
+                if len(batch) == _LINES_A_WRITE:
+                    out.write(b"".join(batch))
+                    batch.clear()
+        finally:
+            if batch:
+                out.write(b"".join(batch))
 
     def written_sha256(self) -> dict[Path, str]:
         """SHA-256 hex digests of results.csv and would_send.jsonl, taken as they were
