@@ -26,6 +26,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException, ElementTree
 
 from importer.errors import ReadError
+from importer.read.columns import column_index, column_letters
 from importer.read.number_formats import RowsOutOfOrder
 
 __all__ = [
@@ -303,7 +304,7 @@ def _shown(
 
 def _parsed(part: IO[bytes], styles: dict[int, str]) -> Iterator[Row]:
     """Any spelling, through ElementTree (defused): positions follow the cells without `r`."""
-    row = column = 0
+    row, column = 0, -1  # 0-based column of the cell before
     current = -1
     cells: dict[str, Shown] = {}
     holder = None
@@ -314,10 +315,10 @@ def _parsed(part: IO[bytes], styles: dict[int, str]) -> Iterator[Row]:
                 holder = element
             elif tag == "row":
                 number = element.get("r") or ""
-                row, column = (int(number) if number.isdigit() else row + 1), 0
+                row, column = (int(number) if number.isdigit() else row + 1), -1
             elif tag == "c":
                 match = _REFERENCE.fullmatch(element.get("r") or "")
-                column = _column(match.group(1).upper()) if match else column + 1
+                column = column_index(match.group(1)) if match else column + 1
                 row = int(match.group(2)) if match else row
             continue
         if tag == "c":
@@ -327,7 +328,7 @@ def _parsed(part: IO[bytes], styles: dict[int, str]) -> Iterator[Row]:
                     if cells:
                         yield current, cells
                     current, cells = row, {}
-                cells[_letters(column)] = shown
+                cells[column_letters(column)] = shown
         elif tag == "row" and holder is not None:
             holder.clear()  # memory stays one row
     if cells:
@@ -363,21 +364,6 @@ def _styles_path(archive: zipfile.ZipFile) -> str | None:
 def local(tag: str) -> str:
     """An element's name without its namespace: `{...}c` → `c` (Transitional or Strict)."""
     return tag.rpartition("}")[2]
-
-
-def _column(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return number
-
-
-def _letters(column: int) -> str:
-    letters = ""
-    while column > 0:
-        column, remainder = divmod(column - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
 
 
 def _number(text: str | None) -> int:

@@ -23,6 +23,7 @@ __all__ = [
     "Columns",
     "cell_table",
     "column_index",
+    "column_letters",
     "located",
     "refuse_narrow",
     "refuse_wide",
@@ -47,6 +48,16 @@ def column_index(letters: str) -> int:
     for letter in letters.upper():
         index = index * 26 + ord(letter) - ord("A") + 1
     return index - 1
+
+
+def column_letters(index: int) -> str:
+    """0 → `A`, 26 → `AA`: the inverse of `column_index`."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
 
 
 def refuse_wide(

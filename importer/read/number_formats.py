@@ -15,6 +15,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from importer.read.columns import column_index
 from importer.rows import RowError
 
 __all__ = ["RowsOutOfOrder", "formatted_cell_errors", "number_text", "shown_number"]
@@ -72,7 +73,7 @@ def formatted_cell_errors(
     it shows and what it holds. `cells` start at 0-based sheet column `first`."""
     errors = []
     for letters, code in formats.items():
-        at = _column_index(letters) - 1 - first
+        at = column_index(letters) - first
         value = cells[at] if 0 <= at < len(cells) else None
         if type(value) is not int and type(value) is not float:
             continue  # a date, text or empty: not a number calamine read
@@ -94,11 +95,3 @@ def formatted_cell_errors(
             )
         )
     return errors
-
-
-def _column_index(letters: str) -> int:
-    """1-based column number of `AB`-style letters."""
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - ord("A") + 1
-    return index

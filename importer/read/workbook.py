@@ -20,6 +20,7 @@ from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum, Shee
 
 from importer.errors import ReadError
 from importer.read.archive import ArchiveFindings, check_archive
+from importer.read.columns import column_letters
 from importer.read.limits import DEFAULT_LIMITS, ReadLimits
 from importer.read.number_formats import RowsOutOfOrder, formatted_cell_errors
 from importer.rows import RowError
@@ -207,7 +208,7 @@ def _with_merges_and_formulas(
     tops: dict[int, list[int]] = {}  # top row number -> columns whose value fills down
     across: dict[int, str] = {}
     for (top, left), (bottom, right) in data.merged_cell_ranges or []:
-        name = f"{_letters(left)}{top + 1}:{_letters(right)}{bottom + 1}"
+        name = f"{column_letters(left)}{top + 1}:{column_letters(right)}{bottom + 1}"
         if left == right:
             column = left - first_column
             tops.setdefault(top + 1, []).append(column)
@@ -304,10 +305,10 @@ def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first
     cell showing an error, which calamine reads as empty (`cell_scan`)."""
     errors = [
         RowError(
-            f"cell {_letters(first + at)}{number} holds a duration ({value}), which Excel shows "
-            "in its own format ([h]:mm, mm:ss); format the column as Text and type the values "
-            "as they should read",
-            column=_letters(first + at),
+            f"cell {column_letters(first + at)}{number} holds a duration ({value}), which Excel "
+            "shows in its own format ([h]:mm, mm:ss); format the column as Text and type the "
+            "values as they should read",
+            column=column_letters(first + at),
             cell_only=True,
         )
         for at, value in enumerate(cells)
@@ -345,15 +346,6 @@ def _refuse_not_as_shown(facts: SheetFacts, number: int, cells: list[Any], first
             facts.not_as_shown.add(f"{error.column}{number}")
     if errors:
         facts.refused.setdefault(number, []).extend(errors)
-
-
-def _letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
 
 
 def _records(data: CalamineSheet) -> Iterator[Record]:
