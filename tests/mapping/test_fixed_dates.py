@@ -255,17 +255,26 @@ def date_columns(draw: st.DrawFn) -> tuple[DateSpec, list[object]]:
     return spec, draw(st.lists(cell, min_size=1, max_size=25))
 
 
-@given(date_columns(), st.sampled_from(["UTC", "Europe/Paris", "America/New_York"]))
-def test_a_column_read_whole_reads_as_cell_by_cell(
-    column: tuple[DateSpec, list[object]], zone: str
-) -> None:
-    spec, cells = column
+def _both_ways(
+    cells: list[Any], spec: DateSpec, zone: str
+) -> tuple[pd.Series | None, pd.Series, ErrorSink]:
+    """The column read whole (None if that path declines it) and cell by cell, with the
+    cell-by-cell path's errors."""
     raw = pd.Series(cells, index=range(2, 2 + len(cells)), dtype=object)
     whole = _in_first_format(raw, spec, zone)
     sink = ErrorSink()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = _parse_cells(raw, spec, zone, sink, "dateOccurred", "D", DateContext())
+    return whole, expected, sink
+
+
+@given(date_columns(), st.sampled_from(["UTC", "Europe/Paris", "America/New_York"]))
+def test_a_column_read_whole_reads_as_cell_by_cell(
+    column: tuple[DateSpec, list[object]], zone: str
+) -> None:
+    spec, cells = column
+    whole, expected, sink = _both_ways(cells, spec, zone)
     if whole is None:
         return
     assert not sink.by_row
@@ -308,12 +317,7 @@ def test_a_column_all_at_full_width_reads_as_cell_by_cell(
     elif odd is not None:
         cells[-1] = odd + cells[-1]
     spec = DateSpec(column="D", formats=[first])
-    raw = pd.Series(cells, index=range(2, 2 + len(cells)), dtype=object)
-    whole = _in_first_format(raw, spec, zone)
-    sink = ErrorSink()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected = _parse_cells(raw, spec, zone, sink, "dateOccurred", "D", DateContext())
+    whole, expected, sink = _both_ways(cells, spec, zone)
     if whole is None:
         assert sink.by_row  # only a year out of range is refused here
         return

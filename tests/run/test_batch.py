@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from e2e_helpers import incident_row, run_args, write_sheet
+from e2e_helpers import SIMPLE_MAPPING, incident_row, run_args, write_sheet
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -107,17 +107,11 @@ def test_a_key_met_before_leaves_the_columns_with_its_result():
     assert [j.source for j in kept.jobs()] == [SourceRef("b.csv", None, 3)]
 
 
-_NO_STAGE_MAPPING = """\
-version: 1
-name: test-log
-key: [Ref]
-fields:
-  name: Title
-  description: Details
-  incidentTypeName: Type
-  orgGroupId: {constant: d0a6e2ad-ce1e-469b-ab6f-0ff8c379b7d6}
-  dateOccurred: {column: Occurred, formats: ["%Y-%m-%d %H:%M"]}
-"""
+# The simple test log's mapping, its organisation a constant: no register lookup
+_NO_STAGE_MAPPING = SIMPLE_MAPPING.replace(
+    "{column: Org, lookup: organization}", "{constant: d0a6e2ad-ce1e-469b-ab6f-0ff8c379b7d6}"
+)
+assert _NO_STAGE_MAPPING != SIMPLE_MAPPING
 
 
 def _no_stage_log(folder: Path, *, quoted: bool) -> tuple[Path, Path]:
