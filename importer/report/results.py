@@ -295,17 +295,16 @@ class ReportWriter:
         `write_would_send` row by row does."""
         if not rows:
             return
-        out = self._would_send()
         batch: list[bytes] = []
         try:
             for line in map(would_send_line, repeat(file), repeat(sheet), rows, keys, bodies):
                 batch.append(line)
                 if len(batch) == _LINES_A_WRITE:
-                    out.write(b"".join(batch))
+                    self._would_send().write(b"".join(batch))
                     batch.clear()
         finally:
-            if batch:
-                out.write(b"".join(batch))
+            if batch:  # the file is made by its first line, as row by row
+                self._would_send().write(b"".join(batch))
 
     def written_sha256(self) -> dict[Path, str]:
         """SHA-256 hex digests of results.csv and would_send.jsonl, taken as they were

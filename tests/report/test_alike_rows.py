@@ -110,6 +110,14 @@ def _cells(path: Path) -> list[list[list[object]]]:
         [{"n": 1}, {"n": 2**64}],
     )
 ).via("a body orjson refuses")
+@example(
+    case=(
+        SheetChunk("log.csv", None, pd.DataFrame({"ID": ["a"]}, index=[2], dtype=object)),
+        [],
+        SameOutcome("log.csv", None, [2], ["k:1"], RowStatus.WOULD_CREATE, "", 1.7e9),
+        [{"": -(2**63) - 1}],
+    )
+).via("the first body refused: no would_send.jsonl made, as row by row")
 def test_rows_written_as_columns_give_the_same_files(tmp_path_factory, case):
     chunk, others, alike, bodies = case
     columns = ReportWriter(tmp_path_factory.mktemp("columns"), secrets=["€😀"])
